@@ -1,0 +1,29 @@
+"""The one blueprint of the v1 API and its API-key authorizer (two scopes)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+from chalice.app import AuthRequest, AuthResponse
+
+from ..services import api_keys
+from ..services.deps import deps
+
+api = Blueprint(__name__)
+
+# What each scope may reach. API Gateway enforces this from the policy the authorizer returns,
+# so a storefront key never reaches /v1/admin/* even if a view forgot to check.
+SCOPE_ROUTES = {"storefront": ["/v1/members", "/v1/members/*"], "admin": ["*"]}
+
+
+@api.authorizer(ttl_seconds=300, name="api_key_auth")
+def api_key_auth(auth_request: AuthRequest) -> AuthResponse:
+    token = auth_request.token or ""
+    scheme, _, key = token.partition(" ")
+    record = api_keys.authenticate(deps(), key.strip()) if scheme.lower() == "bearer" else None
+    if record is None:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    return AuthResponse(
+        routes=list(SCOPE_ROUTES[record.scope]),
+        principal_id=record.key_id,
+        context={"scope": record.scope, "key_id": record.key_id},
+    )

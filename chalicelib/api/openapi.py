@@ -1,0 +1,104 @@
+"""The OpenAPI 3.1 document, built from the same route table and pydantic models the API runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+from chalice import Response
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from ..contract import ErrorOut
+from .blueprint import api
+from .http import ROUTES
+
+REF = "#/components/schemas/{model}"
+STATUS_TEXT = {400: "Bad request", 401: "No or unknown API key", 403: "Key scope does not reach "
+               "this route", 404: "Not found", 409: "Conflicts with what is recorded", 413:
+               "Body too large", 422: "A field is invalid", 503: "Store unavailable; retry"}
+
+
+@cache
+def document() -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorOut}
+    for route in ROUTES:
+        models |= {m for m in (route.body, route.response) if m is not None}
+    pairs = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
+    keyed, schemas = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+
+    def ref(model: type[BaseModel]) -> dict[str, Any]:
+        return {"$ref": keyed[(model, "validation")]["$ref"]}
+
+    error = {"content": {"application/json": {"schema": ref(ErrorOut)}}}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        op: dict[str, Any] = {
+            "summary": route.summary,
+            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip("_"),
+            "tags": ["admin" if route.scope == "admin" else "storefront"],
+            "responses": {
+                str(route.status): {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": ref(route.response)}}
+                    if route.response
+                    else {},
+                }
+            },
+        }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", route.path)
+        ]
+        if route.query is not None:
+            for name, info in route.query.model_json_schema()["properties"].items():
+                params.append({"name": name, "in": "query", "required": False, "schema": info})
+        if route.writes:
+            params.append({
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "description": "The same key and body replay the first answer and change nothing; "
+                "the same key with another body is a 422.",
+                "schema": {"type": "string", "maxLength": 255},
+            })
+        if params:
+            op["parameters"] = params
+        if route.body is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref(route.body)}},
+            }
+        codes = {400, 422, 503, *route.errors} | ({401, 403} if route.scope else set())
+        if route.body is not None:
+            codes.add(413)
+        for code in sorted(codes):
+            op["responses"][str(code)] = {"description": STATUS_TEXT[code], **error}
+        if route.scope is None:
+            op["security"] = []
+        paths.setdefault(route.path, {})[route.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Loyalty engine API",
+            "version": "1",
+            "description": "Members, points, redemptions and refunds for a brand's storefronts. "
+            "Amounts are integers in minor units; points are integers.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"apiKey": []}],
+        "components": {
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "lk_sf_… or lk_ad_…"}
+            },
+            "schemas": schemas.get("$defs", {}),
+        },
+        "paths": paths,
+    }
+
+
+@api.route("/v1/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    return Response(
+        body=json.dumps(document()), status_code=200, headers={"Content-Type": "application/json"}
+    )

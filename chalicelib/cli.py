@@ -1,0 +1,73 @@
+"""`loyalty`: the operator's command line (local server, API keys, table, infra)."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Operate a loyalty engine stack.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for storefronts and admins.", no_args_is_help=True)
+table_app = typer.Typer(help="The brand's DynamoDB table.", no_args_is_help=True)
+infra_app = typer.Typer(help="Deployment templates.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(table_app, name="table")
+app.add_typer(infra_app, name="infra")
+
+
+class ScopeChoice(str, Enum):
+    storefront = "storefront"
+    admin = "admin"
+
+
+@app.command()
+def dev(
+    port: int = typer.Option(int(os.environ.get("PORT", "8000")), help="PORT= overrides too"),
+    host: str = typer.Option("127.0.0.1"),
+    data_dir: Path = typer.Option(Path(".dev"), help="where the table snapshot lives"),
+) -> None:
+    """Serve the API on 127.0.0.1 against an embedded DynamoDB that survives restarts."""
+    from .devserver import serve
+
+    serve(host, port, data_dir)
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: ScopeChoice = typer.Option(..., help="storefront or admin"),
+    label: str = typer.Option(None, help="who the key is for"),
+) -> None:
+    """Create an API key in the stack named by LOYALTY_TABLE_NAME (shown once, stored hashed)."""
+    from .services import api_keys
+    from .services.deps import deps
+
+    key, record = api_keys.create(deps(), scope.value, label)
+    typer.echo(f"{scope.value} key: {key}")
+    typer.echo(f"key id: {record.key_id} (only its SHA-256 is stored; keep the key safe)")
+
+
+@table_app.command("create")
+def table_create() -> None:
+    """Create the table named by LOYALTY_TABLE_NAME if it does not exist."""
+    from .services.deps import deps
+    from .store.models import create_table
+
+    deps()
+    create_table()
+    typer.echo("table ready")
+
+
+@infra_app.command("render")
+def infra_render(out: Path = typer.Option(Path("infra/table.json"))) -> None:
+    """Write the CloudFormation for the table, derived from the PynamoDB models."""
+    from .store.infra import table_template
+
+    out.write_text(json.dumps(table_template(), indent=2) + "\n")
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:
+    app()

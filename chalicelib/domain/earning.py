@@ -1,0 +1,116 @@
+"""What a basket earns, line by line: base rate, SKU/category bonuses, campaign, tier, rounding."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from .program import Program
+
+
+@dataclass(frozen=True)
+class BasketItem:
+    amount: int
+    quantity: int = 1
+    sku: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Basket:
+    amount: int
+    occurred_at: datetime
+    items: tuple[BasketItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class EarnLine:
+    """One rule that applied; `points` is exact (a fraction) until the rounding line settles it."""
+
+    rule: str
+    description: str
+    points: Fraction
+
+
+@dataclass(frozen=True)
+class Earning:
+    points: int
+    lines: tuple[EarnLine, ...]
+
+
+def _round(value: Fraction, mode: str) -> int:
+    if mode == "ceil":
+        return math.ceil(value)
+    if mode == "half_up":
+        return math.floor(value + Fraction(1, 2))
+    return math.floor(value)
+
+
+def _money(amount: int) -> str:
+    return f"{amount // 100}.{amount % 100:02d}"
+
+
+def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
+    """Pure: the same basket, program and tier always earn the same points with the same lines.
+
+    Order of application: base and item bonuses, then the best campaign of the day, then the tier
+    multiplier, then one rounding of the exact total (so no rule loses a fraction to rounding).
+    """
+    rate = program.earn
+    per_minor = Fraction(rate.points_per_unit, rate.unit_amount)
+    lines = [
+        EarnLine(
+            "base",
+            f"{rate.points_per_unit} pt per {_money(rate.unit_amount)} on {_money(basket.amount)}",
+            basket.amount * per_minor,
+        )
+    ]
+    sku_bonus = {b.sku: b.multiplier for b in program.bonuses if b.sku}
+    category_bonus = {b.category: b.multiplier for b in program.bonuses if b.category}
+    for item in basket.items:
+        # The most specific rule wins: a SKU bonus replaces its category's bonus.
+        if item.sku in sku_bonus:
+            multiplier, label, rule = sku_bonus[item.sku], f"SKU {item.sku}", "sku_bonus"
+        elif item.category in category_bonus:
+            multiplier = category_bonus[item.category]
+            label, rule = f"category {item.category}", "category_bonus"
+        else:
+            continue
+        if multiplier == 1:
+            continue
+        extra = item.amount * per_minor * (Fraction(multiplier) - 1)
+        lines.append(EarnLine(rule, f"{label} ×{multiplier} on {_money(item.amount)}", extra))
+
+    subtotal = sum((line.points for line in lines), Fraction(0))
+    local_day = basket.occurred_at.astimezone(program.zone).date()
+    campaigns = [c for c in program.campaigns if c.starts_on <= local_day <= c.ends_on]
+    if campaigns:
+        best = max(campaigns, key=lambda c: c.multiplier)
+        if best.multiplier != 1:
+            extra = subtotal * (Fraction(best.multiplier) - 1)
+            lines.append(EarnLine("campaign", f"{best.name} ×{best.multiplier}", extra))
+            subtotal += extra
+
+    tier_multiplier = program.tier_multipliers.get(tier) if tier else None
+    if tier_multiplier is not None and tier_multiplier != 1:
+        extra = subtotal * (Fraction(tier_multiplier) - 1)
+        lines.append(EarnLine("tier_multiplier", f"tier {tier} ×{tier_multiplier}", extra))
+        subtotal += extra
+
+    subtotal = max(subtotal, Fraction(0))
+    points = _round(subtotal, rate.rounding)
+    if points != subtotal:
+        lines.append(EarnLine("rounding", f"rounded {rate.rounding}", points - subtotal))
+    cap = program.limits.max_points_per_order
+    if points > cap:
+        lines.append(EarnLine("cap", f"at most {cap} points per order", Fraction(cap - points)))
+        points = cap
+    return Earning(points=points, lines=tuple(lines))
+
+
+def redemption_discount(points: int, program: Program) -> int:
+    """Minor units that `points` take off; points must be whole steps of the redemption rate."""
+    rate = program.redemption
+    return points * rate.amount // rate.points

@@ -1,0 +1,163 @@
+"""One error hierarchy for the whole engine: each error has a stable machine code and an HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a caller may see; never a 500."""
+
+    code = "error"
+    status = 400
+    type = "invalid_request_error"
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class InvalidRequest(DomainError):
+    """The request is malformed or breaks a rule of the contract."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class ValidationFailed(DomainError):
+    """A field has the wrong type, range or shape."""
+
+    code = "validation_error"
+    status = 422
+
+
+class PayloadTooLarge(DomainError):
+    """The body is larger than the engine accepts."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class Unauthenticated(DomainError):
+    """No API key, or one the engine does not know."""
+
+    code = "unauthenticated"
+    status = 401
+    type = "authentication_error"
+
+
+class Forbidden(DomainError):
+    """The API key's scope does not reach this route."""
+
+    code = "forbidden"
+    status = 403
+    type = "authentication_error"
+
+
+class NotFound(DomainError):
+    """The resource does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class MemberNotFound(NotFound):
+    """No member has that id or identifier."""
+
+    code = "member_not_found"
+
+
+class OrderNotFound(NotFound):
+    """The member has no purchase with that order id."""
+
+    code = "order_not_found"
+
+
+class ProgramNotConfigured(DomainError):
+    """The brand has not stored a program document yet."""
+
+    code = "program_not_configured"
+    status = 409
+    type = "state_error"
+
+
+class Conflict(DomainError):
+    """The request contradicts what is already recorded."""
+
+    code = "conflict"
+    status = 409
+    type = "state_error"
+
+
+class IdentityConflict(Conflict):
+    """The identifiers given belong to two different members."""
+
+    code = "identity_conflict"
+
+
+class OrderConflict(Conflict):
+    """The order id was already recorded with a different body."""
+
+    code = "order_conflict"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key was already used with a different request."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+class VersionConflict(Conflict):
+    """The document changed since the version the caller read."""
+
+    code = "version_conflict"
+
+
+class ConcurrentUpdate(Conflict):
+    """The member changed under the request too many times in a row; retrying is safe."""
+
+    code = "concurrent_update"
+
+
+class InsufficientPoints(Conflict):
+    """The member has fewer spendable points than asked for."""
+
+    code = "insufficient_points"
+
+
+class RefundExceedsOrder(Conflict):
+    """The refunds of an order would add up to more than the order."""
+
+    code = "refund_exceeds_order"
+
+
+class TooManyLots(Conflict):
+    """The change touches more point lots than one transaction can hold."""
+
+    code = "too_many_lots"
+
+
+class InvalidJson(InvalidRequest):
+    """The body is not JSON at all."""
+
+    code = "invalid_json"
+
+
+class UnknownField(ValidationFailed):
+    """The body names a field the contract does not have (mass assignment is refused)."""
+
+    code = "unknown_field"
+
+
+class MissingField(ValidationFailed):
+    """A required field is absent."""
+
+    code = "missing_field"
+
+
+class Unavailable(DomainError):
+    """DynamoDB did not answer; the request changed nothing and may be retried with its key."""
+
+    code = "unavailable"
+    status = 503
+    type = "api_error"

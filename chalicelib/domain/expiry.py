@@ -1,0 +1,47 @@
+"""When a lot of points expires, in the brand's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .program import CalendarExpiry, NeverExpire, RollingExpiry
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: day 28 exists in every month")
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def last_valid_day(
+    earned_at: datetime, policy: RollingExpiry | CalendarExpiry | NeverExpire, zone: ZoneInfo
+) -> date | None:
+    """The last local day on which the points can still be spent (None: they never expire)."""
+    earned_day = earned_at.astimezone(zone).date()
+    if isinstance(policy, RollingExpiry):
+        return _add_months(earned_day, policy.months)
+    if isinstance(policy, CalendarExpiry):
+        if policy.period == "year":
+            return date(earned_day.year + policy.grace_periods, 12, 31)
+        quarter = (earned_day.month - 1) // 3 + policy.grace_periods
+        year, q = earned_day.year + quarter // 4, quarter % 4
+        next_quarter_start = date(year + (q == 3), (q + 1) % 4 * 3 + 1, 1)
+        return next_quarter_start - timedelta(days=1)
+    return None
+
+
+def expires_at(last_day: date | None, zone: ZoneInfo) -> datetime | None:
+    """The instant the points stop being spendable: local midnight after the last valid day."""
+    if last_day is None:
+        return None
+    return _local_midnight(last_day + timedelta(days=1), zone)

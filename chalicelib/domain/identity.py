@@ -1,0 +1,51 @@
+"""Member identifiers: normalise, fingerprint with the brand's HMAC key, and mask for display."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Literal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import ValidationFailed
+
+IdentityKind = Literal["phone", "email", "external_id"]
+
+
+def normalise_phone(raw: str, default_region: str) -> str:
+    """E.164, so '138 0013 8000' and '+8613800138000' are one person."""
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed(f"not a phone number: {exc}", param="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationFailed("not a valid phone number", param="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        valid = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(f"not an email address: {exc}", param="email") from exc
+    return valid.normalized.lower()
+
+
+def fingerprint(kind: IdentityKind, value: str, key: bytes) -> str:
+    """HMAC-SHA256, not a bare hash: the 10^10 phone numbers are brute-forced in minutes otherwise."""
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(e164: str) -> str:
+    number = phonenumbers.parse(e164)
+    national = str(number.national_number)
+    keep_head = 3 if len(national) >= 10 else 1
+    hidden = len(national) - keep_head - 4
+    return f"+{number.country_code} {national[:keep_head]}{'*' * max(hidden, 1)}{national[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"

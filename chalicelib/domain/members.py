@@ -1,0 +1,26 @@
+"""A member as the domain sees it: identity facts and point balances, no storage details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .points import Balances
+
+
+@dataclass
+class Member:
+    member_id: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = 0
+    ledger_seq: int = 0
+    balances: Balances = field(default_factory=Balances)
+    tier: str | None = None
+    phone_masked: str | None = None
+    email_masked: str | None = None
+    external_id: str | None = None
+    identities: list[str] = field(default_factory=list)  # "kind:fingerprint", for linking
+    birthday: str | None = None
+    marketing_consent: bool = False
+    channel: str | None = None

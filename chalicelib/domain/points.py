@@ -1,0 +1,300 @@
+"""The points account: lots, balances and the ledger entries every change writes.
+
+Pure: the account is loaded by the store, changed here in memory, and written back by the service
+in one transaction. `balance` is the sum of vested lot remainders, `pending` the sum of pending
+ones; `debt` is what refunds clawed back beyond what was left, paid off by the next credits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from .errors import InsufficientPoints, RefundExceedsOrder
+
+FAR_FUTURE = datetime.max.replace(tzinfo=None)
+
+
+@dataclass
+class Lot:
+    lot_id: str
+    points: int
+    remaining: int
+    earned_at: datetime
+    expires_at: datetime | None
+    vests_at: datetime | None
+    pending: bool
+    order_id: str | None = None
+
+    def spend_key(self) -> tuple[datetime, datetime, str]:
+        """Soonest-expiring first, then the oldest earned, then by id (a total order)."""
+        expiry = self.expires_at.replace(tzinfo=None) if self.expires_at else FAR_FUTURE
+        return (expiry, self.earned_at.replace(tzinfo=None), self.lot_id)
+
+
+@dataclass
+class Balances:
+    balance: int = 0
+    pending: int = 0
+    debt: int = 0
+    lifetime: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger row. `points` is the change of balance + pending - debt; the deltas say where."""
+
+    kind: str
+    points: int
+    reason: str
+    order_id: str | None
+    balance_delta: int = 0
+    pending_delta: int = 0
+    debt_delta: int = 0
+    lots: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class PointsAccount:
+    balances: Balances
+    lots: dict[str, Lot]
+    now: datetime
+    new_lot_ids: list[str] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    entries: list[Entry] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, balances: Balances, lots: Iterable[Lot], now: datetime) -> PointsAccount:
+        return cls(replace(balances), {lot.lot_id: replace(lot) for lot in lots}, now)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _record(
+        self,
+        kind: str,
+        reason: str,
+        order_id: str | None,
+        *,
+        balance: int = 0,
+        pending: int = 0,
+        debt: int = 0,
+        lots: tuple[tuple[str, int], ...] = (),
+    ) -> Entry:
+        entry = Entry(kind, balance + pending - debt, reason, order_id, balance, pending, debt, lots)
+        self.balances.balance += balance
+        self.balances.pending += pending
+        self.balances.debt += debt
+        self.entries.append(entry)
+        return entry
+
+    def _move(self, lot: Lot, delta: int) -> None:
+        lot.remaining += delta
+        assert 0 <= lot.remaining <= lot.points, (lot.lot_id, lot.remaining)
+        self.touched.add(lot.lot_id)
+
+    def _pay_debt_from(self, lot: Lot, order_id: str | None) -> None:
+        pay = min(self.balances.debt, lot.remaining)
+        if pay:
+            self._move(lot, -pay)
+            self._record(
+                "debt_repayment",
+                f"{pay} points paid off the debt left by earlier refunds",
+                order_id,
+                balance=-pay,
+                debt=-pay,
+                lots=((lot.lot_id, -pay),),
+            )
+
+    def spendable(self) -> list[Lot]:
+        live = [
+            lot
+            for lot in self.lots.values()
+            if not lot.pending
+            and lot.remaining > 0
+            and (lot.expires_at is None or lot.expires_at > self.now)
+        ]
+        return sorted(live, key=Lot.spend_key)
+
+    @property
+    def available(self) -> int:
+        return sum(lot.remaining for lot in self.spendable())
+
+    # -- what time does by itself ------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Vest what the return window has released, then expire what is past its day."""
+        due = sorted(
+            (lot for lot in self.lots.values() if lot.pending and lot.vests_at <= self.now),  # type: ignore[operator]
+            key=lambda lot: (lot.vests_at, lot.lot_id),
+        )
+        for lot in due:
+            lot.pending = False
+            self.touched.add(lot.lot_id)
+            if lot.remaining:
+                self._record(
+                    "vest",
+                    f"{lot.remaining} pending points vested (return window ended)",
+                    lot.order_id,
+                    balance=lot.remaining,
+                    pending=-lot.remaining,
+                    lots=((lot.lot_id, 0),),
+                )
+                self._pay_debt_from(lot, lot.order_id)
+        for lot in sorted(self.lots.values(), key=Lot.spend_key):
+            if lot.remaining and not lot.pending and lot.expires_at and lot.expires_at <= self.now:
+                amount = lot.remaining
+                self._move(lot, -amount)
+                self._record(
+                    "expire",
+                    f"{amount} points expired (earned {lot.earned_at.date().isoformat()})",
+                    lot.order_id,
+                    balance=-amount,
+                    lots=((lot.lot_id, -amount),),
+                )
+
+    # -- use cases ---------------------------------------------------------------------------
+
+    def earn(
+        self,
+        lot: Lot,
+        reason: str,
+    ) -> None:
+        """Credit a new lot; pending until it vests, paying debt first once vested."""
+        if lot.points <= 0:
+            return
+        lot = replace(lot, remaining=lot.points)
+        lot.pending = lot.vests_at is not None and lot.vests_at > self.now
+        self.lots[lot.lot_id] = lot
+        self.new_lot_ids.append(lot.lot_id)
+        self.touched.add(lot.lot_id)
+        self.balances.lifetime += lot.points
+        if lot.pending:
+            self._record("earn", reason, lot.order_id, pending=lot.points, lots=((lot.lot_id, 0),))
+        else:
+            self._record("earn", reason, lot.order_id, balance=lot.points, lots=((lot.lot_id, 0),))
+            self._pay_debt_from(lot, lot.order_id)
+
+    def redeem(self, points: int, order_id: str, reason: str) -> list[tuple[str, int]]:
+        """Spend vested points, soonest-expiring first; never below zero."""
+        if points > self.available:
+            raise InsufficientPoints(
+                f"the member has {self.available} spendable points, {points} were asked for",
+                param="points",
+            )
+        allocations: list[tuple[str, int]] = []
+        left = points
+        for lot in self.spendable():
+            take = min(left, lot.remaining)
+            self._move(lot, -take)
+            allocations.append((lot.lot_id, take))
+            left -= take
+            if not left:
+                break
+        self._record(
+            "redeem",
+            reason,
+            order_id,
+            balance=-points,
+            lots=tuple((lot_id, -take) for lot_id, take in allocations),
+        )
+        return allocations
+
+    def claw_back(self, points: int, order_id: str, own_lot_id: str | None, reason: str) -> None:
+        """Take back what a refunded order earned: its own lot first (pending or not), then
+        other spendable points soonest-expiring first, and the rest as debt."""
+        if points <= 0:
+            return
+        left = points
+        moves: list[tuple[str, int]] = []
+        pending_delta = balance_delta = 0
+        sources = [self.lots[own_lot_id]] if own_lot_id in self.lots else []
+        sources += [lot for lot in self.spendable() if lot.lot_id != own_lot_id]
+        for lot in sources:
+            take = min(left, lot.remaining)
+            if not take:
+                continue
+            self._move(lot, -take)
+            moves.append((lot.lot_id, -take))
+            if lot.pending:
+                pending_delta -= take
+            else:
+                balance_delta -= take
+            left -= take
+            if not left:
+                break
+        self.balances.lifetime -= points
+        self._record(
+            "clawback",
+            reason,
+            order_id,
+            balance=balance_delta,
+            pending=pending_delta,
+            debt=left,
+            lots=tuple(moves),
+        )
+
+    def give_back(self, returns: list[tuple[str, int]], order_id: str, reason: str) -> None:
+        """Return redeemed points to the lots they came from, with their original expiry."""
+        returns = [(lot_id, n) for lot_id, n in returns if n > 0]
+        if not returns:
+            return
+        for lot_id, n in returns:
+            self._move(self.lots[lot_id], n)
+        total = sum(n for _, n in returns)
+        self._record("redeem_return", reason, order_id, balance=total, lots=tuple(returns))
+        for lot_id, _ in returns:
+            self._pay_debt_from(self.lots[lot_id], order_id)
+        # A lot whose day has passed meanwhile expires again at once, visibly in the ledger.
+        self.settle()
+
+
+def proportional(total: int, part: int, whole: int) -> int:
+    """floor(total × part / whole): partial refunds round down, a full refund settles exactly."""
+    return total * part // whole
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    refunded_after: int
+    clawback: int
+    returns: list[tuple[str, int]]
+
+
+def plan_refund(
+    *,
+    order_amount: int,
+    refunded_before: int,
+    refund_amount: int,
+    points_earned: int,
+    clawed_before: int,
+    redeemed: list[tuple[str, int, int]],
+    expiry_of: Callable[[str], datetime | None],
+) -> RefundPlan:
+    """Cumulative targets, so several partial refunds add up to exactly what one full refund does.
+
+    `redeemed` lists (lot_id, points taken, points already returned) of the order's redemption;
+    points go back to the latest-expiring lots first, which keeps the member's points alive longest.
+    """
+    refunded_after = refunded_before + refund_amount
+    if refunded_after > order_amount:
+        raise RefundExceedsOrder(
+            f"{refunded_before} of {order_amount} already refunded; {refund_amount} more is too much",
+            param="amount",
+        )
+    clawback = proportional(points_earned, refunded_after, order_amount) - clawed_before
+    redeemed_total = sum(taken for _, taken, _ in redeemed)
+    returned_before = sum(back for _, _, back in redeemed)
+    to_return = proportional(redeemed_total, refunded_after, order_amount) - returned_before
+    returns: list[tuple[str, int]] = []
+    by_late_expiry = sorted(
+        redeemed,
+        key=lambda r: (expiry_of(r[0]) or datetime.max).replace(tzinfo=None),
+        reverse=True,
+    )
+    for lot_id, taken, back in by_late_expiry:
+        give = min(to_return, taken - back)
+        if give:
+            returns.append((lot_id, give))
+            to_return -= give
+    return RefundPlan(refunded_after, clawback, returns)

@@ -1,0 +1,175 @@
+"""Use cases of members: enroll (one member per person), look up, read with lazy settlement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..contract import EnrollRequest, LookupRequest, MemberOut
+from ..domain.errors import IdentityConflict, MemberNotFound, ProgramNotConfigured
+from ..domain.identity import (
+    IdentityKind,
+    fingerprint,
+    mask_email,
+    mask_phone,
+    normalise_email,
+    normalise_phone,
+)
+from ..domain.members import Member
+from ..domain.points import PointsAccount
+from ..domain.program import Program
+from ..store.unit_of_work import WriteRejected
+from .deps import Deps
+from .writes import Answer, Idem, run_write, stage_answer
+
+
+def member_out(member: Member) -> MemberOut:
+    b = member.balances
+    return MemberOut(
+        member_id=member.member_id,
+        points_balance=b.balance,
+        points_pending=b.pending,
+        points_debt=b.debt,
+        lifetime_points=b.lifetime,
+        tier=member.tier,
+        phone=member.phone_masked,
+        email=member.email_masked,
+        external_id=member.external_id,
+        birthday=member.birthday,  # type: ignore[arg-type]  # ISO string, validated on input
+        marketing_consent=member.marketing_consent,
+        channel=member.channel,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+    )
+
+
+def current_program(deps: Deps) -> Program:
+    program = deps.programs.current()
+    if program is None:
+        raise ProgramNotConfigured(
+            "the brand has no program yet: PUT /v1/admin/program first", param=None
+        )
+    return program
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: IdentityKind
+    value: str
+    fingerprint: str
+
+
+def _identifiers(
+    deps: Deps, program: Program, phone: str | None, email: str | None, external_id: str | None
+) -> list[Identifier]:
+    found: list[tuple[IdentityKind, str]] = []
+    if phone:
+        found.append(("phone", normalise_phone(phone, program.default_phone_region)))
+    if email:
+        found.append(("email", normalise_email(email)))
+    if external_id:
+        found.append(("external_id", external_id))
+    return [Identifier(kind, value, fingerprint(kind, value, deps.pii_key)) for kind, value in found]
+
+
+def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
+    """Create the member, or return the existing one any identifier already belongs to."""
+    program = current_program(deps)
+    identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
+
+    def attempt() -> Answer:
+        owners = {
+            ident.kind: owner
+            for ident in identifiers
+            if (owner := deps.members.member_for_identity(ident.kind, ident.fingerprint))
+        }
+        if len(set(owners.values())) > 1:
+            kind = sorted(owners)[-1]
+            raise IdentityConflict(
+                f"{', '.join(sorted(owners))} belong to different members", param=kind
+            )
+        now = deps.clock()
+        uow = deps.uow()
+        if owners:
+            member = deps.members.get_member(next(iter(owners.values())))
+            if member is None:
+                raise MemberNotFound("the member of that identifier is gone", param=None)
+            new = [ident for ident in identifiers if ident.kind not in owners]
+            status = 200
+            if new:  # link the identifiers this channel adds to the same person
+                expected = member.version
+                member.version += 1
+                member.updated_at = now
+                _apply_identifiers(member, new)
+                deps.members.stage_member(uow, member, expected_version=expected)
+        else:
+            member = Member(
+                member_id=f"mem_{deps.new_id(now)}",
+                created_at=now,
+                updated_at=now,
+                version=1,
+                birthday=request.birthday.isoformat() if request.birthday else None,
+                marketing_consent=request.marketing_consent,
+                channel=request.channel,
+            )
+            new = identifiers
+            _apply_identifiers(member, new)
+            deps.members.stage_member(uow, member, expected_version=0)
+            status = 201
+        for ident in new:
+            deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
+        body = member_out(member).model_dump_json()
+        stage_answer(deps, uow, idem, status, body)
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            if any(label.startswith("identity_is_new") for label in rejected.failed):
+                # Another channel enrolled the same person a moment ago: look again.
+                rejected.failed.add("member_version")
+            raise
+        return Answer(status, body)
+
+    return run_write(deps, idem, attempt)
+
+
+def _apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
+    for ident in identifiers:
+        member.identities.append(f"{ident.kind}:{ident.fingerprint}")
+        if ident.kind == "phone":
+            member.phone_masked = mask_phone(ident.value)
+        elif ident.kind == "email":
+            member.email_masked = mask_email(ident.value)
+        else:
+            member.external_id = ident.value
+
+
+def lookup(deps: Deps, request: LookupRequest) -> MemberOut:
+    program = current_program(deps)
+    (ident,) = _identifiers(deps, program, request.phone, request.email, request.external_id)
+    member_id = deps.members.member_for_identity(ident.kind, ident.fingerprint)
+    if member_id is None:
+        raise MemberNotFound(f"no member has that {ident.kind}", param=ident.kind)
+    return read(deps, member_id)
+
+
+def read(deps: Deps, member_id: str) -> MemberOut:
+    """The member as of now: points whose return window ended vest, past-day points expire
+    (written, with their ledger rows, the first time anyone looks)."""
+    program = deps.programs.current()
+
+    def attempt() -> Answer:
+        loaded = deps.members.load(member_id)
+        if loaded is None:
+            raise MemberNotFound(f"no member {member_id}", param="member_id")
+        member, lots = loaded
+        now = deps.clock()
+        account = PointsAccount.load(member.balances, lots, now)
+        account.settle()
+        if account.entries and program is not None:
+            uow = deps.uow()
+            deps.members.stage_account(
+                uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+            )
+            uow.commit()
+        return Answer(200, member_out(member).model_dump_json())
+
+    return MemberOut.model_validate_json(run_write(deps, None, attempt).body)

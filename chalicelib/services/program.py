@@ -1,0 +1,59 @@
+"""Use cases of the brand's program document: read it, replace it (versioned)."""
+
+from __future__ import annotations
+
+from ..domain.errors import VersionConflict
+from ..domain.program import Program
+from ..store.unit_of_work import WriteRejected
+from .deps import Deps
+from .members import current_program
+from .writes import Answer, Idem, run_write, stage_answer
+
+
+def get(deps: Deps) -> Program:
+    # The admin reads the stored truth, not the warm Lambda's cached copy.
+    deps.programs.invalidate()
+    return current_program(deps)
+
+
+def put(deps: Deps, document: Program, idem: Idem | None) -> Answer:
+    """Store a new version. With `version` in the body, only if that is still the current one."""
+
+    def attempt() -> Answer:
+        current = deps.program_store.current()
+        current_version = current.version or 0 if current else 0
+        if document.version is not None and document.version != current_version:
+            raise VersionConflict(
+                f"the program is at version {current_version}, not {document.version}",
+                param="version",
+            )
+        now = deps.clock()
+        uow = deps.uow()
+        deps.program_store.stage_save(uow, document, current_version, now)
+        body = document.model_copy(update={"version": current_version + 1}).model_dump_json()
+        status = 201 if current_version == 0 else 200
+        stage_answer(deps, uow, idem, status, body)
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            if "program_version" in rejected.failed:
+                if document.version is not None:
+                    raise VersionConflict(
+                        "the program changed while saving", param="version"
+                    ) from rejected
+                rejected.failed.add("member_version")  # last writer wins: read again, retry
+            raise
+        finally:
+            deps.programs.invalidate()
+        return Answer(status, body)
+
+    return run_write(deps, idem, attempt)
+
+
+def ensure(deps: Deps, document: Program) -> Program:
+    """Store `document` as version 1 if the brand has no program yet (the demo seed)."""
+    existing = deps.program_store.current()
+    if existing is not None:
+        return existing
+    put(deps, document.model_copy(update={"version": None}), None)
+    return current_program(deps)

@@ -1,0 +1,50 @@
+"""API keys, stored as SHA-256 digests (the keys are 160 random bits: no slow hash needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import PynamoDBException
+
+from . import keys
+from .models import ApiKeyItem
+from .unit_of_work import StoreUnavailable
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_id: str
+    scope: str
+    label: str | None
+    created_at: datetime
+    revoked: bool
+
+
+class ApiKeyStore:
+    def find(self, digest: str) -> ApiKeyRecord | None:
+        try:
+            item = ApiKeyItem.get(keys.api_key_pk(digest), keys.API_KEY_SK)
+        except ApiKeyItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return ApiKeyRecord(
+            item.key_id, item.scope, item.label, item.created_at, bool(item.revoked)
+        )
+
+    def create(
+        self, digest: str, key_id: str, scope: str, label: str | None, now: datetime
+    ) -> None:
+        item = ApiKeyItem(
+            pk=keys.api_key_pk(digest),
+            sk=keys.API_KEY_SK,
+            key_id=key_id,
+            scope=scope,
+            label=label,
+            created_at=now,
+        )
+        try:
+            item.save(condition=ApiKeyItem.pk.does_not_exist())
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc

@@ -1,0 +1,57 @@
+"""Idempotency records: the first answer to a key, written in the business transaction itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import PynamoDBException
+
+from . import keys
+from .models import IdempotencyItem
+from .unit_of_work import StoreUnavailable, UnitOfWork
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    request_hash: str
+    status: int
+    response: str
+
+
+class IdempotencyStore:
+    def get(self, principal: str, key: str, now: datetime) -> StoredAnswer | None:
+        try:
+            item = IdempotencyItem.get(keys.idempotency_pk(principal, key), keys.IDEMPOTENCY_SK)
+        except IdempotencyItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        if item.expires_at <= now:  # TTL deletes late (up to two days): trust our own clock
+            return None
+        return StoredAnswer(item.request_hash, int(item.status), item.response)
+
+    def stage(
+        self,
+        uow: UnitOfWork,
+        principal: str,
+        key: str,
+        answer: StoredAnswer,
+        expires_at: datetime,
+        now: datetime,
+    ) -> None:
+        item = IdempotencyItem(
+            pk=keys.idempotency_pk(principal, key),
+            sk=keys.IDEMPOTENCY_SK,
+            request_hash=answer.request_hash,
+            status=answer.status,
+            response=answer.response,
+            expires_at=expires_at,
+            ttl=int(expires_at.timestamp()),
+        )
+        # A record past its own expiry may be overwritten even if TTL has not removed it yet.
+        uow.put(
+            "idempotency_key_is_new",
+            item,
+            IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= now),
+        )

@@ -1,0 +1,83 @@
+"""Every key of the one table, built in one place.
+
+Member partition (`MEMBER#<id>`): the member at sk `M`, its lots at `M#LOT#<id>` (so one query
+reads the member and its lots), ledger at `LEDGER#<seq>`, orders `ORDER#<order_id>`, point
+redemptions `REDEEM#<order_id>`, refunds `REFUND#<order_id>#<refund_id>`.
+GSI1 is sparse and sharded: a lot carries `DUE#<kind>#<day>#<shard>` while it waits to vest or
+expire, so nightly jobs read one day's due lots without scanning.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+
+MEMBER_SK = "M"
+LOT_PREFIX = "M#LOT#"
+LEDGER_PREFIX = "LEDGER#"
+DUE_SHARDS = 16
+
+
+def member_pk(member_id: str) -> str:
+    return f"MEMBER#{member_id}"
+
+
+def lot_sk(lot_id: str) -> str:
+    return f"{LOT_PREFIX}{lot_id}"
+
+
+def ledger_sk(seq: int) -> str:
+    return f"{LEDGER_PREFIX}{seq:012d}"
+
+
+def order_sk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+def redemption_sk(order_id: str) -> str:
+    return f"REDEEM#{order_id}"
+
+
+def refund_sk(order_id: str, refund_id: str) -> str:
+    return f"REFUND#{order_id}#{refund_id}"
+
+
+def identity_pk(kind: str, fingerprint: str) -> str:
+    return f"IDENT#{kind}#{fingerprint}"
+
+
+IDENTITY_SK = "IDENT"
+
+
+def idempotency_pk(principal: str, key: str) -> str:
+    return f"IDEMP#{principal}#{key}"
+
+
+IDEMPOTENCY_SK = "IDEMP"
+
+PROGRAM_PK = "PROGRAM"
+PROGRAM_CURRENT_SK = "CURRENT"
+
+
+def program_version_sk(version: int) -> str:
+    return f"V#{version:010d}"
+
+
+def api_key_pk(digest: str) -> str:
+    return f"APIKEY#{digest}"
+
+
+API_KEY_SK = "APIKEY"
+
+
+def shard_of(member_id: str) -> int:
+    return zlib.crc32(member_id.encode()) % DUE_SHARDS
+
+
+def due_pk(kind: str, day: date, member_id: str) -> str:
+    """`kind` is `vest` or `expire`; `day` is the brand-local day it falls due."""
+    return f"DUE#{kind}#{day.isoformat()}#{shard_of(member_id):02d}"
+
+
+def due_sk(member_id: str, lot_id: str) -> str:
+    return f"{member_id}#{lot_id}"

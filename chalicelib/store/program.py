@@ -1,0 +1,56 @@
+"""The brand's program document: every version kept, `CURRENT` pointing at the newest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import PynamoDBException
+
+from ..domain.program import Program
+from . import keys
+from .models import ProgramItem
+from .unit_of_work import StoreUnavailable, UnitOfWork
+
+
+class ProgramStore:
+    def current(self) -> Program | None:
+        try:
+            item = ProgramItem.get(keys.PROGRAM_PK, keys.PROGRAM_CURRENT_SK)
+        except ProgramItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return Program.model_validate_json(item.document).model_copy(
+            update={"version": int(item.version)}
+        )
+
+    def version(self, version: int) -> Program | None:
+        try:
+            item = ProgramItem.get(keys.PROGRAM_PK, keys.program_version_sk(version))
+        except ProgramItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return Program.model_validate_json(item.document).model_copy(
+            update={"version": int(item.version)}
+        )
+
+    def stage_save(
+        self, uow: UnitOfWork, program: Program, expected_version: int, now: datetime
+    ) -> None:
+        """Write version N+1 and move CURRENT to it, only if CURRENT is still at N."""
+        new_version = expected_version + 1
+        document = program.model_copy(update={"version": new_version}).model_dump_json()
+        for sk in (keys.program_version_sk(new_version), keys.PROGRAM_CURRENT_SK):
+            item = ProgramItem(
+                pk=keys.PROGRAM_PK, sk=sk, version=new_version, document=document, updated_at=now
+            )
+            if sk == keys.PROGRAM_CURRENT_SK:
+                condition = (
+                    ProgramItem.pk.does_not_exist()
+                    if expected_version == 0
+                    else ProgramItem.version == expected_version
+                )
+                uow.put("program_version", item, condition)
+            else:
+                uow.put("program_version_is_new", item, ProgramItem.pk.does_not_exist())

@@ -1,0 +1,82 @@
+"""One DynamoDB transaction per use case: collect labelled writes, send them all or nothing.
+
+Each write carries a label naming the business rule its condition enforces ("member_version",
+"order_is_new", ...); when DynamoDB cancels the transaction, the labels of the failed conditions
+come back in `WriteRejected.failed`, so the service can say which rule broke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import TooManyLots
+from .models import Item
+
+MAX_ITEMS = 100
+
+
+class WriteRejected(Exception):
+    """The transaction was cancelled; `failed` holds the labels whose conditions did not hold."""
+
+    def __init__(self, failed: set[str], conflict: bool) -> None:
+        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
+        self.failed = failed
+        # Another transaction touched the same items at the same time: safe to retry.
+        self.conflict = conflict
+
+
+class StoreUnavailable(Exception):
+    """DynamoDB did not answer as expected (throttled, down); the API maps this to a 503."""
+
+
+@dataclass
+class UnitOfWork:
+    connection: Connection
+    _checks: list[tuple[str, Item, Condition]] = field(default_factory=list)
+    _puts: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
+
+    def put(self, label: str, item: Item, condition: Condition | None = None) -> None:
+        self._puts.append((label, item, condition))
+
+    def check(self, label: str, item: Item, condition: Condition) -> None:
+        self._checks.append((label, item, condition))
+
+    def __len__(self) -> int:
+        return len(self._checks) + len(self._puts)
+
+    def commit(self) -> None:
+        if not len(self):
+            return
+        if len(self) > MAX_ITEMS:
+            raise TooManyLots(
+                f"this change would touch {len(self)} items; one transaction holds {MAX_ITEMS}"
+            )
+        # PynamoDB sends condition checks first, then puts: keep the labels in that order.
+        labels = [label for label, _, _ in self._checks] + [label for label, _, _ in self._puts]
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                for _, item, condition in self._checks:
+                    tx.condition_check(type(item), item.pk, item.sk, condition=condition)
+                for _, item, condition in self._puts:
+                    tx.save(item, condition=condition)
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise StoreUnavailable(str(exc)) from exc
+            reasons: list[Any] = exc.cancellation_reasons or []
+            failed = {
+                label
+                for label, reason in zip(labels, reasons, strict=False)
+                if reason is not None and reason.code == "ConditionalCheckFailed"
+            }
+            conflict = any(
+                reason is not None and reason.code == "TransactionConflict" for reason in reasons
+            )
+            raise WriteRejected(failed, conflict) from exc
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc

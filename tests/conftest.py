@@ -1,0 +1,113 @@
+"""Shared fixtures: moto at the botocore boundary, each DynamoDB call serialised, a settable clock."""
+
+import moto  # noqa: F401  (must come before any botocore client exists)
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "LOYALTY_REGION": "us-east-1",
+    "LOYALTY_TABLE_NAME": "loyalty-test",
+    "LOYALTY_PII_KEY": "test-pii-key-not-secret",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_PROFILE", None)
+
+from botocore.client import BaseClient  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.domain.program import Program  # noqa: E402
+from chalicelib.services import api_keys, program  # noqa: E402
+from chalicelib.services.deps import Deps, build, use  # noqa: E402
+from chalicelib.settings import Settings  # noqa: E402
+from chalicelib.store.models import create_table  # noqa: E402
+
+T0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
+
+
+class Clock:
+    """An injected clock the test moves by hand."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+_call_lock = threading.RLock()
+_original_call = BaseClient._make_api_call
+
+
+def _serialised_call(self, operation, params):  # type: ignore[no-untyped-def]
+    # DynamoDB makes each API call atomic; moto in-process does not. Serialising each call keeps
+    # only the application's own read-then-write races, which is what concurrency tests look for.
+    with _call_lock:
+        return _original_call(self, operation, params)
+
+
+@pytest.fixture(autouse=True)
+def _serialise_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BaseClient, "_make_api_call", _serialised_call)
+
+
+TEST_PROGRAM = Program(
+    name="Test Brand",
+    currency="CNY",
+    time_zone="Asia/Shanghai",
+    return_window_days=0,
+)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def deps(aws: None, clock: Clock) -> Iterator[Deps]:
+    built = build(
+        Settings(table_name="loyalty-test", pii_key="test-pii-key-not-secret",
+                 program_cache_seconds=0),
+        clock=clock,
+        backoff=lambda attempt: None,
+    )
+    use(built)
+    create_table()
+    api_keys.forget_cached()
+    yield built
+    use(None)
+
+
+def set_program(deps: Deps, **changes: object) -> Program:
+    current = deps.program_store.current()
+    document = TEST_PROGRAM.model_copy(update={**changes, "version": None})
+    program.put(deps, document, None)
+    assert current is None or deps.program_store.current() is not None
+    return deps.program_store.current()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def brand(deps: Deps) -> Deps:
+    """A brand with the test program stored."""
+    set_program(deps)
+    return deps

@@ -1,0 +1,45 @@
+"""Small builders the tests share."""
+
+from __future__ import annotations
+
+from chalicelib.contract import (
+    EnrollRequest,
+    MemberOut,
+    PurchaseRequest,
+    RedemptionRequest,
+    RefundRequest,
+)
+from chalicelib.services import members, points
+from chalicelib.services.deps import Deps
+from chalicelib.services.writes import Idem
+
+
+def enroll(deps: Deps, phone: str = "13800138000") -> str:
+    answer = members.enroll(deps, EnrollRequest(phone=phone), None)
+    return MemberOut.model_validate_json(answer.body).member_id
+
+
+def buy(deps: Deps, member_id: str, order_id: str, amount: int, idem: Idem | None = None,
+        **extra: object) -> dict:
+    import json
+
+    request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY", **extra)
+    return json.loads(points.purchase(deps, member_id, request, idem).body)
+
+
+def redeem(deps: Deps, member_id: str, order_id: str, pts: int, idem: Idem | None = None) -> dict:
+    import json
+
+    request = RedemptionRequest(order_id=order_id, points=pts)
+    return json.loads(points.redeem(deps, member_id, request, idem).body)
+
+
+def refund(deps: Deps, member_id: str, order_id: str, amount: int, **extra: object) -> dict:
+    import json
+
+    request = RefundRequest(order_id=order_id, amount=amount, **extra)
+    return json.loads(points.refund(deps, member_id, request, None).body)
+
+
+def member(deps: Deps, member_id: str) -> MemberOut:
+    return members.read(deps, member_id)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#/-]+$")]
@@ -18,7 +26,8 @@ Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="minor units (cen
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: "12" is not the number 12; a storefront sending strings has a bug worth seeing.
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
 
 class Response(BaseModel):
@@ -89,11 +98,13 @@ class Basket(Request):
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
     occurred_at: AwareDatetime | None = Field(None, description="default: now")
 
-    @model_validator(mode="after")
-    def _items_add_up(self) -> Basket:
-        if self.items and sum(item.amount for item in self.items) != self.amount:
+    @field_validator("items")
+    @classmethod
+    def _items_add_up(cls, items: list[ItemIn], info: ValidationInfo) -> list[ItemIn]:
+        amount = info.data.get("amount")
+        if items and amount is not None and sum(item.amount for item in items) != amount:
             raise ValueError("items must add up to amount (send shipping or fees as items)")
-        return self
+        return items
 
 
 class QuoteRequest(Basket):

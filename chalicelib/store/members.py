@@ -304,7 +304,9 @@ class MemberStore:
     ) -> tuple[list[LedgerRow], str | None]:
         """Newest first; the cursor is opaque to callers (the last sequence number, encoded)."""
         before = _decode_cursor(cursor) if cursor else None
-        upper = keys.ledger_sk(before) if before is not None else keys.LEDGER_PREFIX + "~"
+        if before is not None and before <= 1:
+            return [], None
+        upper = keys.ledger_sk(before - 1) if before is not None else keys.LEDGER_PREFIX + "~"
         try:
             items = list(
                 LedgerItem.query(
@@ -316,7 +318,7 @@ class MemberStore:
             )
         except PynamoDBException as exc:
             raise StoreUnavailable(str(exc)) from exc
-        rows = [_row_from(item) for item in items if item.sk != upper]
+        rows = [_row_from(item) for item in items]
         page, more = rows[:limit], len(rows) > limit
         return page, (_encode_cursor(page[-1].seq) if more and page else None)
 

@@ -1,0 +1,39 @@
+"""Two scopes of API keys; only the OpenAPI document is public."""
+
+
+def test_no_key__is_refused(api):
+    assert api.get("/v1/admin/program", key=None).status_code == 401
+    assert api.post("/v1/members", {"phone": "13800138000"}, key=None).status_code == 401
+
+
+def test_unknown_key__is_refused(api):
+    response = api.post("/v1/members", {"phone": "13800138000"}, key="lk_sf_not-a-real-key")
+    assert response.status_code in (401, 403)
+    assert api.post("/v1/members/lookup", {"phone": "13800138000"}).status_code == 404
+
+
+def test_storefront_key__cannot_reach_admin(api):
+    assert api.get("/v1/admin/program").status_code == 403
+    assert api.put("/v1/admin/program", {"name": "x", "currency": "CNY"}).status_code == 403
+
+
+def test_admin_key__reaches_admin_and_members(api):
+    assert api.get("/v1/admin/program", key="admin").status_code == 200
+    assert api.post("/v1/members", {"phone": "13800138000"}, key="admin").status_code == 201
+
+
+def test_openapi__is_public_and_lists_every_route(api):
+    response = api.get("/v1/openapi.json", key=None)
+    assert response.status_code == 200
+    doc = response.json_body
+    assert doc["openapi"].startswith("3.1")
+    for path in ["/v1/members", "/v1/members/lookup", "/v1/members/{member_id}",
+                 "/v1/members/{member_id}/quote", "/v1/members/{member_id}/purchases",
+                 "/v1/members/{member_id}/redemptions", "/v1/members/{member_id}/refunds",
+                 "/v1/members/{member_id}/ledger", "/v1/admin/program"]:
+        assert path in doc["paths"], path
+    purchase = doc["paths"]["/v1/members/{member_id}/purchases"]["post"]
+    schema_name = purchase["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = doc["components"]["schemas"][schema_name.rsplit("/", 1)[-1]]
+    assert schema["additionalProperties"] is False
+    assert {"order_id", "amount", "currency"} <= set(schema["required"])

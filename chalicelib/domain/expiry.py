@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .program import CalendarExpiry, NeverExpire, RollingExpiry
@@ -44,4 +44,4 @@ def expires_at(last_day: date | None, zone: ZoneInfo) -> datetime | None:
     """The instant the points stop being spendable: local midnight after the last valid day."""
     if last_day is None:
         return None
-    return _local_midnight(last_day + timedelta(days=1), zone)
+    return _local_midnight(last_day + timedelta(days=1), zone).astimezone(UTC)

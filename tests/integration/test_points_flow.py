@@ -1,0 +1,99 @@
+"""Points through the services and the real store (moto): lots, pending, refunds, debt."""
+
+from datetime import timedelta
+
+from chalicelib.store import keys
+from chalicelib.store.models import LotItem
+from tests.conftest import set_program
+from tests.helpers import buy, enroll, member, redeem, refund
+
+
+def lots_of(member_id):
+    return {lot.order_id: lot for lot in LotItem.query(keys.member_pk(member_id),
+                                                       LotItem.sk.startswith(keys.LOT_PREFIX))}
+
+
+def test_redemption__spans_several_lots_in_expiry_order(brand, clock):
+    member_id = enroll(brand)
+    buy(brand, member_id, "jan", 10_000)
+    clock.advance(days=30)
+    buy(brand, member_id, "feb", 10_000)
+    clock.advance(days=30)
+    buy(brand, member_id, "mar", 10_000)
+    redeem(brand, member_id, "spend", 200)
+    lots = lots_of(member_id)
+    assert (lots["jan"].remaining, lots["feb"].remaining, lots["mar"].remaining) == (0, 0, 100)
+
+
+def test_refund_after_redemption__gives_points_back_to_their_lots_with_original_expiry(brand,
+                                                                                      clock):
+    member_id = enroll(brand)
+    buy(brand, member_id, "earn-1", 10_000)
+    clock.advance(days=10)
+    buy(brand, member_id, "earn-2", 10_000)
+    # the order that spent points is itself a purchase
+    redeem(brand, member_id, "o-9", 200)
+    buy(brand, member_id, "o-9", 5_000)
+    before = lots_of(member_id)
+    refunded = refund(brand, member_id, "o-9", 5_000)
+    assert refunded["points_returned"] == 200
+    assert refunded["points_clawed_back"] == 50
+    after = lots_of(member_id)
+    assert after["earn-1"].remaining == 100 and after["earn-2"].remaining == 100
+    assert after["earn-1"].expires_at == before["earn-1"].expires_at
+    assert after["o-9"].remaining == 0
+    assert member(brand, member_id).points_balance == 200
+
+
+def test_refund_of_spent_points__records_debt_that_later_earnings_pay_off(brand):
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 30_000)
+    redeem(brand, member_id, "o-2", 300)
+    refunded = refund(brand, member_id, "o-1", 30_000)
+    assert refunded["points_clawed_back"] == 300
+    assert refunded["member"]["points_debt"] == 300
+    assert refunded["member"]["points_balance"] == 0
+    buy(brand, member_id, "o-3", 50_000)
+    after = member(brand, member_id)
+    assert (after.points_balance, after.points_debt, after.lifetime_points) == (200, 0, 500)
+
+
+def test_pending_points__vest_after_the_return_window_and_cannot_be_spent_before(brand, clock):
+    set_program(brand, return_window_days=7)
+    member_id = enroll(brand)
+    bought = buy(brand, member_id, "o-1", 10_000)
+    assert bought["points_status"] == "pending"
+    assert (bought["member"]["points_pending"], bought["member"]["points_balance"]) == (100, 0)
+    from chalicelib.domain.errors import InsufficientPoints
+    import pytest
+
+    with pytest.raises(InsufficientPoints):
+        redeem(brand, member_id, "o-2", 100)
+    clock.advance(days=7, seconds=1)
+    vested = member(brand, member_id)
+    assert (vested.points_pending, vested.points_balance) == (0, 100)
+    # a second read changes nothing more (vesting is exact and idempotent)
+    assert member(brand, member_id) == vested
+
+
+def test_refund_within_window__claws_back_pending_points_first(brand):
+    set_program(brand, return_window_days=7)
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 10_000)
+    refunded = refund(brand, member_id, "o-1", 4_000)
+    assert refunded["points_clawed_back"] == 40
+    assert refunded["member"]["points_pending"] == 60
+    assert refunded["member"]["points_debt"] == 0
+
+
+def test_points__expire_on_the_brand_local_day(brand, clock):
+    member_id = enroll(brand)
+    bought = buy(brand, member_id, "o-1", 10_000)
+    expiry = bought["expires_at"]
+    from datetime import datetime
+
+    expires = datetime.fromisoformat(expiry)
+    clock.now = expires - timedelta(seconds=1)
+    assert member(brand, member_id).points_balance == 100
+    clock.now = expires
+    assert member(brand, member_id).points_balance == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -18,7 +18,7 @@ app.add_typer(table_app, name="table")
 app.add_typer(infra_app, name="infra")
 
 
-class ScopeChoice(str, Enum):
+class ScopeChoice(StrEnum):
     storefront = "storefront"
     admin = "admin"
 

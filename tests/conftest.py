@@ -1,12 +1,11 @@
-"""Shared fixtures: moto at the botocore boundary, each DynamoDB call serialised, a settable clock."""
-
-import moto  # noqa: F401  (must come before any botocore client exists)
+"""Shared fixtures: moto at the botocore boundary, each call serialised, a settable clock."""
 
 import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import moto  # noqa: F401  (must come before any botocore client exists)
 import pytest
 
 for _name, _value in {
@@ -86,8 +85,9 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def deps(aws: None, clock: Clock) -> Iterator[Deps]:
     built = build(
-        Settings(table_name="loyalty-test", pii_key="test-pii-key-not-secret",
-                 program_cache_seconds=0),
+        Settings(
+            table_name="loyalty-test", pii_key="test-pii-key-not-secret", program_cache_seconds=0
+        ),
         clock=clock,
         backoff=lambda attempt: None,
     )

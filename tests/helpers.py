@@ -19,8 +19,14 @@ def enroll(deps: Deps, phone: str = "13800138000") -> str:
     return MemberOut.model_validate_json(answer.body).member_id
 
 
-def buy(deps: Deps, member_id: str, order_id: str, amount: int, idem: Idem | None = None,
-        **extra: object) -> dict:
+def buy(
+    deps: Deps,
+    member_id: str,
+    order_id: str,
+    amount: int,
+    idem: Idem | None = None,
+    **extra: object,
+) -> dict:
     import json
 
     request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY", **extra)

@@ -34,7 +34,7 @@ from .blueprint import api, api_key_auth
 
 log = logging.getLogger("loyalty.api")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-JSON = {"Content-Type": "application/json"}
+JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _idem(request: Request, principal: str, operation: str, body: BaseModel | No
 
 def _respond(result: Answer | BaseModel, status: int) -> Response:
     if isinstance(result, Answer):
-        headers = dict(JSON)
+        headers: dict[str, str | list[str]] = dict(JSON)
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(body=result.body, status_code=result.status, headers=headers)
@@ -142,7 +142,9 @@ def endpoint(
     errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Answer | BaseModel]], Callable[..., Response]]:
     writes = method in {"POST", "PUT", "PATCH", "DELETE"}
-    ROUTES.append(RouteSpec(path, method, summary, scope, body, response, status, query, writes, errors))
+    ROUTES.append(
+        RouteSpec(path, method, summary, scope, body, response, status, query, writes, errors)
+    )
 
     def wrap(handler: Callable[..., Answer | BaseModel]) -> Callable[..., Response]:
         @wraps(handler)
@@ -161,7 +163,9 @@ def endpoint(
                 return error_response(exc)
             except StoreUnavailable:
                 log.exception("store unavailable")
-                return error_response(Unavailable("the store did not answer; retry with the same key"))
+                return error_response(
+                    Unavailable("the store did not answer; retry with the same key")
+                )
 
         authorizer = None if scope is None else api_key_auth
         api.route(path, methods=[method], authorizer=authorizer)(view)

@@ -16,9 +16,16 @@ from .blueprint import api
 from .http import ROUTES
 
 REF = "#/components/schemas/{model}"
-STATUS_TEXT = {400: "Bad request", 401: "No or unknown API key", 403: "Key scope does not reach "
-               "this route", 404: "Not found", 409: "Conflicts with what is recorded", 413:
-               "Body too large", 422: "A field is invalid", 503: "Store unavailable; retry"}
+STATUS_TEXT = {
+    400: "Bad request",
+    401: "No or unknown API key",
+    403: "Key scope does not reach this route",
+    404: "Not found",
+    409: "Conflicts with what is recorded",
+    413: "Body too large",
+    422: "A field is invalid",
+    503: "Store unavailable; retry",
+}
 
 
 @cache
@@ -37,7 +44,9 @@ def document() -> dict[str, Any]:
     for route in ROUTES:
         op: dict[str, Any] = {
             "summary": route.summary,
-            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip("_"),
+            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip(
+                "_"
+            ),
             "tags": ["admin" if route.scope == "admin" else "storefront"],
             "responses": {
                 str(route.status): {
@@ -56,12 +65,17 @@ def document() -> dict[str, Any]:
             for name, info in route.query.model_json_schema()["properties"].items():
                 params.append({"name": name, "in": "query", "required": False, "schema": info})
         if route.writes:
-            params.append({
-                "name": "Idempotency-Key", "in": "header", "required": False,
-                "description": "The same key and body replay the first answer and change nothing; "
-                "the same key with another body is a 422.",
-                "schema": {"type": "string", "maxLength": 255},
-            })
+            params.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "The same key and body replay the first answer and "
+                    "change nothing; "
+                    "the same key with another body is a 422.",
+                    "schema": {"type": "string", "maxLength": 255},
+                }
+            )
         if params:
             op["parameters"] = params
         if route.body is not None:

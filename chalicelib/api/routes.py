@@ -46,67 +46,129 @@ class LedgerQuery(BaseModel):
 M = "/v1/members/{member_id}"
 
 
-@endpoint("/v1/members", "POST", summary="Enroll a member, or return the one who already has "
-          "this phone, email or external id (200)", body=EnrollRequest, response=MemberOut,
-          status=201, errors=(409,))
+@endpoint(
+    "/v1/members",
+    "POST",
+    summary="Enroll a member, or return the one who already has "
+    "this phone, email or external id (200)",
+    body=EnrollRequest,
+    response=MemberOut,
+    status=201,
+    errors=(409,),
+)
 def enroll(call: Call) -> Answer:
     return members.enroll(deps(), call.body, call.idem)
 
 
-@endpoint("/v1/members/lookup", "POST", summary="Find a member by phone, email or external id "
-          "(in the body, so personal data stays out of access logs)", body=LookupRequest,
-          response=MemberOut, errors=(404,))
+@endpoint(
+    "/v1/members/lookup",
+    "POST",
+    summary="Find a member by phone, email or external id "
+    "(in the body, so personal data stays out of access logs)",
+    body=LookupRequest,
+    response=MemberOut,
+    errors=(404,),
+)
 def lookup(call: Call) -> MemberOut:
     return members.lookup(deps(), call.body)
 
 
-@endpoint(M, "GET", summary="A member: balance, pending, debt, lifetime points, tier",
-          response=MemberOut, errors=(404,))
+@endpoint(
+    M,
+    "GET",
+    summary="A member: balance, pending, debt, lifetime points, tier",
+    response=MemberOut,
+    errors=(404,),
+)
 def get_member(call: Call, member_id: str) -> MemberOut:
     return members.read(deps(), _member(member_id))
 
 
-@endpoint(f"{M}/quote", "POST", summary="What a basket would earn (with the breakdown) and how "
-          "many points could pay for it; writes nothing", body=QuoteRequest, response=QuoteOut,
-          errors=(404, 409))
+@endpoint(
+    f"{M}/quote",
+    "POST",
+    summary="What a basket would earn (with the breakdown) and how "
+    "many points could pay for it; writes nothing",
+    body=QuoteRequest,
+    response=QuoteOut,
+    errors=(404, 409),
+)
 def quote(call: Call, member_id: str) -> QuoteOut:
     return points.quote(deps(), _member(member_id), call.body)
 
 
-@endpoint(f"{M}/purchases", "POST", summary="Record a purchase: earn points exactly once per "
-          "order id", body=PurchaseRequest, response=PurchaseOut, status=201, errors=(404, 409))
+@endpoint(
+    f"{M}/purchases",
+    "POST",
+    summary="Record a purchase: earn points exactly once per order id",
+    body=PurchaseRequest,
+    response=PurchaseOut,
+    status=201,
+    errors=(404, 409),
+)
 def purchase(call: Call, member_id: str) -> Answer:
     return points.purchase(deps(), _member(member_id), call.body, call.idem)
 
 
-@endpoint(f"{M}/redemptions", "POST", summary="Redeem points as cash-off on an order, "
-          "soonest-expiring first", body=RedemptionRequest, response=RedemptionOut, status=201,
-          errors=(404, 409))
+@endpoint(
+    f"{M}/redemptions",
+    "POST",
+    summary="Redeem points as cash-off on an order, soonest-expiring first",
+    body=RedemptionRequest,
+    response=RedemptionOut,
+    status=201,
+    errors=(404, 409),
+)
 def redeem(call: Call, member_id: str) -> Answer:
     return points.redeem(deps(), _member(member_id), call.body, call.idem)
 
 
-@endpoint(f"{M}/refunds", "POST", summary="Refund all or part of an order: claw back its points, "
-          "give back points redeemed on it", body=RefundRequest, response=RefundOut, status=201,
-          errors=(404, 409))
+@endpoint(
+    f"{M}/refunds",
+    "POST",
+    summary="Refund all or part of an order: claw back its points, give back points redeemed on it",
+    body=RefundRequest,
+    response=RefundOut,
+    status=201,
+    errors=(404, 409),
+)
 def refund(call: Call, member_id: str) -> Answer:
     return points.refund(deps(), _member(member_id), call.body, call.idem)
 
 
-@endpoint(f"{M}/ledger", "GET", summary="The points ledger, newest first, with the reason of "
-          "every change", query=LedgerQuery, response=LedgerPage, errors=(404,))
+@endpoint(
+    f"{M}/ledger",
+    "GET",
+    summary="The points ledger, newest first, with the reason of every change",
+    query=LedgerQuery,
+    response=LedgerPage,
+    errors=(404,),
+)
 def ledger(call: Call, member_id: str) -> LedgerPage:
     return points.ledger(deps(), _member(member_id), call.query.limit, call.query.cursor)
 
 
-@endpoint("/v1/admin/program", "GET", summary="The brand's program document (current version)",
-          scope="admin", response=Program, errors=(409,))
+@endpoint(
+    "/v1/admin/program",
+    "GET",
+    summary="The brand's program document (current version)",
+    scope="admin",
+    response=Program,
+    errors=(409,),
+)
 def get_program(call: Call) -> Program:
     return program.get(deps())
 
 
-@endpoint("/v1/admin/program", "PUT", summary="Replace the program document; send `version` to "
-          "refuse the write if someone changed it since you read it", scope="admin",
-          body=Program, response=Program, errors=(409,))
+@endpoint(
+    "/v1/admin/program",
+    "PUT",
+    summary="Replace the program document; send `version` to "
+    "refuse the write if someone changed it since you read it",
+    scope="admin",
+    body=Program,
+    response=Program,
+    errors=(409,),
+)
 def put_program(call: Call) -> Answer:
     return program.put(deps(), call.body, call.idem)

@@ -1,4 +1,4 @@
-"""One error hierarchy for the whole engine: each error has a stable machine code and an HTTP status."""
+"""One error hierarchy: each error has a stable machine code and an HTTP status."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def normalise_email(raw: str) -> str:
 
 
 def fingerprint(kind: IdentityKind, value: str, key: bytes) -> str:
-    """HMAC-SHA256, not a bare hash: the 10^10 phone numbers are brute-forced in minutes otherwise."""
+    """HMAC-SHA256, not a bare hash: all 10^10 phone numbers are hashed in minutes."""
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -81,7 +81,9 @@ class PointsAccount:
         debt: int = 0,
         lots: tuple[tuple[str, int], ...] = (),
     ) -> Entry:
-        entry = Entry(kind, balance + pending - debt, reason, order_id, balance, pending, debt, lots)
+        entry = Entry(
+            kind, balance + pending - debt, reason, order_id, balance, pending, debt, lots
+        )
         self.balances.balance += balance
         self.balances.pending += pending
         self.balances.debt += debt
@@ -279,7 +281,8 @@ def plan_refund(
     refunded_after = refunded_before + refund_amount
     if refunded_after > order_amount:
         raise RefundExceedsOrder(
-            f"{refunded_before} of {order_amount} already refunded; {refund_amount} more is too much",
+            f"{refunded_before} of {order_amount} already refunded; "
+            f"{refund_amount} more is too much",
             param="amount",
         )
     clawback = proportional(points_earned, refunded_after, order_amount) - clawed_before

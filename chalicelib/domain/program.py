@@ -17,7 +17,7 @@ class Strict(BaseModel):
 
 
 class EarnRate(Strict):
-    """`points_per_unit` points for every `unit_amount` minor units paid (1 point per 1.00 by default)."""
+    """`points_per_unit` points per `unit_amount` minor units paid (default 1 point per 1.00)."""
 
     points_per_unit: int = Field(1, ge=0, le=10_000)
     unit_amount: int = Field(100, gt=0, le=1_000_000)
@@ -25,7 +25,7 @@ class EarnRate(Strict):
 
 
 class Bonus(Strict):
-    """Items of a SKU or category earn `multiplier` times the base (0 excludes them from earning)."""
+    """Items of a SKU or category earn `multiplier` times the base (0 excludes them)."""
 
     sku: str | None = Field(None, min_length=1, max_length=64)
     category: str | None = Field(None, min_length=1, max_length=64)
@@ -92,7 +92,9 @@ class Program(Strict):
     """The whole document: GET returns exactly what PUT accepts (with `version` filled in)."""
 
     version: int | None = Field(
-        None, ge=1, description="Current version when read; when sent, must match (optimistic lock)."
+        None,
+        ge=1,
+        description="Current version when read; when sent, must match (optimistic lock).",
     )
     name: str = Field(min_length=1, max_length=80)
     currency: str = Field(pattern=r"^[A-Z]{3}$")

@@ -34,7 +34,7 @@ def member_out(member: Member) -> MemberOut:
         phone=member.phone_masked,
         email=member.email_masked,
         external_id=member.external_id,
-        birthday=member.birthday,  # type: ignore[arg-type]  # ISO string, validated on input
+        birthday=member.birthday,  # ISO string, validated on input
         marketing_consent=member.marketing_consent,
         channel=member.channel,
         created_at=member.created_at,
@@ -68,7 +68,9 @@ def _identifiers(
         found.append(("email", normalise_email(email)))
     if external_id:
         found.append(("external_id", external_id))
-    return [Identifier(kind, value, fingerprint(kind, value, deps.pii_key)) for kind, value in found]
+    return [
+        Identifier(kind, value, fingerprint(kind, value, deps.pii_key)) for kind, value in found
+    ]
 
 
 def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:

@@ -50,7 +50,7 @@ def _decimal(value: Fraction) -> str:
 
 def _lines(earning: Earning) -> list[EarnLineOut]:
     return [
-        EarnLineOut(rule=line.rule, description=line.description, points=_decimal(line.points))  # type: ignore[arg-type]
+        EarnLineOut(rule=line.rule, description=line.description, points=_decimal(line.points))
         for line in earning.lines
     ]
 
@@ -163,7 +163,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         body = PurchaseOut(
             order_id=request.order_id,
             points_earned=earning.points,
-            points_status=status,  # type: ignore[arg-type]
+            points_status=status,
             vests_at=vests_at if status == "pending" else None,
             expires_at=lot_expiry if earned_lot else None,
             breakdown=_lines(earning),
@@ -191,7 +191,10 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         try:
             uow.commit()
         except WriteRejected as rejected:
-            if "order_is_new" in rejected.failed and "idempotency_key_is_new" not in rejected.failed:
+            if (
+                "order_is_new" in rejected.failed
+                and "idempotency_key_is_new" not in rejected.failed
+            ):
                 return existing_order()
             raise
         return Answer(201, body)
@@ -358,7 +361,9 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         )
         if redemption is not None and plan.returns:
             back = dict(plan.returns)
-            allocations = [(lot, taken, prev + back.get(lot, 0)) for lot, taken, prev in redemption.allocations]
+            allocations = [
+                (lot, taken, prev + back.get(lot, 0)) for lot, taken, prev in redemption.allocations
+            ]
             deps.members.stage_redemption(
                 uow,
                 member_id,
@@ -389,7 +394,7 @@ def ledger(deps: Deps, member_id: str, limit: int, cursor: str | None) -> Ledger
         entries=[
             LedgerEntryOut(
                 entry_id=row.entry_id,
-                kind=row.kind,  # type: ignore[arg-type]
+                kind=row.kind,
                 points=row.points,
                 balance_delta=row.balance_delta,
                 pending_delta=row.pending_delta,

@@ -71,7 +71,11 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
         if stored is None:
             return None
         return replay(
-            stored.request_hash, stored.response, stored.status, idem.request_hash, "Idempotency-Key"
+            stored.request_hash,
+            stored.response,
+            stored.status,
+            idem.request_hash,
+            "Idempotency-Key",
         )
 
     for attempt_no in range(deps.settings.write_attempts):
@@ -86,7 +90,9 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
             if rejected.conflict or rejected.failed & RETRYABLE:
                 deps.backoff(attempt_no)
                 continue
-            raise Conflict(f"the request conflicts with what is recorded ({rejected})") from rejected
+            raise Conflict(
+                f"the request conflicts with what is recorded ({rejected})"
+            ) from rejected
         except DomainError:
             # A retry of a request that already succeeded must answer as the first time did,
             # even when the same request would now be refused (e.g. the points are spent).

@@ -1,4 +1,4 @@
-"""PynamoDB models over the ONE table of a brand stack; `infra/table.json` is rendered from these."""
+"""PynamoDB models over the ONE table of a brand stack; `infra/table.json` derives from them."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class MemberItem(Item, discriminator="member"):
     phone_masked = UnicodeAttribute(null=True)
     email_masked = UnicodeAttribute(null=True)
     external_id = UnicodeAttribute(null=True)
-    identities = ListAttribute[str](of=UnicodeAttribute, default=list)
+    identities = ListAttribute[str](default=list)
     birthday = UnicodeAttribute(null=True)
     marketing_consent = BooleanAttribute(default=False)
     channel = UnicodeAttribute(null=True)
@@ -160,7 +160,8 @@ def configure(table_name: str, region: str) -> None:
     if Item.Meta.table_name != table_name or Item.Meta.region != region:
         Item.Meta.table_name = table_name
         Item.Meta.region = region
-        for model in (Item, *Item.__subclasses__()):
+        models: list[type[Item]] = [Item, *Item.__subclasses__()]
+        for model in models:
             model._connection = None
 
 

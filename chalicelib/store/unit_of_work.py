@@ -38,7 +38,7 @@ class StoreUnavailable(Exception):
 @dataclass
 class UnitOfWork:
     connection: Connection
-    _checks: list[tuple[str, Item, Condition]] = field(default_factory=list)
+    _checks: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
     _puts: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
 
     def put(self, label: str, item: Item, condition: Condition | None = None) -> None:

@@ -20,8 +20,16 @@ class Api:
         self.storefront = storefront
         self.admin = admin
 
-    def call(self, method: str, path: str, body: Any = None, *, key: str | None = "storefront",
-             headers: dict[str, str] | None = None, raw: bytes | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = "storefront",
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Any:
         sent = {"Content-Type": "application/json", **(headers or {})}
         if key is not None:
             sent["Authorization"] = f"Bearer {getattr(self, key, key)}"

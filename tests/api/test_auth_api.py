@@ -27,10 +27,17 @@ def test_openapi__is_public_and_lists_every_route(api):
     assert response.status_code == 200
     doc = response.json_body
     assert doc["openapi"].startswith("3.1")
-    for path in ["/v1/members", "/v1/members/lookup", "/v1/members/{member_id}",
-                 "/v1/members/{member_id}/quote", "/v1/members/{member_id}/purchases",
-                 "/v1/members/{member_id}/redemptions", "/v1/members/{member_id}/refunds",
-                 "/v1/members/{member_id}/ledger", "/v1/admin/program"]:
+    for path in [
+        "/v1/members",
+        "/v1/members/lookup",
+        "/v1/members/{member_id}",
+        "/v1/members/{member_id}/quote",
+        "/v1/members/{member_id}/purchases",
+        "/v1/members/{member_id}/redemptions",
+        "/v1/members/{member_id}/refunds",
+        "/v1/members/{member_id}/ledger",
+        "/v1/admin/program",
+    ]:
         assert path in doc["paths"], path
     purchase = doc["paths"]["/v1/members/{member_id}/purchases"]["post"]
     schema_name = purchase["requestBody"]["content"]["application/json"]["schema"]["$ref"]

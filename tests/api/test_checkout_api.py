@@ -12,9 +12,14 @@ def _purchase(api, member_id, order_id="o-1", amount=12_345, headers=None, **ext
 
 def test_purchase__earns_with_breakdown_and_updates_member(api):
     member_id = api.enroll()
-    response = _purchase(api, member_id, items=[
-        {"sku": "A", "category": "tea", "amount": 10_000, "quantity": 2},
-        {"sku": "B", "amount": 2_345}])
+    response = _purchase(
+        api,
+        member_id,
+        items=[
+            {"sku": "A", "category": "tea", "amount": 10_000, "quantity": 2},
+            {"sku": "B", "amount": 2_345},
+        ],
+    )
     assert response.status_code == 201
     body = response.json_body
     assert body["points_earned"] == 123
@@ -145,12 +150,19 @@ def test_ledger__pages_newest_first_with_reasons(api):
     page = api.get(f"/v1/members/{member_id}/ledger?limit=2").json_body
     assert [entry["order_id"] for entry in page["entries"]] == ["o-4", "o-3"]
     assert all(entry["reason"] for entry in page["entries"])
-    assert set(page["entries"][0]) >= {"entry_id", "kind", "points", "reason", "order_id",
-                                       "created_at"}
+    assert set(page["entries"][0]) >= {
+        "entry_id",
+        "kind",
+        "points",
+        "reason",
+        "order_id",
+        "created_at",
+    }
     seen = [entry["order_id"] for entry in page["entries"]]
     while page["next_cursor"]:
-        page = api.get(f"/v1/members/{member_id}/ledger?limit=2&cursor={page['next_cursor']}"
-                       ).json_body
+        page = api.get(
+            f"/v1/members/{member_id}/ledger?limit=2&cursor={page['next_cursor']}"
+        ).json_body
         seen += [entry["order_id"] for entry in page["entries"]]
     assert seen == ["o-4", "o-3", "o-2", "o-1", "o-0"]
 
@@ -172,10 +184,24 @@ def test_bad_input__gets_a_clear_4xx_and_writes_nothing(api):
         (dict(body={"order_id": "o", "amount": 10**15, "currency": "CNY"}), 422, None, "amount"),
         (dict(body={"order_id": "o", "amount": 100, "currency": "USD"}), 422, None, "currency"),
         (dict(body={"order_id": "o", "amount": 100}), 422, "missing_field", "currency"),
-        (dict(body={"order_id": "o", "amount": 100, "currency": "CNY",
-                    "items": [{"amount": 50}]}), 422, None, "items"),
-        (dict(raw=json.dumps({"order_id": "o", "amount": 1, "currency": "CNY",
-                              "pad": "x" * 70_000}).encode()), 413, "payload_too_large", None),
+        (
+            dict(
+                body={"order_id": "o", "amount": 100, "currency": "CNY", "items": [{"amount": 50}]}
+            ),
+            422,
+            None,
+            "items",
+        ),
+        (
+            dict(
+                raw=json.dumps(
+                    {"order_id": "o", "amount": 1, "currency": "CNY", "pad": "x" * 70_000}
+                ).encode()
+            ),
+            413,
+            "payload_too_large",
+            None,
+        ),
     ]
     for kwargs, status, code, param in cases:
         response = api.post(path, **kwargs)

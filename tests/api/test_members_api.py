@@ -2,8 +2,15 @@
 
 
 def test_enroll__creates_member_with_masked_identifiers(api):
-    response = api.post("/v1/members", {"phone": "+86 138 0013 8000", "email": "Ann@Example.com",
-                                        "birthday": "1990-05-04", "marketing_consent": True})
+    response = api.post(
+        "/v1/members",
+        {
+            "phone": "+86 138 0013 8000",
+            "email": "Ann@Example.com",
+            "birthday": "1990-05-04",
+            "marketing_consent": True,
+        },
+    )
     assert response.status_code == 201
     member = response.json_body
     assert member["member_id"].startswith("mem_")
@@ -35,8 +42,11 @@ def test_lookup__unknown_phone_is_404_naming_the_field(api):
     response = api.post("/v1/members/lookup", {"phone": "13900139000"})
     assert response.status_code == 404
     assert response.json_body["error"] == {
-        "type": "invalid_request_error", "code": "member_not_found",
-        "message": "no member has that phone", "param": "phone"}
+        "type": "invalid_request_error",
+        "code": "member_not_found",
+        "message": "no member has that phone",
+        "param": "phone",
+    }
 
 
 def test_lookup__needs_exactly_one_identifier(api):

@@ -30,7 +30,11 @@ class Server:
         env["PORT"] = str(self.port)
         self.proc = subprocess.Popen(
             [LOYALTY, "dev", "--port", str(self.port), "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         self.keys: dict[str, str] = {}
         deadline = time.monotonic() + 60
         assert self.proc.stdout is not None
@@ -65,21 +69,36 @@ def test_checkout_over_http_survives_a_restart(tmp_path):
         assert enrolled.status_code == 201
         member_id = enrolled.json()["member_id"]
         # the demo program: 1 point per 1.00, tea earns double, 7-day return window
-        bought = server.call("POST", f"/v1/members/{member_id}/purchases", {
-            "order_id": "A-1", "amount": 8800, "currency": "CNY",
-            "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}]},
-            headers={"Idempotency-Key": "pos-1-A-1"})
+        bought = server.call(
+            "POST",
+            f"/v1/members/{member_id}/purchases",
+            {
+                "order_id": "A-1",
+                "amount": 8800,
+                "currency": "CNY",
+                "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}],
+            },
+            headers={"Idempotency-Key": "pos-1-A-1"},
+        )
         assert bought.status_code == 201, bought.text
         assert bought.json()["points_earned"] == 176
         assert bought.json()["points_status"] == "pending"
-        retried = server.call("POST", f"/v1/members/{member_id}/purchases", {
-            "order_id": "A-1", "amount": 8800, "currency": "CNY",
-            "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}]},
-            headers={"Idempotency-Key": "pos-1-A-1"})
+        retried = server.call(
+            "POST",
+            f"/v1/members/{member_id}/purchases",
+            {
+                "order_id": "A-1",
+                "amount": 8800,
+                "currency": "CNY",
+                "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}],
+            },
+            headers={"Idempotency-Key": "pos-1-A-1"},
+        )
         assert retried.json() == bought.json()
         assert retried.headers["Idempotent-Replayed"] == "true"
-        refunded = server.call("POST", f"/v1/members/{member_id}/refunds",
-                               {"order_id": "A-1", "amount": 4400})
+        refunded = server.call(
+            "POST", f"/v1/members/{member_id}/refunds", {"order_id": "A-1", "amount": 4400}
+        )
         assert refunded.status_code == 201 and refunded.json()["points_clawed_back"] == 88
         assert server.call("GET", "/v1/admin/program").status_code == 403
         assert server.call("GET", "/v1/admin/program", key="admin").json()["currency"] == "CNY"

@@ -14,8 +14,9 @@ from tests.helpers import buy, enroll, member
 
 
 def _ledger(member_id):
-    return list(LedgerItem.query(keys.member_pk(member_id),
-                                 LedgerItem.sk.startswith(keys.LEDGER_PREFIX)))
+    return list(
+        LedgerItem.query(keys.member_pk(member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX))
+    )
 
 
 def test_twenty_threads_redeeming_the_same_balance_never_overdraw(brand):

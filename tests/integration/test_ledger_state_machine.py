@@ -47,7 +47,9 @@ class LedgerMachine(RuleBasedStateMachine):
             Shared.mock.start()
             Shared.deps = build(
                 Settings(table_name="loyalty-sm", pii_key="k", program_cache_seconds=0),
-                clock=Shared.clock, backoff=lambda attempt: None)
+                clock=Shared.clock,
+                backoff=lambda attempt: None,
+            )
             use(Shared.deps)
             create_table()
             set_program(Shared.deps, return_window_days=7, expiry=RollingExpiry(months=1))
@@ -56,8 +58,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.clock.now = T0
         self.deps = Shared.deps
         Shared.members += 1
-        answer = members.enroll(self.deps, EnrollRequest(external_id=f"shopper-{Shared.members}"),
-                                None)
+        answer = members.enroll(
+            self.deps, EnrollRequest(external_id=f"shopper-{Shared.members}"), None
+        )
         self.member_id = json.loads(answer.body)["member_id"]
         self.orders: dict[str, int] = {}
         self.refunded: dict[str, int] = {}
@@ -100,8 +103,9 @@ class LedgerMachine(RuleBasedStateMachine):
         order_id = data.draw(st.sampled_from(open_orders))
         left = self.orders[order_id] - self.refunded[order_id]
         amount = data.draw(st.integers(1, left))
-        points.refund(self.deps, self.member_id,
-                      RefundRequest(order_id=order_id, amount=amount), None)
+        points.refund(
+            self.deps, self.member_id, RefundRequest(order_id=order_id, amount=amount), None
+        )
         self.refunded[order_id] += amount
 
     @rule(days=st.integers(0, 20), hours=st.integers(0, 23))
@@ -110,8 +114,11 @@ class LedgerMachine(RuleBasedStateMachine):
         members.read(self.deps, self.member_id)
 
     def _entries(self) -> list[LedgerItem]:
-        return list(LedgerItem.query(keys.member_pk(self.member_id),
-                                     LedgerItem.sk.startswith(keys.LEDGER_PREFIX)))
+        return list(
+            LedgerItem.query(
+                keys.member_pk(self.member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX)
+            )
+        )
 
     @invariant()
     def balance_equals_ledger_equals_lots(self) -> None:
@@ -139,6 +146,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=20, stateful_step_count=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    max_examples=20,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 test_ledger_state_machine = LedgerMachine.TestCase

@@ -1,7 +1,10 @@
 """Points through the services and the real store (moto): lots, pending, refunds, debt."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
+
+from chalicelib.domain.errors import InsufficientPoints
 from chalicelib.store import keys
 from chalicelib.store.models import LotItem
 from tests.conftest import set_program
@@ -9,8 +12,10 @@ from tests.helpers import buy, enroll, member, redeem, refund
 
 
 def lots_of(member_id):
-    return {lot.order_id: lot for lot in LotItem.query(keys.member_pk(member_id),
-                                                       LotItem.sk.startswith(keys.LOT_PREFIX))}
+    return {
+        lot.order_id: lot
+        for lot in LotItem.query(keys.member_pk(member_id), LotItem.sk.startswith(keys.LOT_PREFIX))
+    }
 
 
 def test_redemption__spans_several_lots_in_expiry_order(brand, clock):
@@ -25,8 +30,9 @@ def test_redemption__spans_several_lots_in_expiry_order(brand, clock):
     assert (lots["jan"].remaining, lots["feb"].remaining, lots["mar"].remaining) == (0, 0, 100)
 
 
-def test_refund_after_redemption__gives_points_back_to_their_lots_with_original_expiry(brand,
-                                                                                      clock):
+def test_refund_after_redemption__gives_points_back_to_their_lots_with_original_expiry(
+    brand, clock
+):
     member_id = enroll(brand)
     buy(brand, member_id, "earn-1", 10_000)
     clock.advance(days=10)
@@ -64,9 +70,6 @@ def test_pending_points__vest_after_the_return_window_and_cannot_be_spent_before
     bought = buy(brand, member_id, "o-1", 10_000)
     assert bought["points_status"] == "pending"
     assert (bought["member"]["points_pending"], bought["member"]["points_balance"]) == (100, 0)
-    from chalicelib.domain.errors import InsufficientPoints
-    import pytest
-
     with pytest.raises(InsufficientPoints):
         redeem(brand, member_id, "o-2", 100)
     clock.advance(days=7, seconds=1)
@@ -90,8 +93,6 @@ def test_points__expire_on_the_brand_local_day(brand, clock):
     member_id = enroll(brand)
     bought = buy(brand, member_id, "o-1", 10_000)
     expiry = bought["expires_at"]
-    from datetime import datetime
-
     expires = datetime.fromisoformat(expiry)
     clock.now = expires - timedelta(seconds=1)
     assert member(brand, member_id).points_balance == 100

@@ -27,11 +27,19 @@ def test_earn__rounds_once_at_the_end(rounding, expected):
 
 
 def test_earn__sku_bonus_beats_its_category_and_zero_excludes():
-    p = program(bonuses=[Bonus(category="tea", multiplier=Decimal(2)),
-                         Bonus(sku="T-1", multiplier=Decimal(3)),
-                         Bonus(sku="GIFT", multiplier=Decimal(0))])
-    items = (BasketItem(1000, sku="T-1", category="tea"), BasketItem(1000, category="tea"),
-             BasketItem(1000, sku="GIFT"), BasketItem(1000))
+    p = program(
+        bonuses=[
+            Bonus(category="tea", multiplier=Decimal(2)),
+            Bonus(sku="T-1", multiplier=Decimal(3)),
+            Bonus(sku="GIFT", multiplier=Decimal(0)),
+        ]
+    )
+    items = (
+        BasketItem(1000, sku="T-1", category="tea"),
+        BasketItem(1000, category="tea"),
+        BasketItem(1000, sku="GIFT"),
+        BasketItem(1000),
+    )
     earning = earn_points(Basket(amount=4000, occurred_at=NOON, items=items), p, None)
     rules = [(line.rule, line.points) for line in earning.lines]
     assert rules == [("base", 40), ("sku_bonus", 20), ("category_bonus", 10), ("sku_bonus", -10)]
@@ -39,8 +47,16 @@ def test_earn__sku_bonus_beats_its_category_and_zero_excludes():
 
 
 def test_earn__campaign_day_is_the_brand_local_day():
-    p = program(campaigns=[Campaign(name="Double 11", starts_on=date(2026, 11, 11),
-                                    ends_on=date(2026, 11, 11), multiplier=Decimal(2))])
+    p = program(
+        campaigns=[
+            Campaign(
+                name="Double 11",
+                starts_on=date(2026, 11, 11),
+                ends_on=date(2026, 11, 11),
+                multiplier=Decimal(2),
+            )
+        ]
+    )
     # 2026-11-10T16:30Z is already 00:30 on the 11th in Shanghai
     on = earn_points(Basket(1000, datetime(2026, 11, 10, 16, 30, tzinfo=UTC)), p, None)
     before = earn_points(Basket(1000, datetime(2026, 11, 10, 15, 59, tzinfo=UTC)), p, None)
@@ -48,8 +64,10 @@ def test_earn__campaign_day_is_the_brand_local_day():
 
 
 def test_earn__tier_multiplier_applies_after_campaign_and_bonuses():
-    p = program(tier_multipliers={"gold": Decimal("1.5")},
-                bonuses=[Bonus(category="tea", multiplier=Decimal(2))])
+    p = program(
+        tier_multipliers={"gold": Decimal("1.5")},
+        bonuses=[Bonus(category="tea", multiplier=Decimal(2))],
+    )
     basket = Basket(1000, NOON, (BasketItem(1000, category="tea"),))
     assert earn_points(basket, p, "gold").points == 30
     assert earn_points(basket, p, "silver").points == 20
@@ -62,8 +80,9 @@ def test_earn__is_capped_per_order():
     assert earning.points == 50 and earning.lines[-1].rule == "cap"
 
 
-@given(amounts, st.sampled_from(["floor", "half_up", "ceil"]),
-       st.integers(1, 10), st.integers(1, 1000))
+@given(
+    amounts, st.sampled_from(["floor", "half_up", "ceil"]), st.integers(1, 10), st.integers(1, 1000)
+)
 def test_earn__lines_always_add_up_to_the_points(amount, rounding, per_unit, unit):
     p = program(earn=EarnRate(points_per_unit=per_unit, unit_amount=unit, rounding=rounding))
     earning = earn_points(Basket(amount, NOON), p, None)

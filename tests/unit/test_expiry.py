@@ -23,22 +23,25 @@ def test_rolling__month_end_is_clamped():
 
 def test_calendar__yearly_clearing_with_grace():
     earned = datetime(2026, 3, 1, tzinfo=UTC)
-    assert last_valid_day(earned, CalendarExpiry(period="year", grace_periods=1),
-                          SHANGHAI) == date(2027, 12, 31)
-    assert last_valid_day(earned, CalendarExpiry(period="year", grace_periods=0),
-                          SHANGHAI) == date(2026, 12, 31)
+    assert last_valid_day(earned, CalendarExpiry(period="year", grace_periods=1), SHANGHAI) == date(
+        2027, 12, 31
+    )
+    assert last_valid_day(earned, CalendarExpiry(period="year", grace_periods=0), SHANGHAI) == date(
+        2026, 12, 31
+    )
 
 
 def test_calendar__quarterly_clearing_crosses_the_year():
     earned = datetime(2026, 11, 5, tzinfo=UTC)
-    assert last_valid_day(earned, CalendarExpiry(period="quarter", grace_periods=1),
-                          SHANGHAI) == date(2027, 3, 31)
-    assert last_valid_day(earned, CalendarExpiry(period="quarter", grace_periods=0),
-                          SHANGHAI) == date(2026, 12, 31)
+    assert last_valid_day(
+        earned, CalendarExpiry(period="quarter", grace_periods=1), SHANGHAI
+    ) == date(2027, 3, 31)
+    assert last_valid_day(
+        earned, CalendarExpiry(period="quarter", grace_periods=0), SHANGHAI
+    ) == date(2026, 12, 31)
 
 
 def test_expires_at__is_local_midnight_after_the_last_day():
     instant = expires_at(date(2027, 2, 1), SHANGHAI)
     assert instant == datetime(2027, 2, 1, 16, tzinfo=UTC)
-    assert expires_at(last_valid_day(datetime.now(UTC), NeverExpire(), SHANGHAI),
-                      SHANGHAI) is None
+    assert expires_at(last_valid_day(datetime.now(UTC), NeverExpire(), SHANGHAI), SHANGHAI) is None

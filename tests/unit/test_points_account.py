@@ -10,13 +10,27 @@ from chalicelib.domain.points import Balances, Lot, PointsAccount, plan_refund
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def lot(lot_id, points, *, days_left=100, earned_days_ago=10, pending=False, remaining=None,
-        vests_in=None, order_id=None):
-    return Lot(lot_id=lot_id, points=points, remaining=points if remaining is None else remaining,
-               earned_at=NOW - timedelta(days=earned_days_ago),
-               expires_at=NOW + timedelta(days=days_left),
-               vests_at=NOW + timedelta(days=vests_in) if vests_in is not None else None,
-               pending=pending, order_id=order_id)
+def lot(
+    lot_id,
+    points,
+    *,
+    days_left=100,
+    earned_days_ago=10,
+    pending=False,
+    remaining=None,
+    vests_in=None,
+    order_id=None,
+):
+    return Lot(
+        lot_id=lot_id,
+        points=points,
+        remaining=points if remaining is None else remaining,
+        earned_at=NOW - timedelta(days=earned_days_ago),
+        expires_at=NOW + timedelta(days=days_left),
+        vests_at=NOW + timedelta(days=vests_in) if vests_in is not None else None,
+        pending=pending,
+        order_id=order_id,
+    )
 
 
 def account(*lots, debt=0):
@@ -26,8 +40,11 @@ def account(*lots, debt=0):
 
 
 def test_redeem__takes_soonest_expiring_first_then_oldest():
-    acct = account(lot("late", 100, days_left=300), lot("soon", 50, days_left=10),
-                   lot("soon-older", 30, days_left=10, earned_days_ago=50))
+    acct = account(
+        lot("late", 100, days_left=300),
+        lot("soon", 50, days_left=10),
+        lot("soon-older", 30, days_left=10, earned_days_ago=50),
+    )
     allocations = acct.redeem(120, "o", "r")
     assert allocations == [("soon-older", 30), ("soon", 50), ("late", 40)]
     assert acct.balances.balance == 60
@@ -77,22 +94,39 @@ def test_plan_refund__partial_refunds_add_up_to_one_full_refund():
     total_claw, returned_before, refunded = 0, 0, 0
     redeemed = [("a", 70, 0), ("b", 30, 0)]
     for part in (333, 333, 334):
-        plan = plan_refund(order_amount=1000, refunded_before=refunded, refund_amount=part,
-                           points_earned=99, clawed_before=total_claw,
-                           redeemed=[(x, t, returned_before if x == "b" else 0)
-                                     for x, t, _ in redeemed],
-                           expiry_of=lambda lot_id: NOW + timedelta(days=1 if lot_id == "a" else 9))
+        plan = plan_refund(
+            order_amount=1000,
+            refunded_before=refunded,
+            refund_amount=part,
+            points_earned=99,
+            clawed_before=total_claw,
+            redeemed=[(x, t, returned_before if x == "b" else 0) for x, t, _ in redeemed],
+            expiry_of=lambda lot_id: NOW + timedelta(days=1 if lot_id == "a" else 9),
+        )
         total_claw += plan.clawback
         refunded = plan.refunded_after
         returned_before += sum(n for x, n in plan.returns if x == "b")
     assert (total_claw, refunded) == (99, 1000)
     with pytest.raises(RefundExceedsOrder):
-        plan_refund(order_amount=1000, refunded_before=1000, refund_amount=1, points_earned=99,
-                    clawed_before=99, redeemed=[], expiry_of=lambda _: None)
+        plan_refund(
+            order_amount=1000,
+            refunded_before=1000,
+            refund_amount=1,
+            points_earned=99,
+            clawed_before=99,
+            redeemed=[],
+            expiry_of=lambda _: None,
+        )
 
 
 def test_plan_refund__gives_back_latest_expiring_lots_first():
-    plan = plan_refund(order_amount=100, refunded_before=0, refund_amount=50, points_earned=0,
-                       clawed_before=0, redeemed=[("soon", 100, 0), ("late", 100, 0)],
-                       expiry_of=lambda x: NOW + timedelta(days=1 if x == "soon" else 99))
+    plan = plan_refund(
+        order_amount=100,
+        refunded_before=0,
+        refund_amount=50,
+        points_earned=0,
+        clawed_before=0,
+        redeemed=[("soon", 100, 0), ("late", 100, 0)],
+        expiry_of=lambda x: NOW + timedelta(days=1 if x == "soon" else 99),
+    )
     assert plan.returns == [("late", 100)]

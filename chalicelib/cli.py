@@ -69,5 +69,38 @@ def infra_render(out: Path = typer.Option(Path("infra/table.json"))) -> None:
     typer.echo(f"wrote {out}")
 
 
+@app.command()
+def package(
+    stage: str = typer.Option("demo", help="the brand's stage in .chalice/config.json"),
+    out: Path = typer.Option(Path("build/package")),
+    lint: bool = typer.Option(True, help="run cfn-lint on the result"),
+) -> None:
+    """Package the brand's stack for CloudFormation (offline) and lint the template."""
+    import subprocess
+    import sys
+
+    from .store.infra import merge_template
+
+    root = Path(__file__).resolve().parents[1]
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    stage_env = config["stages"][stage].get("environment_variables", {})
+    merge = out.parent / f"merge-{stage}.json"
+    merge.parent.mkdir(parents=True, exist_ok=True)
+    template = merge_template(stage_env["LOYALTY_TABLE_NAME"], stage_env.get("LOYALTY_BRAND", stage))
+    merge.write_text(json.dumps(template, indent=2))
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [str(bin_dir / "chalice"), "--project-dir", str(root), "package", "--stage", stage,
+         "--pkg-format", "cloudformation", "--merge-template", str(merge.resolve()),
+         str(out.resolve())],
+        check=True, env=env,
+    )
+    typer.echo(f"packaged {stage} into {out}")
+    if lint:
+        subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], check=True)
+        typer.echo("cfn-lint: no findings")
+
+
 def main() -> None:
     app()

@@ -44,3 +44,40 @@ def table_template() -> dict[str, Any]:
         },
         "Outputs": {"TableName": {"Value": {"Ref": "LoyaltyTable"}}},
     }
+
+
+def _gateway_error(code: str, error_type: str, status: str) -> dict[str, Any]:
+    # API Gateway answers for the authorizer; this gives those answers the API's error shape.
+    body = (
+        '{"error":{"type":"%s","code":"%s","message":$context.error.messageString,'
+        '"param":"Authorization"}}' % (error_type, code)
+    )
+    return {
+        "Type": "AWS::ApiGateway::GatewayResponse",
+        "Properties": {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": {"401": "UNAUTHORIZED", "403": "ACCESS_DENIED"}[status],
+            "StatusCode": status,
+            "ResponseTemplates": {"application/json": body},
+        },
+    }
+
+
+def merge_template(table_name: str, brand: str) -> dict[str, Any]:
+    """What `chalice package` merges into its output for one brand stack: the table under the
+    name the functions are configured with, the brand's PII key from Secrets Manager (never in
+    config files), and API Gateway's own 401/403 answers in the API's error shape."""
+    template = table_template()
+    template["Resources"]["LoyaltyTable"]["Properties"]["TableName"] = table_name
+    secret = {"LOYALTY_PII_KEY": f"{{{{resolve:secretsmanager:loyalty/{brand}/pii-key}}}}"}
+    for function in ("APIHandler", "ApiKeyAuth"):
+        template["Resources"][function] = {
+            "Properties": {"Environment": {"Variables": secret}, "Timeout": 10, "MemorySize": 512}
+        }
+    template["Resources"]["UnauthorizedResponse"] = _gateway_error(
+        "unauthenticated", "authentication_error", "401"
+    )
+    template["Resources"]["ForbiddenResponse"] = _gateway_error(
+        "forbidden", "authentication_error", "403"
+    )
+    return template

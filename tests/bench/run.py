@@ -1,0 +1,238 @@
+"""`make bench`: DynamoDB requests, capacity units and median latency per use case, in-process.
+
+Requests are counted at the botocore boundary. moto's consumed-capacity figures are constants, so
+capacity is computed from the item sizes the calls carry, by DynamoDB's published rules:
+writes 1 WCU per KB (2 in a transaction) plus 1 per KB for each GSI whose key the item carries;
+reads 0.5 RCU per 4 KB eventually consistent (2 per 4 KB in a transaction's condition check).
+Query capacity is computed from the items returned (a filter's discarded items are not seen).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+for name, value in {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "LOYALTY_TABLE_NAME": "loyalty-bench",
+    "LOYALTY_PII_KEY": "bench-key",
+}.items():
+    os.environ.setdefault(name, value)
+
+from botocore.client import BaseClient  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+WRU_PRICE = 0.625  # USD per million write request units, DynamoDB on-demand, us-east-1
+RRU_PRICE = 0.125  # USD per million read request units
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, inner),) = value.items()
+    if kind in ("S", "B"):
+        return len(inner.encode() if isinstance(inner, str) else inner)
+    if kind == "N":
+        return math.ceil(len(inner.lstrip("-").replace(".", "")) / 2) + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in inner)
+    if kind == "M":
+        return 3 + sum(len(k) + _value_size(v) + 1 for k, v in inner.items())
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(v)) for v in inner)
+    return len(json.dumps(inner))
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name) + _value_size(value) for name, value in item.items())
+
+
+def _kb(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def _gsi(item: dict[str, Any]) -> int:
+    return 1 if "gsi1pk" in item else 0
+
+
+@dataclass
+class Meter:
+    calls: list[str] = field(default_factory=list)
+    wcu: float = 0.0
+    rcu: float = 0.0
+
+    def record(self, operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+        self.calls.append(operation)
+        if operation == "PutItem":
+            size = _kb(item_size(params["Item"]))
+            self.wcu += size * (1 + _gsi(params["Item"]))
+        elif operation == "TransactWriteItems":
+            for action in params["TransactItems"]:
+                if "Put" in action:
+                    size = _kb(item_size(action["Put"]["Item"]))
+                    self.wcu += 2 * size + size * _gsi(action["Put"]["Item"])
+                elif "ConditionCheck" in action:
+                    self.rcu += 2
+                else:
+                    self.wcu += 2
+        elif operation == "GetItem":
+            self.rcu += 0.5 * math.ceil(max(1, item_size(result.get("Item", {}))) / 4096)
+        elif operation == "Query":
+            total = sum(item_size(i) for i in result.get("Items", []))
+            self.rcu += 0.5 * max(1, math.ceil(total / 4096))
+        elif operation == "BatchGetItem":
+            for items in result.get("Responses", {}).values():
+                self.rcu += sum(0.5 * max(1, math.ceil(item_size(i) / 4096)) for i in items)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.meter: Meter | None = None
+        self.lock = threading.RLock()
+
+    def install(self) -> None:
+        original = BaseClient._make_api_call
+        recorder = self
+
+        def recording(client: Any, operation: str, params: Any) -> Any:
+            with recorder.lock:
+                result = original(client, operation, params)
+            if recorder.meter is not None and client.meta.service_model.service_name == "dynamodb":
+                recorder.meter.record(operation, params, result)
+            return result
+
+        BaseClient._make_api_call = recording  # type: ignore[method-assign]
+
+
+def main(iterations: int = 50) -> None:
+    recorder = Recorder()
+    recorder.install()
+    with mock_aws():
+        _run(recorder, iterations)
+
+
+def _run(recorder: Recorder, n: int) -> None:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.demo import DEMO_PROGRAM
+    from chalicelib.services import api_keys, program
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.models import create_table
+
+    deps = build(Settings(program_cache_seconds=3600))
+    use(deps)
+    create_table()
+    program.ensure(deps, DEMO_PROGRAM.model_copy(update={"return_window_days": 0}))
+    key, _ = api_keys.create(deps, "storefront")
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
+
+        def post(path: str, body: dict[str, Any]) -> Any:
+            response = client.http.post(path, headers=headers, body=json.dumps(body))
+            assert response.status_code in (200, 201), (path, response.json_body)
+            return response.json_body
+
+        def get(path: str) -> Any:
+            response = client.http.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.json_body)
+            return response.json_body
+
+        # warm the Lambda: program cached, API key cached (as API Gateway caches the authorizer)
+        warm = post("/v1/members", {"phone": "13900000000"})["member_id"]
+        get(f"/v1/members/{warm}")
+        ids = [post("/v1/members", {"phone": f"1390000{i:04d}"})["member_id"] for i in range(n)]
+        for i, member_id in enumerate(ids):  # each member has three lots to spend from
+            for j in range(3):
+                post(
+                    f"/v1/members/{member_id}/purchases",
+                    {"order_id": f"seed-{i}-{j}", "amount": 10_000, "currency": "CNY"},
+                )
+
+        basket = {
+            "amount": 12_800,
+            "currency": "CNY",
+            "items": [
+                {"sku": "LONGJING", "category": "tea", "amount": 8_800},
+                {"sku": "CUP", "category": "ware", "amount": 4_000},
+            ],
+        }
+        cases: list[tuple[str, Callable[[int], Any]]] = [
+            ("enroll", lambda i: post("/v1/members", {"phone": f"1370000{i:04d}"})),
+            ("member read", lambda i: get(f"/v1/members/{ids[i]}")),
+            ("quote", lambda i: post(f"/v1/members/{ids[i]}/quote", basket)),
+            (
+                "purchase",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/purchases", {"order_id": f"buy-{i}", **basket}
+                ),
+            ),
+            (
+                "redemption",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/redemptions", {"order_id": f"buy-{i}", "points": 200}
+                ),
+            ),
+            (
+                "refund",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/refunds", {"order_id": f"buy-{i}", "amount": 6_400}
+                ),
+            ),
+            ("ledger page", lambda i: get(f"/v1/members/{ids[i]}/ledger?limit=20")),
+        ]
+        rows = []
+        for name, call in cases:
+            meter = Meter()
+            latencies = []
+            for i in range(n):
+                recorder.meter = meter
+                started = time.perf_counter()
+                call(i)
+                latencies.append((time.perf_counter() - started) * 1000)
+                recorder.meter = None
+            ops = defaultdict(int)
+            for op in meter.calls:
+                ops[op] += 1
+            rows.append(
+                (
+                    name,
+                    len(meter.calls) / n,
+                    meter.rcu / n,
+                    meter.wcu / n,
+                    statistics.median(latencies),
+                    ", ".join(f"{op}×{count / n:g}" for op, count in sorted(ops.items())),
+                )
+            )
+
+    print(f"\nloyalty bench: {n} calls per use case, in-process Chalice test client, moto DynamoDB")
+    print(f"{'use case':<12} {'requests':>8} {'RCU':>6} {'WCU':>6} {'p50 ms':>7}  DynamoDB calls")
+    for name, requests, rcu, wcu, p50, ops in rows:
+        print(f"{name:<12} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} {p50:>7.1f}  {ops}")
+    purchase = next(r for r in rows if r[0] == "purchase")
+    cost = purchase[3] * WRU_PRICE + purchase[2] * RRU_PRICE
+    print(
+        f"\nDynamoDB cost of one million purchases (on-demand, ${WRU_PRICE}/M WRU, "
+        f"${RRU_PRICE}/M RRU): ${cost:.2f}"
+    )
+    print("p50 is moto in-process, not DynamoDB: compare between commits, not with production.")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)

@@ -86,15 +86,28 @@ def package(
     stage_env = config["stages"][stage].get("environment_variables", {})
     merge = out.parent / f"merge-{stage}.json"
     merge.parent.mkdir(parents=True, exist_ok=True)
-    template = merge_template(stage_env["LOYALTY_TABLE_NAME"], stage_env.get("LOYALTY_BRAND", stage))
+    template = merge_template(
+        stage_env["LOYALTY_TABLE_NAME"], stage_env.get("LOYALTY_BRAND", stage)
+    )
     merge.write_text(json.dumps(template, indent=2))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     bin_dir = Path(sys.executable).parent
     subprocess.run(
-        [str(bin_dir / "chalice"), "--project-dir", str(root), "package", "--stage", stage,
-         "--pkg-format", "cloudformation", "--merge-template", str(merge.resolve()),
-         str(out.resolve())],
-        check=True, env=env,
+        [
+            str(bin_dir / "chalice"),
+            "--project-dir",
+            str(root),
+            "package",
+            "--stage",
+            stage,
+            "--pkg-format",
+            "cloudformation",
+            "--merge-template",
+            str(merge.resolve()),
+            str(out.resolve()),
+        ],
+        check=True,
+        env=env,
     )
     typer.echo(f"packaged {stage} into {out}")
     if lint:

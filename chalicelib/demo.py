@@ -34,6 +34,6 @@ DEMO_PROGRAM = Program(
     ],
     tier_multipliers={"silver": Decimal("1.2"), "gold": Decimal("1.5")},
     redemption=RedemptionRate(points=100, amount=100, min_points=100),
-    return_window_days=7,
+    return_window_days=0,  # points spendable at once in the demo; brands usually set 7-30
     expiry=RollingExpiry(months=12),
 )

@@ -132,7 +132,12 @@ def serve(host: str, port: int, data_dir: Path) -> None:
 
     factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=dict(os.environ))
     config = factory.create_config_obj(chalice_stage_name="dev")
-    server = create_local_server(config.chalice_app, config, host, port)
+    try:  # bind before printing keys, so a busy port never looks like a running server
+        server = create_local_server(config.chalice_app, config, host, port)
+    except OSError as exc:
+        stop.set()
+        snapshot.write()
+        sys.exit(f"cannot listen on {host}:{port} ({exc.strerror}); try PORT={port + 1} make dev")
 
     def shutdown(signum: int, frame: Any) -> None:
         stop.set()

@@ -48,7 +48,8 @@ def _round(value: Fraction, mode: str) -> int:
     return math.floor(value)
 
 
-def _money(amount: int) -> str:
+def format_amount(amount: int) -> str:
+    """Minor units as a decimal amount (two decimals, as for CNY, USD, EUR)."""
     return f"{amount // 100}.{amount % 100:02d}"
 
 
@@ -63,7 +64,8 @@ def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
     lines = [
         EarnLine(
             "base",
-            f"{rate.points_per_unit} pt per {_money(rate.unit_amount)} on {_money(basket.amount)}",
+            f"{rate.points_per_unit} pt per {format_amount(rate.unit_amount)} "
+            f"on {format_amount(basket.amount)}",
             basket.amount * per_minor,
         )
     ]
@@ -81,7 +83,9 @@ def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
         if multiplier == 1:
             continue
         extra = item.amount * per_minor * (Fraction(multiplier) - 1)
-        lines.append(EarnLine(rule, f"{label} ×{multiplier} on {_money(item.amount)}", extra))
+        lines.append(
+            EarnLine(rule, f"{label} ×{multiplier} on {format_amount(item.amount)}", extra)
+        )
 
     subtotal = sum((line.points for line in lines), Fraction(0))
     local_day = basket.occurred_at.astimezone(program.zone).date()

@@ -22,7 +22,14 @@ from ..contract import (
     RefundOut,
     RefundRequest,
 )
-from ..domain.earning import Basket, BasketItem, Earning, earn_points, redemption_discount
+from ..domain.earning import (
+    Basket,
+    BasketItem,
+    Earning,
+    earn_points,
+    format_amount,
+    redemption_discount,
+)
 from ..domain.errors import (
     DomainError,
     MemberNotFound,
@@ -152,7 +159,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 order_id=request.order_id,
             ),
             reason=f"purchase {request.order_id}: earned {earning.points} points "
-            f"on {request.amount} {request.currency} (program v{program.version})",
+            f"on {format_amount(request.amount)} {request.currency} (program v{program.version})",
         )
         earned_lot = account.lots.get(lot_id)
         status = "none" if earned_lot is None else ("pending" if earned_lot.pending else "vested")
@@ -234,7 +241,8 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
             allocations = account.redeem(
                 request.points,
                 request.order_id,
-                reason=f"redeemed on order {request.order_id} for {discount} {program.currency}",
+                reason=f"redeemed on order {request.order_id} for "
+                f"{format_amount(discount)} {program.currency} off",
             )
         except DomainError:
             first = existing_redemption()  # a retry after the points were spent by this order
@@ -325,14 +333,14 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             plan.clawback,
             request.order_id,
             order.lot_id,
-            reason=f"refund of {request.amount} on order {request.order_id}: "
+            reason=f"refund of {format_amount(request.amount)} on order {request.order_id}: "
             f"{plan.clawback} points clawed back",
         )
         returned = sum(n for _, n in plan.returns)
         account.give_back(
             plan.returns,
             request.order_id,
-            reason=f"refund of {request.amount} on order {request.order_id}: "
+            reason=f"refund of {format_amount(request.amount)} on order {request.order_id}: "
             f"{returned} redeemed points given back with their original expiry",
         )
         uow = deps.uow()

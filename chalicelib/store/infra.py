@@ -49,8 +49,8 @@ def table_template() -> dict[str, Any]:
 def _gateway_error(code: str, error_type: str, status: str) -> dict[str, Any]:
     # API Gateway answers for the authorizer; this gives those answers the API's error shape.
     body = (
-        '{"error":{"type":"%s","code":"%s","message":$context.error.messageString,'
-        '"param":"Authorization"}}' % (error_type, code)
+        f'{{"error":{{"type":"{error_type}","code":"{code}",'
+        '"message":$context.error.messageString,"param":"Authorization"}}'
     )
     return {
         "Type": "AWS::ApiGateway::GatewayResponse",

@@ -24,15 +24,21 @@ def test_table_created_from_the_models_matches_the_template(deps):
     assert described["KeySchema"] == props["KeySchema"]
     (index,) = described["GlobalSecondaryIndexes"]
     (expected,) = props["GlobalSecondaryIndexes"]
-    assert (index["IndexName"], index["KeySchema"]) == (expected["IndexName"],
-                                                       expected["KeySchema"])
+    assert (index["IndexName"], index["KeySchema"]) == (
+        expected["IndexName"],
+        expected["KeySchema"],
+    )
 
 
 @pytest.mark.slow
 def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     loyalty = Path(sys.executable).parent / "loyalty"
-    result = subprocess.run([str(loyalty), "package", "--stage", "demo", "--out",
-                             str(tmp_path / "pkg")], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [str(loyalty), "package", "--stage", "demo", "--out", str(tmp_path / "pkg")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     template = json.loads((tmp_path / "pkg" / "sam.json").read_text())
     resources = template["Resources"]

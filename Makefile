@@ -1,5 +1,5 @@
 # One command each: `make dev` runs the product locally, `make test` proves it, `make bench` measures it.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

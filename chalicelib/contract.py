@@ -136,7 +136,8 @@ class PurchaseOut(Response):
     points_earned: int
     points_status: Literal["pending", "vested", "none"]
     vests_at: datetime | None
-    expires_at: datetime | None
+    expires_at: datetime | None = Field(description="the instant the points stop being spendable")
+    expires_on: date | None = Field(description="their last spendable day, brand time zone")
     breakdown: list[EarnLineOut]
     program_version: int
     member: MemberOut

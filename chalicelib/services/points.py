@@ -173,6 +173,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             points_status=status,
             vests_at=vests_at if status == "pending" else None,
             expires_at=lot_expiry if earned_lot else None,
+            expires_on=last_day if earned_lot else None,
             breakdown=_lines(earning),
             program_version=program.version or 0,
             member=member_out(member),

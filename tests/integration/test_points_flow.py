@@ -1,6 +1,6 @@
 """Points through the services and the real store (moto): lots, pending, refunds, debt."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -94,6 +94,9 @@ def test_points__expire_on_the_brand_local_day(brand, clock):
     bought = buy(brand, member_id, "o-1", 10_000)
     expiry = bought["expires_at"]
     expires = datetime.fromisoformat(expiry)
+    # earned at noon in Shanghai on 1 March 2026: spendable through 1 March 2027, local time
+    assert bought["expires_on"] == "2027-03-01"
+    assert expires == datetime(2027, 3, 1, 16, tzinfo=UTC)
     clock.now = expires - timedelta(seconds=1)
     assert member(brand, member_id).points_balance == 100
     clock.now = expires

@@ -7,7 +7,7 @@ client can never set points, tier or balances through a body (mass assignment).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +18,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .domain.coupons import CouponTemplate
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#/-]+$")]
@@ -65,6 +67,15 @@ class LookupRequest(Request):
         return self
 
 
+class TierProgressOut(Response):
+    metric: Literal["spend", "orders", "growth"]
+    value: int = Field(description="the metric so far in the current window")
+    window_start: date
+    window_end: date = Field(description="the last local day that counts (the 'by when')")
+    next_tier: str | None
+    missing: int = Field(description="what is still needed for next_tier by window_end")
+
+
 class MemberOut(Response):
     member_id: str
     points_balance: int = Field(description="spendable (vested, unexpired) points")
@@ -80,6 +91,10 @@ class MemberOut(Response):
     channel: str | None
     created_at: datetime
     updated_at: datetime
+    growth_total: int = Field(0, description="成长值 earned in all (never expires)")
+    tier_since: datetime | None = None
+    tier_benefits: dict[str, Any] | None = None
+    tier_progress: TierProgressOut | None = None
 
 
 # -- checkout --------------------------------------------------------------------------------
@@ -123,12 +138,49 @@ class EarnLineOut(Response):
     points: str = Field(description="exact contribution as a decimal string; lines add up")
 
 
+class CouponOut(Response):
+    code: str
+    template_id: str
+    name: str
+    kind: Literal["fixed", "percent", "free_shipping"]
+    status: Literal["usable", "used", "expired"]
+    amount_off: int | None
+    percent_off: int | None
+    max_discount: int | None
+    min_spend: int
+    categories: list[str]
+    skus: list[str]
+    stackable: bool
+    valid_from: datetime
+    valid_until: datetime
+    source: str
+    order_id: str | None = Field(description="the order it was used on")
+
+
+class CouponQuoteOut(Response):
+    code: str
+    name: str
+    applies: bool
+    reason: str
+    discount_amount: int
+    free_shipping: bool
+    stackable: bool
+
+
 class QuoteOut(Response):
     points_earned: int
     breakdown: list[EarnLineOut]
     program_version: int
     points_redeemable: int = Field(description="spendable points usable on this basket")
     redeemable_discount: int = Field(description="what those points would take off, minor units")
+    coupons: list[CouponQuoteOut] = Field(
+        default_factory=list, description="the member's usable coupons and what each takes off"
+    )
+
+
+class TierChangeOut(Response):
+    from_tier: str | None
+    to_tier: str | None
 
 
 class PurchaseOut(Response):
@@ -141,6 +193,13 @@ class PurchaseOut(Response):
     breakdown: list[EarnLineOut]
     program_version: int
     member: MemberOut
+    growth_earned: int = 0
+    tier_changed: TierChangeOut | None = Field(
+        None,
+        description="set when this purchase raised the tier (its multiplier applies from "
+        "the next purchase)",
+    )
+    coupons_issued: list[CouponOut] = Field(default_factory=list)
 
 
 class RedemptionRequest(Request):
@@ -171,6 +230,72 @@ class RefundOut(Response):
     points_clawed_back: int
     points_returned: int = Field(description="points redeemed on the order given back")
     member: MemberOut
+    coupons_returned: list[str] = Field(
+        default_factory=list, description="codes given back (templates with return_on_refund)"
+    )
+
+
+# -- coupons --------------------------------------------------------------------------------
+
+
+class CouponList(Response):
+    usable: list[CouponOut]
+    used: list[CouponOut]
+    expired: list[CouponOut]
+
+
+class CouponRedeemRequest(Request):
+    order_id: OrderId
+    amount: Amount | None = Field(None, description="the basket, to check the coupon applies")
+    currency: Currency | None = None
+    items: list[ItemIn] = Field(default_factory=list, max_length=500)
+
+
+class CouponRedeemOut(Response):
+    order_id: str
+    coupon: CouponOut
+    discount_amount: int | None = Field(description="when the basket was sent")
+    free_shipping: bool
+
+
+class CouponReleaseRequest(Request):
+    order_id: OrderId
+
+
+class CouponReleaseOut(Response):
+    order_id: str
+    coupon: CouponOut
+
+
+class ExchangeRequest(Request):
+    template_id: str = Field(min_length=1, max_length=32)
+    exchange_id: OrderId | None = Field(None, description="your id; a retry with it is a no-op")
+
+
+class ExchangeOut(Response):
+    points_spent: int
+    coupon: CouponOut
+    member: MemberOut
+
+
+class IssueRequest(Request):
+    member_id: str = Field(min_length=1, max_length=64)
+    issue_id: OrderId | None = Field(None, description="your id; a retry with it is a no-op")
+
+
+class IssueOut(Response):
+    coupon: CouponOut
+
+
+class TemplateOut(CouponTemplate):
+    """The template as stored, with how many were issued and its version."""
+
+    issued: int
+    version: int
+
+
+class TemplateList(Response):
+    templates: list[TemplateOut]
 
 
 # -- ledger ----------------------------------------------------------------------------------
@@ -178,7 +303,16 @@ class RefundOut(Response):
 
 class LedgerEntryOut(Response):
     entry_id: str
-    kind: Literal["earn", "vest", "redeem", "clawback", "redeem_return", "expire", "debt_repayment"]
+    kind: Literal[
+        "earn",
+        "vest",
+        "redeem",
+        "exchange",
+        "clawback",
+        "redeem_return",
+        "expire",
+        "debt_repayment",
+    ]
     points: int = Field(description="change of balance + pending - debt")
     balance_delta: int
     pending_delta: int

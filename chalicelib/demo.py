@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from .domain.coupons import CouponTemplate, RelativeValidity
 from .domain.program import (
     Bonus,
     Campaign,
@@ -12,6 +13,42 @@ from .domain.program import (
     Program,
     RedemptionRate,
     RollingExpiry,
+    Tier,
+    TierBenefits,
+    TierLadder,
+    TierWindow,
+)
+
+# The seeds' example ladder: bronze ≥ ¥100 a month, silver ≥ ¥500 (free shipping, birthday
+# gift), gold ≥ ¥2000 (dedicated service, early access). Thresholds are in minor units.
+DEMO_LADDER = TierLadder(
+    metric="spend",
+    window=TierWindow(kind="calendar", period="month"),
+    grace_periods=1,
+    tiers=[
+        Tier(name="bronze", threshold=10_000),
+        Tier(
+            name="silver",
+            threshold=50_000,
+            benefits=TierBenefits(
+                earn_multiplier=Decimal("1.2"),
+                welcome_coupon="silver-welcome",
+                birthday_gift="birthday-gift",
+                free_shipping=True,
+            ),
+        ),
+        Tier(
+            name="gold",
+            threshold=200_000,
+            benefits=TierBenefits(
+                earn_multiplier=Decimal("1.5"),
+                welcome_coupon="gold-welcome",
+                birthday_gift="birthday-gift",
+                free_shipping=True,
+                flags=["dedicated_service", "early_access"],
+            ),
+        ),
+    ],
 )
 
 DEMO_PROGRAM = Program(
@@ -32,8 +69,46 @@ DEMO_PROGRAM = Program(
             multiplier=Decimal(2),
         )
     ],
-    tier_multipliers={"silver": Decimal("1.2"), "gold": Decimal("1.5")},
+    tiers=DEMO_LADDER,
     redemption=RedemptionRate(points=100, amount=100, min_points=100),
     return_window_days=0,  # points spendable at once in the demo; brands usually set 7-30
     expiry=RollingExpiry(months=12),
 )
+
+DEMO_TEMPLATES = [
+    CouponTemplate(
+        template_id="silver-welcome",
+        name="Silver welcome: ¥20 off ¥100",
+        kind="fixed",
+        amount_off=2_000,
+        min_spend=10_000,
+        validity=RelativeValidity(days=30),
+    ),
+    CouponTemplate(
+        template_id="gold-welcome",
+        name="Gold welcome: 10% off, up to ¥50",
+        kind="percent",
+        percent_off=10,
+        max_discount=5_000,
+        validity=RelativeValidity(days=30),
+    ),
+    CouponTemplate(
+        template_id="tea-voucher",
+        name="¥5 off any tea (500 points)",
+        kind="fixed",
+        amount_off=500,
+        categories=["tea"],
+        points_price=500,
+        per_member_limit=None,
+        stackable=True,
+        validity=RelativeValidity(days=90),
+    ),
+    CouponTemplate(
+        template_id="birthday-gift",
+        name="Birthday: free shipping",
+        kind="free_shipping",
+        validity=RelativeValidity(days=14),
+        per_member_limit=None,
+        stackable=True,
+    ),
+]

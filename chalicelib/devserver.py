@@ -103,8 +103,8 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     from chalice.cli.factory import CLIFactory
     from chalice.local import create_local_server
 
-    from .demo import DEMO_PROGRAM
-    from .services import api_keys, program
+    from .demo import DEMO_PROGRAM, DEMO_TEMPLATES
+    from .services import api_keys, coupons, program
     from .services.deps import build, use
     from .settings import Settings
     from .store.models import create_table
@@ -116,6 +116,9 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     snapshot = Snapshot(data_dir / "table.json", config_settings.table_name, config_settings.region)
     restored = snapshot.restore()
     program.ensure(deps, DEMO_PROGRAM)
+    for template in DEMO_TEMPLATES:
+        if deps.coupons.template(template.template_id) is None:
+            coupons.create_template(deps, template, None)
     keys = _dev_keys(deps, data_dir, api_keys)
     dynamo.dirty.set()
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     idempotency_ttl_hours: int = 24 * 7
     write_attempts: int = 8
+    # Refused coupon codes one API key may send per minute before it gets 429s.
+    coupon_failures_per_minute: int = 20
 
 
 @cache

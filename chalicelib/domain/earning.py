@@ -97,8 +97,8 @@ def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
             lines.append(EarnLine("campaign", f"{best.name} ×{best.multiplier}", extra))
             subtotal += extra
 
-    tier_multiplier = program.tier_multipliers.get(tier) if tier else None
-    if tier_multiplier is not None and tier_multiplier != 1:
+    tier_multiplier = program.earn_multiplier(tier)
+    if tier_multiplier != 1:
         extra = subtotal * (Fraction(tier_multiplier) - 1)
         lines.append(EarnLine("tier_multiplier", f"tier {tier} ×{tier_multiplier}", extra))
         subtotal += extra

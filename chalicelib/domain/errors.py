@@ -161,3 +161,41 @@ class Unavailable(DomainError):
     code = "unavailable"
     status = 503
     type = "api_error"
+
+
+class TemplateNotFound(NotFound):
+    """No coupon template has that id."""
+
+    code = "template_not_found"
+
+
+class TemplateExists(Conflict):
+    """A coupon template with that id (or that shared code) already exists."""
+
+    code = "template_exists"
+
+
+class CouponOutOfStock(Conflict):
+    """The template's total stock is issued."""
+
+    code = "coupon_out_of_stock"
+
+
+class CouponLimitReached(Conflict):
+    """The member already holds as many of this template as it allows."""
+
+    code = "coupon_limit_reached"
+
+
+class CouponNotUsable(Conflict):
+    """One answer for every refused code, whatever the reason, so codes cannot be probed."""
+
+    code = "coupon_not_usable"
+
+
+class RateLimited(DomainError):
+    """Too many refused codes from this API key in the last minute."""
+
+    code = "rate_limited"
+    status = 429
+    type = "rate_limit_error"

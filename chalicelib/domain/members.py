@@ -24,3 +24,8 @@ class Member:
     birthday: str | None = None
     marketing_consent: bool = False
     channel: str | None = None
+    tier_since: datetime | None = None
+    tier_grace_left: int = 0
+    tier_review_on: str | None = None  # brand-local ISO day of the next tier review
+    growth_total: int = 0
+    tier_metrics: dict[str, list[int]] = field(default_factory=dict)

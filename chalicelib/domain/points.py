@@ -177,7 +177,9 @@ class PointsAccount:
             self._record("earn", reason, lot.order_id, balance=lot.points, lots=((lot.lot_id, 0),))
             self._pay_debt_from(lot, lot.order_id)
 
-    def redeem(self, points: int, order_id: str, reason: str) -> list[tuple[str, int]]:
+    def redeem(
+        self, points: int, order_id: str, reason: str, kind: str = "redeem"
+    ) -> list[tuple[str, int]]:
         """Spend vested points, soonest-expiring first; never below zero."""
         if points > self.available:
             raise InsufficientPoints(
@@ -194,7 +196,7 @@ class PointsAccount:
             if not left:
                 break
         self._record(
-            "redeem",
+            kind,
             reason,
             order_id,
             balance=-points,

@@ -83,6 +83,70 @@ class NeverExpire(Strict):
 ExpiryPolicy = Annotated[RollingExpiry | CalendarExpiry | NeverExpire, Field(discriminator="kind")]
 
 
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+
+
+class TierBenefits(Strict):
+    """What a tier gives; `flags` name anything else (dedicated_service, early_access, ...)."""
+
+    earn_multiplier: Multiplier = Decimal(1)
+    welcome_coupon: Slug | None = Field(None, description="template issued on reaching the tier")
+    birthday_gift: Slug | None = Field(None, description="template issued on the birthday")
+    free_shipping: bool = False
+    flags: list[Slug] = Field(default_factory=list, max_length=20)
+
+
+class Tier(Strict):
+    name: Slug
+    threshold: int = Field(ge=0, description="metric needed over the window to hold the tier")
+    benefits: TierBenefits = TierBenefits()
+
+
+class TierWindow(Strict):
+    """A calendar period in the brand's time zone, or the last `days` days."""
+
+    kind: Literal["calendar", "rolling_days"] = "calendar"
+    period: Literal["month", "quarter", "year"] = "month"
+    days: int = Field(30, ge=1, le=92)
+
+
+class TierLadder(Strict):
+    """等级: tiers by qualifying spend, order count or growth value over a window.
+
+    Upgrades happen at once on the purchase that qualifies; downgrades only at the review at the
+    end of each window (calendar) or month (rolling), after `grace_periods` reviews below."""
+
+    metric: Literal["spend", "orders", "growth"] = "spend"
+    window: TierWindow = TierWindow()
+    tiers: list[Tier] = Field(min_length=1, max_length=20)
+    grace_periods: int = Field(0, ge=0, le=4)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> TierLadder:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError("tier names must be unique")
+        thresholds = [t.threshold for t in self.tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("tier thresholds must be strictly ascending")
+        return self
+
+    def tier(self, name: str | None) -> Tier | None:
+        return next((t for t in self.tiers if t.name == name), None)
+
+    def rank(self, name: str | None) -> int:
+        """0 for no tier, 1 for the lowest, ...; a tier the ladder no longer has ranks 0."""
+        return next((i + 1 for i, t in enumerate(self.tiers) if t.name == name), 0)
+
+
+class Growth(Strict):
+    """成长值: `per_unit` growth for every `unit_amount` paid, plus fixed values per activity."""
+
+    per_unit: int = Field(1, ge=0, le=10_000)
+    unit_amount: int = Field(100, gt=0, le=1_000_000)
+    activities: dict[Slug, int] = Field(default_factory=dict, max_length=50)
+
+
 class Limits(Strict):
     max_order_amount: int = Field(100_000_000, gt=0)
     max_points_per_order: int = Field(1_000_000, gt=0)
@@ -103,7 +167,9 @@ class Program(Strict):
     earn: EarnRate = EarnRate()
     bonuses: list[Bonus] = Field(default_factory=list, max_length=200)
     campaigns: list[Campaign] = Field(default_factory=list, max_length=50)
-    tier_multipliers: dict[str, Multiplier] = Field(default_factory=dict, max_length=20)
+    tiers: TierLadder | None = None
+    growth: Growth = Growth()
+    enroll_coupon: Slug | None = Field(None, description="template issued to every new member")
     redemption: RedemptionRate = RedemptionRate()
     return_window_days: int = Field(0, ge=0, le=365)
     expiry: ExpiryPolicy = RollingExpiry()
@@ -121,3 +187,7 @@ class Program(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def earn_multiplier(self, tier: str | None) -> Decimal:
+        found = self.tiers.tier(tier) if self.tiers else None
+        return found.benefits.earn_multiplier if found else Decimal(1)

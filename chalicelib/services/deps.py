@@ -15,6 +15,7 @@ from ulid import ULID
 from ..domain.program import Program
 from ..settings import Settings, settings
 from ..store.api_keys import ApiKeyStore
+from ..store.coupons import CouponStore
 from ..store.idempotency import IdempotencyStore
 from ..store.members import MemberStore
 from ..store.models import configure
@@ -65,6 +66,7 @@ class Deps:
     program_store: ProgramStore
     idempotency: IdempotencyStore
     api_keys: ApiKeyStore
+    coupons: CouponStore
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.connection)
@@ -94,6 +96,7 @@ def build(
         program_store=program_store,
         idempotency=IdempotencyStore(),
         api_keys=ApiKeyStore(),
+        coupons=CouponStore(),
     )
     return deps
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..contract import EnrollRequest, LookupRequest, MemberOut
 from ..domain.errors import IdentityConflict, MemberNotFound, ProgramNotConfigured
@@ -18,11 +19,13 @@ from ..domain.members import Member
 from ..domain.points import PointsAccount
 from ..domain.program import Program
 from ..store.unit_of_work import WriteRejected
+from . import tiers
 from .deps import Deps
 from .writes import Answer, Idem, run_write, stage_answer
 
 
-def member_out(member: Member) -> MemberOut:
+def member_out(member: Member, program: Program | None, now: datetime) -> MemberOut:
+    """The member as storefronts see it, with tier benefits and progress as of `now`."""
     b = member.balances
     return MemberOut(
         member_id=member.member_id,
@@ -39,6 +42,10 @@ def member_out(member: Member) -> MemberOut:
         channel=member.channel,
         created_at=member.created_at,
         updated_at=member.updated_at,
+        growth_total=member.growth_total,
+        tier_since=member.tier_since,
+        tier_benefits=tiers.benefits(program, member),
+        tier_progress=tiers.progress(program, member, now),
     )
 
 
@@ -77,6 +84,7 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
     """Create the member, or return the existing one any identifier already belongs to."""
     program = current_program(deps)
     identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
+    skip_coupons: set[str] = set()
 
     def attempt() -> Answer:
         owners = {
@@ -119,14 +127,24 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             status = 201
         for ident in new:
             deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
-        body = member_out(member).model_dump_json()
+        if status == 201:
+            from .coupons import stage_rule_coupon
+
+            stage_rule_coupon(
+                deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
+            )
+        body = member_out(member, program, now).model_dump_json()
         stage_answer(deps, uow, idem, status, body)
         try:
             uow.commit()
         except WriteRejected as rejected:
+            from .coupons import rule_coupon_failed
+
             if any(label.startswith("identity_is_new") for label in rejected.failed):
                 # Another channel enrolled the same person a moment ago: look again.
                 rejected.failed.add("member_version")
+            if rule_coupon_failed(rejected, skip_coupons):
+                rejected.failed.add("member_version")  # the welcome coupon ran out: without it
             raise
         return Answer(status, body)
 
@@ -172,6 +190,6 @@ def read(deps: Deps, member_id: str) -> MemberOut:
                 uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
             )
             uow.commit()
-        return Answer(200, member_out(member).model_dump_json())
+        return Answer(200, member_out(member, program, now).model_dump_json())
 
     return MemberOut.model_validate_json(run_write(deps, None, attempt).body)

@@ -11,6 +11,7 @@ from ..contract import (
 )
 from ..contract import (
     EarnLineOut,
+    ItemIn,
     LedgerEntryOut,
     LedgerPage,
     PurchaseOut,
@@ -39,10 +40,12 @@ from ..domain.errors import (
 )
 from ..domain.expiry import expires_at, last_valid_day
 from ..domain.members import Member
-from ..domain.points import Lot, PointsAccount, plan_refund
+from ..domain.points import Lot, PointsAccount, plan_refund, proportional
 from ..domain.program import Program
+from ..domain.tiers import growth_for
 from ..store.members import OrderRecord, RedemptionRecord
-from ..store.unit_of_work import WriteRejected
+from ..store.unit_of_work import UnitOfWork, WriteRejected
+from . import coupons, tiers
 from .deps import Deps
 from .members import current_program, member_out
 from .writes import Answer, Idem, replay, request_hash, run_write, stage_answer
@@ -63,26 +66,44 @@ def _lines(earning: Earning) -> list[EarnLineOut]:
 
 
 def _basket(request: BasketIn, program: Program, now: datetime) -> Basket:
-    if request.currency != program.currency:
+    return basket_of(
+        request.amount, request.currency, request.items, program, now, request.occurred_at
+    )
+
+
+def basket_of(
+    amount: int,
+    currency: str,
+    items: list[ItemIn],
+    program: Program,
+    now: datetime,
+    occurred_at: datetime | None = None,
+) -> Basket:
+    """The domain's basket from a request's fields, checked against the program."""
+    if currency != program.currency:
         raise ValidationFailed(
-            f"the program runs in {program.currency}, not {request.currency}", param="currency"
+            f"the program runs in {program.currency}, not {currency}", param="currency"
         )
-    if request.amount > program.limits.max_order_amount:
+    if items and sum(item.amount for item in items) != amount:
+        raise ValidationFailed(
+            "items must add up to amount (send shipping or fees as items)", param="items"
+        )
+    if amount > program.limits.max_order_amount:
         raise ValidationFailed(
             f"amount is above the program's limit of {program.limits.max_order_amount}",
             param="amount",
         )
-    occurred = request.occurred_at or now
+    occurred = occurred_at or now
     if occurred > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future", param="occurred_at")
-    items = tuple(
+    basket_items = tuple(
         BasketItem(amount=i.amount, quantity=i.quantity, sku=i.sku, category=i.category)
-        for i in request.items
+        for i in items
     )
-    return Basket(amount=request.amount, occurred_at=occurred, items=items)
+    return Basket(amount=amount, occurred_at=occurred, items=basket_items)
 
 
-def _load(deps: Deps, member_id: str, now: datetime) -> tuple[Member, PointsAccount]:
+def load_account(deps: Deps, member_id: str, now: datetime) -> tuple[Member, PointsAccount]:
     loaded = deps.members.load(member_id)
     if loaded is None:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
@@ -97,7 +118,7 @@ def quote(deps: Deps, member_id: str, request: QuoteRequest) -> QuoteOut:
     program = current_program(deps)
     now = deps.clock()
     basket = _basket(request, program, now)
-    member, account = _load(deps, member_id, now)
+    member, account = load_account(deps, member_id, now)
     earning = earn_points(basket, program, member.tier)
     rate = program.redemption
     # Whole redemption steps only, and never a discount larger than the basket.
@@ -111,6 +132,7 @@ def quote(deps: Deps, member_id: str, request: QuoteRequest) -> QuoteOut:
         program_version=program.version or 0,
         points_redeemable=redeemable,
         redeemable_discount=redemption_discount(redeemable, program),
+        coupons=coupons.quote_coupons(deps, member_id, basket, now),
     )
 
 
@@ -130,10 +152,14 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             )
         return Answer(201, order.response, replayed=True)
 
+    skip_coupons: set[str] = set()
+
     def attempt() -> Answer:
         now = deps.clock()
         basket = _basket(request, program, now)
-        member, account = _load(deps, member_id, now)
+        member, account = load_account(deps, member_id, now)
+        # The tier the member has now sets the multiplier; a tier this purchase reaches applies
+        # from the next purchase on.
         earning = earn_points(basket, program, member.tier)
         zone = program.zone
         occurred = basket.occurred_at
@@ -163,7 +189,14 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         )
         earned_lot = account.lots.get(lot_id)
         status = "none" if earned_lot is None else ("pending" if earned_lot.pending else "vested")
+        growth = growth_for(request.amount, program.growth.per_unit, program.growth.unit_amount)
+        change, welcome = tiers.on_purchase(
+            program, member, occurred=occurred, now=now, amount=request.amount, growth=growth
+        )
         uow = deps.uow()
+        issued = coupons.stage_rule_coupon(
+            deps, uow, member_id, welcome, now, "tier_up", skip_coupons
+        )
         deps.members.stage_account(
             uow, member, account, zone=zone, now=now, new_id=lambda: deps.new_id(now)
         )
@@ -176,7 +209,10 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             expires_on=last_day if earned_lot else None,
             breakdown=_lines(earning),
             program_version=program.version or 0,
-            member=member_out(member),
+            member=member_out(member, program, now),
+            growth_earned=growth,
+            tier_changed=change,
+            coupons_issued=[coupons.coupon_out(issued, now)] if issued else [],
         ).model_dump_json()
         deps.members.stage_new_order(
             uow,
@@ -193,6 +229,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 request_hash=fingerprint,
                 response=body,
                 occurred_at=occurred,
+                growth_earned=growth,
             ),
         )
         stage_answer(deps, uow, idem, 201, body)
@@ -204,6 +241,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 and "idempotency_key_is_new" not in rejected.failed
             ):
                 return existing_order()
+            if coupons.rule_coupon_failed(rejected, skip_coupons):
+                rejected.failed.add("member_version")  # a welcome coupon ran out: retry without
             raise
         return Answer(201, body)
 
@@ -236,7 +275,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
 
     def attempt() -> Answer:
         now = deps.clock()
-        member, account = _load(deps, member_id, now)
+        member, account = load_account(deps, member_id, now)
         discount = redemption_discount(request.points, program)
         try:
             allocations = account.redeem(
@@ -259,7 +298,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
             points_redeemed=request.points,
             discount_amount=discount,
             currency=program.currency,
-            member=member_out(member),
+            member=member_out(member, program, now),
         ).model_dump_json()
         deps.members.stage_redemption(
             uow,
@@ -310,7 +349,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             return first
         order, redemption = deps.members.order_and_redemption(member_id, request.order_id)
         now = deps.clock()
-        member, account = _load(deps, member_id, now)
+        member, account = load_account(deps, member_id, now)
         if order is None:
             raise OrderNotFound(
                 f"member {member_id} has no purchase {request.order_id}", param="order_id"
@@ -344,7 +383,24 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             reason=f"refund of {format_amount(request.amount)} on order {request.order_id}: "
             f"{returned} redeemed points given back with their original expiry",
         )
+        fully_refunded = plan.refunded_after == order.amount
+        growth_back = (
+            proportional(order.growth_earned, plan.refunded_after, order.amount)
+            - order.growth_clawed_back
+        )
+        tiers.on_refund(
+            program,
+            member,
+            occurred=order.occurred_at,
+            now=now,
+            amount=request.amount,
+            order_fully_refunded=fully_refunded,
+            growth=growth_back,
+        )
         uow = deps.uow()
+        returned_codes = (
+            _return_coupons(deps, uow, member_id, request.order_id, now) if (fully_refunded) else []
+        )
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
@@ -354,7 +410,8 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             refunded_total=plan.refunded_after,
             points_clawed_back=plan.clawback,
             points_returned=returned,
-            member=member_out(member),
+            member=member_out(member, program, now),
+            coupons_returned=returned_codes,
         ).model_dump_json()
         deps.members.stage_order_refund(
             uow,
@@ -364,6 +421,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
                     **order.__dict__,
                     "refunded_amount": plan.refunded_after,
                     "points_clawed_back": order.points_clawed_back + plan.clawback,
+                    "growth_clawed_back": order.growth_clawed_back + growth_back,
                 }
             ),
             refunded_before=order.refunded_amount,
@@ -387,12 +445,35 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         try:
             uow.commit()
         except WriteRejected as rejected:
-            if rejected.failed & {"order_refunded_as_read", "refund_is_new", "redemption_exists"}:
+            if rejected.failed & {
+                "order_refunded_as_read",
+                "refund_is_new",
+                "redemption_exists",
+                "order_coupons_as_read",
+            } or any(label.startswith("coupon_state:") for label in rejected.failed):
                 rejected.failed.add("member_version")  # changed under us: read again and retry
             raise
         return Answer(201, body)
 
     return run_write(deps, idem, attempt)
+
+
+def _return_coupons(
+    deps: Deps, uow: UnitOfWork, member_id: str, order_id: str, now: datetime
+) -> list[str]:
+    """A full refund gives back the coupons used on the order whose template says so."""
+    on_order = deps.coupons.order_coupons(member_id, order_id)
+    returned = []
+    for code in on_order.codes:
+        coupon = deps.coupons.coupon(member_id, code)
+        if coupon and coupon.status == "redeemed" and coupon.template.return_on_refund:
+            coupons.stage_release(deps, uow, coupon, now)
+            returned.append(code)
+    if returned:
+        deps.coupons.stage_order_coupons(
+            uow, member_id, on_order, coupons.without(on_order, returned)
+        )
+    return returned
 
 
 def ledger(deps: Deps, member_id: str, limit: int, cursor: str | None) -> LedgerPage:

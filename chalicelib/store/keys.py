@@ -81,3 +81,48 @@ def due_pk(kind: str, day: date, member_id: str) -> str:
 
 def due_sk(member_id: str, lot_id: str) -> str:
     return f"{member_id}#{lot_id}"
+
+
+def review_pk(day: str, member_id: str) -> str:
+    """Members with a tier carry the local day of their next review (sparse, sharded)."""
+    return f"REVIEW#{day}#{shard_of(member_id):02d}"
+
+
+def review_pk_for_shard(day: str, shard: int) -> str:
+    return f"REVIEW#{day}#{shard:02d}"
+
+
+TEMPLATES_PK = "CPNTPL"
+
+
+def shared_code_pk(code: str) -> str:
+    return f"SHAREDCODE#{code}"
+
+
+SHARED_CODE_SK = "S"
+
+
+def coupon_sk(code: str) -> str:
+    return f"COUPON#{code}"
+
+
+COUPON_PREFIX = "COUPON#"
+
+
+def coupon_count_sk(template_id: str) -> str:
+    return f"CPNCOUNT#{template_id}"
+
+
+def order_coupons_sk(order_id: str) -> str:
+    return f"ORDERCPN#{order_id}"
+
+
+def once_sk(kind: str, key: str) -> str:
+    return f"ONCE#{kind}#{key}"
+
+
+def rate_pk(principal: str, minute: str) -> str:
+    return f"RATE#{principal}#{minute}"
+
+
+RATE_SK = "RATE"

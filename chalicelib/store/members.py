@@ -53,12 +53,21 @@ def _member_from(item: MemberItem) -> Member:
         birthday=item.birthday,
         marketing_consent=bool(item.marketing_consent),
         channel=item.channel,
+        tier_since=item.tier_since,
+        tier_grace_left=int(item.tier_grace_left or 0),
+        tier_review_on=item.tier_review_on,
+        growth_total=int(item.growth_total or 0),
+        tier_metrics=json.loads(item.tier_metrics or "{}"),
     )
+
+
+def member_from_item(item: MemberItem) -> Member:
+    return _member_from(item)
 
 
 def _member_item(member: Member) -> MemberItem:
     b = member.balances
-    return MemberItem(
+    item = MemberItem(
         pk=keys.member_pk(member.member_id),
         sk=keys.MEMBER_SK,
         member_id=member.member_id,
@@ -76,9 +85,18 @@ def _member_item(member: Member) -> MemberItem:
         birthday=member.birthday,
         marketing_consent=member.marketing_consent,
         channel=member.channel,
+        tier_since=member.tier_since,
+        tier_grace_left=member.tier_grace_left,
+        tier_review_on=member.tier_review_on,
+        growth_total=member.growth_total,
+        tier_metrics=json.dumps(member.tier_metrics, separators=(",", ":"), sort_keys=True),
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
+    if member.tier is not None and member.tier_review_on is not None:
+        item.gsi1pk = keys.review_pk(member.tier_review_on, member.member_id)
+        item.gsi1sk = member.member_id
+    return item
 
 
 def _lot_from(item: LotItem) -> Lot:
@@ -170,6 +188,8 @@ class OrderRecord:
     request_hash: str
     response: str
     occurred_at: datetime
+    growth_earned: int = 0
+    growth_clawed_back: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,8 @@ def _order_from(item: OrderItem) -> OrderRecord:
         request_hash=item.request_hash,
         response=item.response,
         occurred_at=item.occurred_at,
+        growth_earned=int(item.growth_earned or 0),
+        growth_clawed_back=int(item.growth_clawed_back or 0),
     )
 
 
@@ -451,6 +473,8 @@ class MemberStore:
             request_hash=order.request_hash,
             response=order.response,
             occurred_at=order.occurred_at,
+            growth_earned=order.growth_earned,
+            growth_clawed_back=order.growth_clawed_back,
         )
 
     def stage_redemption(

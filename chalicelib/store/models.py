@@ -60,6 +60,11 @@ class MemberItem(Item, discriminator="member"):
     birthday = UnicodeAttribute(null=True)
     marketing_consent = BooleanAttribute(default=False)
     channel = UnicodeAttribute(null=True)
+    tier_since = UTCDateTimeAttribute(null=True)
+    tier_grace_left = NumberAttribute(default=0)
+    tier_review_on = UnicodeAttribute(null=True)
+    growth_total = NumberAttribute(default=0)
+    tier_metrics = UnicodeAttribute(default="{}")  # JSON {bucket: [spend, orders, growth]}
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -109,6 +114,8 @@ class OrderItem(Item, discriminator="order"):
     request_hash = UnicodeAttribute()
     response = UnicodeAttribute()
     occurred_at = UTCDateTimeAttribute()
+    growth_earned = NumberAttribute(default=0)
+    growth_clawed_back = NumberAttribute(default=0)
 
 
 class Allocation(MapAttribute[str, Any]):
@@ -153,6 +160,56 @@ class ApiKeyItem(Item, discriminator="api_key"):
     label = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     revoked = BooleanAttribute(default=False)
+
+
+class CouponTemplateItem(Item, discriminator="coupon_template"):
+    template_id = UnicodeAttribute()
+    document = UnicodeAttribute()
+    issued = NumberAttribute(default=0)
+    version = NumberAttribute(default=1)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class SharedCodeItem(Item, discriminator="shared_code"):
+    template_id = UnicodeAttribute()
+
+
+class CouponItem(Item, discriminator="coupon"):
+    code = UnicodeAttribute()
+    template_id = UnicodeAttribute()
+    rules = UnicodeAttribute()  # the template as it was at issue: a coupon never changes terms
+    status = UnicodeAttribute()  # issued | redeemed
+    source = UnicodeAttribute()
+    issued_at = UTCDateTimeAttribute()
+    valid_from = UTCDateTimeAttribute()
+    valid_until = UTCDateTimeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    redeemed_at = UTCDateTimeAttribute(null=True)
+    released_order_id = UnicodeAttribute(null=True)
+    answer = UnicodeAttribute(null=True)  # the stored answer of the last redeem/release
+
+
+class CouponCountItem(Item, discriminator="coupon_count"):
+    template_id = UnicodeAttribute()
+    held = NumberAttribute(default=0)
+
+
+class OrderCouponsItem(Item, discriminator="order_coupons"):
+    order_id = UnicodeAttribute()
+    codes = ListAttribute[str](default=list)
+    exclusive = BooleanAttribute(default=False)
+
+
+class OnceItem(Item, discriminator="once"):
+    """A business key used once (an admin issue id, an exchange id) and the answer it got."""
+
+    request_hash = UnicodeAttribute()
+    response = UnicodeAttribute()
+
+
+class RateItem(Item, discriminator="rate"):
+    failures = NumberAttribute(default=0)
 
 
 def configure(table_name: str, region: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import TooManyLots
@@ -40,6 +41,7 @@ class UnitOfWork:
     connection: Connection
     _checks: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
     _puts: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
+    _updates: list[tuple[str, Item, list[Action], Condition | None]] = field(default_factory=list)
 
     def put(self, label: str, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((label, item, condition))
@@ -47,8 +49,14 @@ class UnitOfWork:
     def check(self, label: str, item: Item, condition: Condition) -> None:
         self._checks.append((label, item, condition))
 
+    def update(
+        self, label: str, item: Item, actions: list[Action], condition: Condition | None = None
+    ) -> None:
+        """For counters that must stay right under concurrency (stock, per-member limits)."""
+        self._updates.append((label, item, actions, condition))
+
     def __len__(self) -> int:
-        return len(self._checks) + len(self._puts)
+        return len(self._checks) + len(self._puts) + len(self._updates)
 
     def commit(self) -> None:
         if not len(self):
@@ -57,14 +65,17 @@ class UnitOfWork:
             raise TooManyLots(
                 f"this change would touch {len(self)} items; one transaction holds {MAX_ITEMS}"
             )
-        # PynamoDB sends condition checks first, then puts: keep the labels in that order.
+        # PynamoDB sends condition checks, then puts, then updates: keep the labels in that order.
         labels = [label for label, _, _ in self._checks] + [label for label, _, _ in self._puts]
+        labels += [label for label, _, _, _ in self._updates]
         try:
             with TransactWrite(connection=self.connection) as tx:
                 for _, item, condition in self._checks:
                     tx.condition_check(type(item), item.pk, item.sk, condition=condition)
                 for _, item, condition in self._puts:
                     tx.save(item, condition=condition)
+                for _, item, actions, condition in self._updates:
+                    tx.update(item, actions=actions, condition=condition)
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise StoreUnavailable(str(exc)) from exc

@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.earning import Basket, BasketItem, earn_points
-from chalicelib.domain.program import Bonus, Campaign, EarnRate, Program
+from chalicelib.domain.program import (
+    Bonus,
+    Campaign,
+    EarnRate,
+    Program,
+    Tier,
+    TierBenefits,
+    TierLadder,
+)
 
 amounts = st.integers(min_value=0, max_value=10**9)
 NOON = datetime(2026, 3, 1, 4, tzinfo=UTC)
@@ -64,10 +72,13 @@ def test_earn__campaign_day_is_the_brand_local_day():
 
 
 def test_earn__tier_multiplier_applies_after_campaign_and_bonuses():
-    p = program(
-        tier_multipliers={"gold": Decimal("1.5")},
-        bonuses=[Bonus(category="tea", multiplier=Decimal(2))],
+    ladder = TierLadder(
+        tiers=[
+            Tier(name="silver", threshold=0),
+            Tier(name="gold", threshold=10, benefits=TierBenefits(earn_multiplier=Decimal("1.5"))),
+        ]
     )
+    p = program(tiers=ladder, bonuses=[Bonus(category="tea", multiplier=Decimal(2))])
     basket = Basket(1000, NOON, (BasketItem(1000, category="tea"),))
     assert earn_points(basket, p, "gold").points == 30
     assert earn_points(basket, p, "silver").points == 20

@@ -1,0 +1,143 @@
+"""Coupons (优惠券): templates, unguessable codes, and what a coupon takes off a basket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from .earning import Basket
+
+# Crockford-like, without the look-alikes 0/O, 1/I/L and U: easy to read aloud at a till.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20  # 20 symbols of 30: 98 bits, well above the 80 the threat model asks for
+GROUP = 4
+
+
+def code_from(random_bytes: bytes) -> str:
+    """Render random bytes (from `secrets`) as a grouped code: `K7MQ-2X9R-...`."""
+    number = int.from_bytes(random_bytes, "big")
+    symbols = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    raw = "".join(symbols)
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+
+
+CODE_BYTES = 16  # 128 random bits in, 98 bits rendered
+
+
+def normalise_code(raw: str) -> str | None:
+    """What a cashier typed, as the stored form; None if it cannot be a code at all."""
+    cleaned = "".join(ch for ch in raw.upper() if ch not in "- ")
+    if len(cleaned) > 64 or not cleaned or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    if len(cleaned) == CODE_LENGTH:
+        return "-".join(cleaned[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+    return cleaned  # a brand's shared code may be any length of the alphabet
+
+
+class FixedValidity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["fixed"] = "fixed"
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FixedValidity:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class RelativeValidity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["relative"] = "relative"
+    days: int = Field(30, ge=1, le=3660)
+
+
+Validity = Annotated[FixedValidity | RelativeValidity, Field(discriminator="kind")]
+
+
+class CouponTemplate(BaseModel):
+    """A coupon template as the admin writes it (`POST /v1/admin/coupon-templates`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1, max_length=80)
+    kind: Literal["fixed", "percent", "free_shipping"]
+    amount_off: int | None = Field(None, gt=0, le=10**9, description="fixed: minor units off")
+    percent_off: int | None = Field(None, ge=1, le=100, description="percent: 1-100")
+    max_discount: int | None = Field(None, gt=0, description="percent: cap in minor units")
+    min_spend: int = Field(0, ge=0, description="on the eligible items, minor units")
+    categories: list[str] = Field(default_factory=list, max_length=100)
+    skus: list[str] = Field(default_factory=list, max_length=500)
+    validity: Validity = RelativeValidity()
+    per_member_limit: int | None = Field(1, ge=1, le=1000, description="null: no limit")
+    total_stock: int | None = Field(None, ge=0, description="null: unlimited")
+    stackable: bool = False
+    shared_code: str | None = Field(
+        None, min_length=4, max_length=32, description="one code every member may claim once"
+    )
+    points_price: int | None = Field(None, gt=0, description="points to exchange for one")
+    return_on_refund: bool = Field(False, description="a full refund gives a used coupon back")
+
+    @model_validator(mode="after")
+    def _shape(self) -> CouponTemplate:
+        if self.kind == "fixed" and self.amount_off is None:
+            raise ValueError("a fixed coupon needs amount_off")
+        if self.kind == "percent" and self.percent_off is None:
+            raise ValueError("a percent coupon needs percent_off")
+        if self.kind != "fixed" and self.amount_off is not None:
+            raise ValueError("amount_off belongs to fixed coupons")
+        if self.kind != "percent" and (self.percent_off or self.max_discount):
+            raise ValueError("percent_off and max_discount belong to percent coupons")
+        if self.shared_code is not None and normalise_code(self.shared_code) is None:
+            raise ValueError(f"shared_code may use only the letters and digits {ALPHABET}")
+        return self
+
+    def valid_window(self, issued_at: datetime) -> tuple[datetime, datetime]:
+        if isinstance(self.validity, FixedValidity):
+            return self.validity.starts_at, self.validity.ends_at
+        return issued_at, issued_at + timedelta(days=self.validity.days)
+
+
+@dataclass(frozen=True)
+class Applicability:
+    applies: bool
+    reason: str
+    discount: int
+    free_shipping: bool = False
+
+
+def applicability(template: CouponTemplate, basket: Basket) -> Applicability:
+    """Pure: what the coupon takes off this basket, or why it does not apply.
+
+    Restricted coupons count only the items of their categories/SKUs (a basket without items
+    cannot qualify for them). Percentages round down to the minor unit, then the cap applies."""
+    if template.categories or template.skus:
+        eligible = sum(
+            item.amount
+            for item in basket.items
+            if item.category in template.categories or item.sku in template.skus
+        )
+    else:
+        eligible = basket.amount
+    if eligible <= 0:
+        return Applicability(False, "no eligible items in the basket", 0)
+    if eligible < template.min_spend:
+        return Applicability(
+            False, f"spend {template.min_spend - eligible} more on eligible items", 0
+        )
+    if template.kind == "fixed":
+        return Applicability(True, "applies", min(template.amount_off or 0, eligible))
+    if template.kind == "percent":
+        discount = eligible * (template.percent_off or 0) // 100
+        if template.max_discount is not None:
+            discount = min(discount, template.max_discount)
+        return Applicability(True, "applies", discount)
+    return Applicability(True, "applies", 0, free_shipping=True)

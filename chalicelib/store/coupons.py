@@ -1,0 +1,317 @@
+"""Coupon templates, issued coupons, their counters, and the per-key failure counter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+
+from ..domain.coupons import CouponTemplate
+from . import keys
+from .models import (
+    CouponCountItem,
+    CouponItem,
+    CouponTemplateItem,
+    Item,
+    OnceItem,
+    OrderCouponsItem,
+    RateItem,
+    SharedCodeItem,
+)
+from .unit_of_work import StoreUnavailable, UnitOfWork
+
+
+@dataclass(frozen=True)
+class TemplateRecord:
+    template: CouponTemplate
+    issued: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Coupon:
+    member_id: str
+    code: str
+    template: CouponTemplate  # the terms as issued
+    status: str
+    source: str
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime
+    order_id: str | None = None
+    redeemed_at: datetime | None = None
+    released_order_id: str | None = None
+    answer: str | None = None
+
+
+@dataclass
+class OrderCoupons:
+    order_id: str
+    codes: list[str]
+    exclusive: bool
+    exists: bool
+
+
+def _template_from(item: CouponTemplateItem) -> TemplateRecord:
+    return TemplateRecord(
+        CouponTemplate.model_validate_json(item.document),
+        int(item.issued or 0),
+        int(item.version or 1),
+        item.created_at,
+        item.updated_at,
+    )
+
+
+def _coupon_from(member_id: str, item: CouponItem) -> Coupon:
+    return Coupon(
+        member_id=member_id,
+        code=item.code,
+        template=CouponTemplate.model_validate_json(item.rules),
+        status=item.status,
+        source=item.source,
+        issued_at=item.issued_at,
+        valid_from=item.valid_from,
+        valid_until=item.valid_until,
+        order_id=item.order_id,
+        redeemed_at=item.redeemed_at,
+        released_order_id=item.released_order_id,
+        answer=item.answer,
+    )
+
+
+def _guard(exc: PynamoDBException) -> StoreUnavailable:
+    return StoreUnavailable(str(exc))
+
+
+class CouponStore:
+    # -- templates ----------------------------------------------------------------------------
+
+    def template(self, template_id: str) -> TemplateRecord | None:
+        try:
+            item = CouponTemplateItem.get(keys.TEMPLATES_PK, template_id)
+        except CouponTemplateItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return _template_from(item)
+
+    def templates(self) -> list[TemplateRecord]:
+        try:
+            return [_template_from(i) for i in CouponTemplateItem.query(keys.TEMPLATES_PK)]
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+
+    def template_for_shared_code(self, code: str) -> str | None:
+        try:
+            item = SharedCodeItem.get(keys.shared_code_pk(code), keys.SHARED_CODE_SK)
+        except SharedCodeItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return item.template_id
+
+    def stage_template(
+        self,
+        uow: UnitOfWork,
+        template: CouponTemplate,
+        now: datetime,
+        *,
+        previous: TemplateRecord | None,
+    ) -> None:
+        """Create (first time only) or replace a template; the issued counter is kept as is."""
+        if previous is None:
+            item = CouponTemplateItem(
+                pk=keys.TEMPLATES_PK,
+                sk=template.template_id,
+                template_id=template.template_id,
+                document=template.model_dump_json(),
+                issued=0,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.put("template_is_new", item, CouponTemplateItem.pk.does_not_exist())
+        else:
+            item = CouponTemplateItem(pk=keys.TEMPLATES_PK, sk=template.template_id)
+            uow.update(
+                "template_version",
+                item,
+                [
+                    CouponTemplateItem.document.set(template.model_dump_json()),
+                    CouponTemplateItem.version.set(previous.version + 1),
+                    CouponTemplateItem.updated_at.set(now),
+                ],
+                CouponTemplateItem.version == previous.version,
+            )
+        old_code = previous.template.shared_code if previous else None
+        new_code = template.shared_code
+        if new_code and new_code != old_code:
+            shared = SharedCodeItem(
+                pk=keys.shared_code_pk(new_code),
+                sk=keys.SHARED_CODE_SK,
+                template_id=template.template_id,
+            )
+            uow.put("shared_code_is_new", shared, SharedCodeItem.pk.does_not_exist())
+
+    # -- coupons ------------------------------------------------------------------------------
+
+    def coupon(self, member_id: str, code: str) -> Coupon | None:
+        try:
+            item = CouponItem.get(keys.member_pk(member_id), keys.coupon_sk(code))
+        except CouponItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return _coupon_from(member_id, item)
+
+    def coupons(self, member_id: str) -> list[Coupon]:
+        try:
+            items = CouponItem.query(
+                keys.member_pk(member_id), CouponItem.sk.startswith(keys.COUPON_PREFIX)
+            )
+            return [_coupon_from(member_id, item) for item in items]
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+
+    def stage_issue(
+        self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None, stock: int | None
+    ) -> None:
+        """The coupon, the template's issued counter (never past stock) and the member's count
+        of this template (never past the limit), all or nothing."""
+        tid = coupon.template.template_id
+        uow.put(
+            f"coupon_is_new:{coupon.code}",
+            self._coupon_item(coupon),
+            CouponItem.pk.does_not_exist(),
+        )
+        counter = CouponTemplateItem(pk=keys.TEMPLATES_PK, sk=tid)
+        in_stock = CouponTemplateItem.pk.exists()
+        if stock is not None:
+            in_stock = in_stock & (CouponTemplateItem.issued < stock)
+        uow.update(f"coupon_stock:{tid}", counter, [CouponTemplateItem.issued.add(1)], in_stock)
+        count = CouponCountItem(
+            pk=keys.member_pk(coupon.member_id), sk=keys.coupon_count_sk(tid), template_id=tid
+        )
+        under_limit = None
+        if limit is not None:
+            under_limit = CouponCountItem.held.does_not_exist() | (CouponCountItem.held < limit)
+        uow.update(
+            f"coupon_limit:{tid}",
+            count,
+            [
+                CouponCountItem.held.add(1),
+                CouponCountItem.template_id.set(tid),
+                Item.type.set(CouponCountItem),
+            ],
+            under_limit,
+        )
+
+    def stage_coupon_state(
+        self, uow: UnitOfWork, coupon: Coupon, *, expected_status: str, is_new: bool = False
+    ) -> None:
+        condition = (
+            CouponItem.pk.does_not_exist() if is_new else CouponItem.status == expected_status
+        )
+        uow.put(f"coupon_state:{coupon.code}", self._coupon_item(coupon), condition)
+
+    @staticmethod
+    def _coupon_item(coupon: Coupon) -> CouponItem:
+        return CouponItem(
+            pk=keys.member_pk(coupon.member_id),
+            sk=keys.coupon_sk(coupon.code),
+            code=coupon.code,
+            template_id=coupon.template.template_id,
+            rules=coupon.template.model_dump_json(),
+            status=coupon.status,
+            source=coupon.source,
+            issued_at=coupon.issued_at,
+            valid_from=coupon.valid_from,
+            valid_until=coupon.valid_until,
+            order_id=coupon.order_id,
+            redeemed_at=coupon.redeemed_at,
+            released_order_id=coupon.released_order_id,
+            answer=coupon.answer,
+        )
+
+    # -- coupons on an order ------------------------------------------------------------------
+
+    def order_coupons(self, member_id: str, order_id: str) -> OrderCoupons:
+        try:
+            item = OrderCouponsItem.get(keys.member_pk(member_id), keys.order_coupons_sk(order_id))
+        except OrderCouponsItem.DoesNotExist:
+            return OrderCoupons(order_id, [], False, exists=False)
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return OrderCoupons(order_id, list(item.codes or []), bool(item.exclusive), exists=True)
+
+    def stage_order_coupons(
+        self, uow: UnitOfWork, member_id: str, before: OrderCoupons, after: OrderCoupons
+    ) -> None:
+        item = OrderCouponsItem(
+            pk=keys.member_pk(member_id),
+            sk=keys.order_coupons_sk(after.order_id),
+            order_id=after.order_id,
+            codes=after.codes,
+            exclusive=after.exclusive,
+        )
+        condition: Condition = (
+            OrderCouponsItem.codes == before.codes
+            if before.exists
+            else OrderCouponsItem.pk.does_not_exist()
+        )
+        uow.put("order_coupons_as_read", item, condition)
+
+    # -- once-only business keys and the failure counter ---------------------------------------
+
+    def once(self, member_id: str, kind: str, key: str) -> tuple[str, str] | None:
+        try:
+            item = OnceItem.get(keys.member_pk(member_id), keys.once_sk(kind, key))
+        except OnceItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return item.request_hash, item.response
+
+    def stage_once(
+        self, uow: UnitOfWork, member_id: str, kind: str, key: str, request_hash: str, body: str
+    ) -> None:
+        item = OnceItem(
+            pk=keys.member_pk(member_id),
+            sk=keys.once_sk(kind, key),
+            request_hash=request_hash,
+            response=body,
+        )
+        uow.put(f"once_is_new:{kind}", item, OnceItem.pk.does_not_exist())
+
+    def failures(self, principal: str, minute: str) -> int:
+        try:
+            item = RateItem.get(keys.rate_pk(principal, minute), keys.RATE_SK)
+        except RateItem.DoesNotExist:
+            return 0
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+        return int(item.failures or 0)
+
+    def count_failure(self, principal: str, minute: str, expires: int) -> None:
+        item = RateItem(pk=keys.rate_pk(principal, minute), sk=keys.RATE_SK)
+        try:
+            item.update(
+                actions=[
+                    RateItem.failures.add(1),
+                    Item.ttl.set(expires),
+                    Item.type.set(RateItem),
+                ]
+            )
+        except PynamoDBException as exc:
+            raise _guard(exc) from exc
+
+
+def template_json(record: TemplateRecord) -> str:
+    body = record.template.model_dump(mode="json")
+    body.update(issued=record.issued, version=record.version)
+    return json.dumps(body)

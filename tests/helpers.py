@@ -49,3 +49,26 @@ def refund(deps: Deps, member_id: str, order_id: str, amount: int, **extra: obje
 
 def member(deps: Deps, member_id: str) -> MemberOut:
     return members.read(deps, member_id)
+
+
+def ladder(**changes: object):
+    from chalicelib.demo import DEMO_LADDER
+
+    return DEMO_LADDER.model_copy(update=changes)
+
+
+def add_templates(deps: Deps, *templates) -> None:
+    from chalicelib.services import coupons
+
+    for template in templates:
+        coupons.create_template(deps, template, None)
+
+
+def template(template_id: str = "t", **fields: object):
+    from chalicelib.domain.coupons import CouponTemplate
+
+    fields.setdefault("name", template_id)
+    fields.setdefault("kind", "fixed")
+    if fields["kind"] == "fixed":
+        fields.setdefault("amount_off", 500)
+    return CouponTemplate(template_id=template_id, **fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -311,6 +311,15 @@ class MemberStore:
         except PynamoDBException as exc:
             raise StoreUnavailable(str(exc)) from exc
         return item.request_hash, item.response
+
+    def due_for_review(self, day: str, shard: int) -> Iterator[Member]:
+        """Members whose tier review falls on `day` (one shard of the sparse index)."""
+        try:
+            for item in MemberItem.due.query(keys.review_pk_for_shard(day, shard)):
+                if isinstance(item, MemberItem):
+                    yield _member_from(item)
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def member_for_identity(self, kind: str, fingerprint: str) -> str | None:
         try:

@@ -1,0 +1,185 @@
+"""Coupon routes (storefront and admin) and the admin's tier review trigger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..contract import (
+    CouponList,
+    CouponRedeemOut,
+    CouponRedeemRequest,
+    CouponReleaseOut,
+    CouponReleaseRequest,
+    ExchangeOut,
+    ExchangeRequest,
+    IssueOut,
+    IssueRequest,
+    TemplateList,
+    TemplateOut,
+)
+from ..domain.coupons import CouponTemplate
+from ..jobs.tier_review import review_tiers
+from ..services import coupons
+from ..services.deps import deps
+from ..services.writes import Answer
+from .http import Call, endpoint
+from .routes import M, _member
+
+T = "/v1/admin/coupon-templates"
+
+
+@endpoint(
+    f"{M}/coupons",
+    "GET",
+    summary="The member's coupons: usable, used and expired",
+    response=CouponList,
+    errors=(404,),
+)
+def list_coupons(call: Call, member_id: str) -> CouponList:
+    return coupons.list_coupons(deps(), _member(member_id))
+
+
+@endpoint(
+    f"{M}/coupons/{{code}}/redeem",
+    "POST",
+    summary="Use a coupon on an order, exactly "
+    "once; every refusal gives the same answer, and repeated refusals are rate limited",
+    body=CouponRedeemRequest,
+    response=CouponRedeemOut,
+    status=201,
+    errors=(404, 409, 429),
+)
+def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
+    return coupons.redeem(deps(), _member(member_id), code, call.body, call.principal, call.idem)
+
+
+@endpoint(
+    f"{M}/coupons/{{code}}/release",
+    "POST",
+    summary="The order was cancelled: give the coupon back (once)",
+    body=CouponReleaseRequest,
+    response=CouponReleaseOut,
+    errors=(404, 409, 429),
+)
+def release_coupon(call: Call, member_id: str, code: str) -> Answer:
+    return coupons.release(deps(), _member(member_id), code, call.body, call.principal, call.idem)
+
+
+@endpoint(
+    f"{M}/coupons/exchange",
+    "POST",
+    summary="Exchange points for a coupon: points out, coupon in, one transaction",
+    body=ExchangeRequest,
+    response=ExchangeOut,
+    status=201,
+    errors=(404, 409),
+)
+def exchange(call: Call, member_id: str) -> Answer:
+    return coupons.exchange(deps(), _member(member_id), call.body, call.idem)
+
+
+@endpoint(
+    T,
+    "POST",
+    summary="Create a coupon template",
+    scope="admin",
+    body=CouponTemplate,
+    response=TemplateOut,
+    status=201,
+    errors=(409,),
+)
+def create_template(call: Call) -> Answer:
+    return coupons.create_template(deps(), call.body, call.idem)
+
+
+@endpoint(
+    T,
+    "GET",
+    summary="All coupon templates, with how many were issued",
+    scope="admin",
+    response=TemplateList,
+)
+def list_templates(call: Call) -> TemplateList:
+    return coupons.list_templates(deps())
+
+
+@endpoint(
+    f"{T}/{{template_id}}",
+    "GET",
+    summary="One coupon template",
+    scope="admin",
+    response=TemplateOut,
+    errors=(404,),
+)
+def get_template(call: Call, template_id: str) -> TemplateOut:
+    return coupons.get_template(deps(), template_id)
+
+
+@endpoint(
+    f"{T}/{{template_id}}",
+    "PUT",
+    summary="Change a template for coupons issued from now on (issued ones keep their terms)",
+    scope="admin",
+    body=CouponTemplate,
+    response=TemplateOut,
+    errors=(404, 409),
+)
+def put_template(call: Call, template_id: str) -> Answer:
+    return coupons.replace_template(deps(), template_id, call.body, call.idem)
+
+
+@endpoint(
+    f"{T}/{{template_id}}/issue",
+    "POST",
+    summary="Issue a coupon to a member (never past stock or the per-member limit)",
+    scope="admin",
+    body=IssueRequest,
+    response=IssueOut,
+    status=201,
+    errors=(404, 409),
+)
+def issue(call: Call, template_id: str) -> Answer:
+    return coupons.issue(deps(), template_id, call.body, call.idem)
+
+
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    dry_run: bool = True
+    days_back: int = Field(31, ge=0, le=366)
+
+
+class ReviewOut(BaseModel):
+    as_of: date
+    dry_run: bool
+    candidates: int
+    kept: int
+    grace_used: int
+    downgraded: int
+    changes: list[dict[str, str | None]]
+
+
+@endpoint(
+    "/v1/admin/jobs/tier-review",
+    "POST",
+    summary="Run the tier review now; dry_run "
+    "(the default) reports what would change and writes nothing",
+    scope="admin",
+    body=ReviewRequest,
+    response=ReviewOut,
+)
+def run_tier_review(call: Call) -> ReviewOut:
+    d = deps()
+    report = review_tiers(
+        d, now=d.clock(), days_back=call.body.days_back, dry_run=call.body.dry_run
+    )
+    return ReviewOut(
+        as_of=report.as_of,
+        dry_run=report.dry_run,
+        candidates=report.candidates,
+        kept=report.kept,
+        grace_used=report.grace_used,
+        downgraded=report.downgraded,
+        changes=[{"member_id": m, "from": a, "to": b} for m, a, b in report.changes],
+    )

@@ -1,0 +1,94 @@
+"""The tier review: at the end of each window, members whose tier may drop are re-evaluated.
+
+Candidates come from the sparse, sharded review index (only members holding a tier carry a
+review day), so the work grows with the candidates, not with the membership. A reviewed member
+moves to its next review day in the same write, so re-running a day, or resuming after a kill,
+changes nothing more. `dry_run` reports what would change and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..domain import tiers
+from ..domain.members import Member
+from ..domain.program import TierLadder
+from ..services.deps import Deps
+from ..store.keys import DUE_SHARDS
+from ..store.unit_of_work import WriteRejected
+
+
+@dataclass
+class ReviewReport:
+    as_of: date
+    dry_run: bool
+    candidates: int = 0
+    kept: int = 0
+    grace_used: int = 0
+    downgraded: int = 0
+    changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+
+def review_tiers(
+    deps: Deps, *, now: datetime, days_back: int = 31, dry_run: bool = False
+) -> ReviewReport:
+    """Review every member due on a local day up to today (the last `days_back` days too, so a
+    night the job did not run is caught up)."""
+    program = deps.programs.current()
+    today = now.astimezone(program.zone).date() if program else now.date()
+    report = ReviewReport(as_of=today, dry_run=dry_run)
+    if program is None or program.tiers is None:
+        return report
+    for back in range(days_back, -1, -1):
+        day = today - timedelta(days=back)
+        for shard in range(DUE_SHARDS):
+            for member in deps.members.due_for_review(day.isoformat(), shard):
+                _review_one(deps, program.tiers, member, day, now, report)
+    return report
+
+
+def _review_one(
+    deps: Deps, ladder: TierLadder, member: Member, day: date, now: datetime, report: ReviewReport
+) -> None:
+    for _ in range(deps.settings.write_attempts):
+        if member.tier_review_on != day.isoformat():
+            return  # reviewed meanwhile (the index is eventually consistent)
+        report.candidates += 1
+        decision = tiers.review(
+            ladder, member.tier, member.tier_grace_left, member.tier_metrics, day
+        )
+        before = member.tier
+        if decision.changed(before):
+            report.downgraded += 1
+            report.changes.append((member.member_id, before, decision.tier))
+        elif decision.grace_left < member.tier_grace_left:
+            report.grace_used += 1
+        else:
+            report.kept += 1
+        if report.dry_run:
+            return
+        expected = member.version
+        member.version += 1
+        member.updated_at = now
+        member.tier = decision.tier
+        member.tier_grace_left = decision.grace_left
+        if decision.changed(before):
+            member.tier_since = now if decision.tier else None
+        member.tier_review_on = (
+            tiers.next_review(day, ladder.window).isoformat() if decision.tier else None
+        )
+        uow = deps.uow()
+        deps.members.stage_member(uow, member, expected_version=expected)
+        try:
+            uow.commit()
+            return
+        except WriteRejected:
+            report.candidates -= 1  # counted again on the retry
+            if decision.changed(before):
+                report.downgraded -= 1
+                report.changes.pop()
+            fresh = deps.members.get_member(member.member_id)
+            if fresh is None:
+                return
+            member = fresh

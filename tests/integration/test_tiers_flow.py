@@ -1,0 +1,112 @@
+"""Tiers through the services: upgrade at once with the welcome coupon, refunds, review job."""
+
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.demo import DEMO_TEMPLATES
+from chalicelib.jobs.tier_review import review_tiers
+from chalicelib.services import coupons
+from tests.conftest import set_program
+from tests.helpers import add_templates, buy, enroll, ladder, member, refund
+
+
+def tiered(deps, **ladder_changes):
+    set_program(deps, tiers=ladder(**ladder_changes))
+    add_templates(deps, *DEMO_TEMPLATES)
+
+
+def test_purchase__raises_tier_at_once_and_issues_welcome_coupon_in_the_same_write(brand):
+    tiered(brand)
+    member_id = enroll(brand)
+    small = buy(brand, member_id, "o-1", 20_000)
+    assert small["tier_changed"] == {"from_tier": None, "to_tier": "bronze"}
+    assert small["coupons_issued"] == []  # bronze has no welcome coupon
+    big = buy(brand, member_id, "o-2", 40_000)
+    assert big["tier_changed"] == {"from_tier": "bronze", "to_tier": "silver"}
+    assert [c["template_id"] for c in big["coupons_issued"]] == ["silver-welcome"]
+    assert big["member"]["tier"] == "silver"
+    assert big["member"]["tier_benefits"]["free_shipping"] is True
+    listed = coupons.list_coupons(brand, member_id)
+    assert [c.template_id for c in listed.usable] == ["silver-welcome"]
+
+
+def test_new_tier_multiplier__applies_from_the_next_purchase(brand):
+    tiered(brand)
+    member_id = enroll(brand)
+    raising = buy(brand, member_id, "o-1", 200_000)  # reaches gold (×1.5) with this order
+    assert raising["member"]["tier"] == "gold" and raising["points_earned"] == 2000
+    after = buy(brand, member_id, "o-2", 10_000)
+    assert after["points_earned"] == 150
+    assert after["breakdown"][-1]["rule"] == "tier_multiplier"
+
+
+def test_refund__never_upgrades_and_lowers_the_metric(brand):
+    tiered(brand)
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 60_000)
+    refund(brand, member_id, "o-1", 30_000)
+    now = member(brand, member_id)
+    assert now.tier == "silver"  # a refund changes nothing until the review
+    assert now.tier_progress.value == 30_000
+    assert now.tier_progress.next_tier == "gold" and now.tier_progress.missing == 170_000
+
+
+def test_welcome_coupon_out_of_stock__does_not_block_the_purchase(brand):
+    set_program(brand, tiers=ladder())
+    gone = DEMO_TEMPLATES[0].model_copy(update={"total_stock": 0})
+    add_templates(brand, gone, *DEMO_TEMPLATES[1:])
+    member_id = enroll(brand)
+    bought = buy(brand, member_id, "o-1", 60_000)
+    assert bought["tier_changed"]["to_tier"] == "silver" and bought["coupons_issued"] == []
+
+
+def test_progress__shows_the_window_in_the_brand_time_zone(brand, clock):
+    tiered(brand)
+    clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 00:30 on 1 December in Shanghai
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 5_000)
+    progress = member(brand, member_id).tier_progress
+    assert (progress.window_start.isoformat(), progress.window_end.isoformat()) == (
+        "2026-12-01", "2026-12-31")
+    assert (progress.value, progress.next_tier, progress.missing) == (5_000, "bronze", 5_000)
+
+
+def test_review_job__over_a_simulated_year(brand, clock):
+    """Gold in January, silence afterwards: kept at the February review (January qualified),
+    kept once more on grace at the March review, then out in April."""
+    tiered(brand, grace_periods=1)
+    clock.now = datetime(2026, 1, 10, 4, tzinfo=UTC)
+    member_id = enroll(brand)
+    steady = enroll(brand, phone="13900139000")
+    buy(brand, member_id, "jan", 250_000)
+    history = []
+    for month in range(1, 13):
+        # the steady member buys ¥600 every month: silver throughout
+        clock.now = datetime(2026, month, 15, 4, tzinfo=UTC)
+        buy(brand, steady, f"s-{month}", 60_000)
+        first_of_next = datetime(2026 + month // 12, month % 12 + 1, 1, 1, tzinfo=UTC)
+        clock.now = first_of_next  # 09:00 local on the 1st
+        report = review_tiers(brand, now=clock.now, days_back=0)
+        again = review_tiers(brand, now=clock.now, days_back=0)
+        assert again.candidates == 0  # re-running the same review changes nothing
+        history.append((member(brand, member_id).tier, member(brand, steady).tier,
+                        report.candidates))
+    assert [h[0] for h in history[:4]] == ["gold", "gold", None, None]
+    assert all(h[1] == "silver" for h in history)
+    # both are candidates until the April review drops one; then only the steady member is
+    assert [h[2] for h in history[:4]] == [2, 2, 2, 1]
+
+
+def test_review_job__dry_run_writes_nothing(brand, clock):
+    tiered(brand, grace_periods=0)
+    clock.now = datetime(2026, 1, 10, 4, tzinfo=UTC)
+    member_id = enroll(brand)
+    buy(brand, member_id, "jan", 250_000)
+    kept = review_tiers(brand, now=datetime(2026, 2, 1, 1, tzinfo=UTC))  # January qualified
+    assert (kept.kept, member(brand, member_id).tier) == (1, "gold")
+    # the job did not run for ten days: the 1 March review is caught up on the 11th
+    clock.now = datetime(2026, 3, 11, 1, tzinfo=UTC)
+    dry = review_tiers(brand, now=clock.now, dry_run=True)
+    assert dry.changes == [(member_id, "gold", None)]
+    assert member(brand, member_id).tier == "gold"
+    real = review_tiers(brand, now=clock.now + timedelta(minutes=1))
+    assert real.changes == dry.changes and member(brand, member_id).tier is None

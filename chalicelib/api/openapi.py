@@ -24,6 +24,7 @@ STATUS_TEXT = {
     409: "Conflicts with what is recorded",
     413: "Body too large",
     422: "A field is invalid",
+    429: "Too many refused coupon codes from this key; wait a minute",
     503: "Store unavailable; retry",
 }
 

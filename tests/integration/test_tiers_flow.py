@@ -66,7 +66,9 @@ def test_progress__shows_the_window_in_the_brand_time_zone(brand, clock):
     buy(brand, member_id, "o-1", 5_000)
     progress = member(brand, member_id).tier_progress
     assert (progress.window_start.isoformat(), progress.window_end.isoformat()) == (
-        "2026-12-01", "2026-12-31")
+        "2026-12-01",
+        "2026-12-31",
+    )
     assert (progress.value, progress.next_tier, progress.missing) == (5_000, "bronze", 5_000)
 
 
@@ -88,8 +90,9 @@ def test_review_job__over_a_simulated_year(brand, clock):
         report = review_tiers(brand, now=clock.now, days_back=0)
         again = review_tiers(brand, now=clock.now, days_back=0)
         assert again.candidates == 0  # re-running the same review changes nothing
-        history.append((member(brand, member_id).tier, member(brand, steady).tier,
-                        report.candidates))
+        history.append(
+            (member(brand, member_id).tier, member(brand, steady).tier, report.candidates)
+        )
     assert [h[0] for h in history[:4]] == ["gold", "gold", None, None]
     assert all(h[1] == "silver" for h in history)
     # both are candidates until the April review drops one; then only the steady member is

@@ -37,6 +37,7 @@ def test_normalise_code__accepts_what_a_cashier_types():
     code = code_from(b"\xff" * 16)
     assert normalise_code(code.lower().replace("-", " ")) == code
     assert normalise_code("NOT-A-C0DE!") is None
+    assert normalise_code("welcome-2026") == "WELCOME2026"  # a brand's shared code
 
 
 def test_fixed__needs_the_minimum_spend_and_never_exceeds_the_basket():
@@ -73,7 +74,8 @@ def test_template__refuses_inconsistent_shapes():
     with pytest.raises(ValidationError):
         template(kind="percent", percent_off=10, amount_off=5)
     with pytest.raises(ValidationError):
-        template(kind="fixed", amount_off=1, shared_code="HELLO0")
+        template(kind="fixed", amount_off=1, shared_code="HELLO 2026!")
+    assert template(kind="fixed", amount_off=1, shared_code="hello-2026").shared_code == "HELLO2026"
 
 
 @given(st.integers(0, 10**7), st.integers(1, 100), st.one_of(st.none(), st.integers(1, 10**6)))

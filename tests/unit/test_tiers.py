@@ -12,8 +12,11 @@ MONTH = TierWindow(kind="calendar", period="month")
 LADDER = TierLadder(
     metric="spend",
     window=MONTH,
-    tiers=[Tier(name="bronze", threshold=100), Tier(name="silver", threshold=500),
-           Tier(name="gold", threshold=2000)],
+    tiers=[
+        Tier(name="bronze", threshold=100),
+        Tier(name="silver", threshold=500),
+        Tier(name="gold", threshold=2000),
+    ],
 )
 
 
@@ -95,8 +98,9 @@ def test_progress__says_what_is_missing_for_the_next_tier_and_by_when():
 def test_record__refunds_lower_metrics_and_old_buckets_are_dropped():
     buckets = spend((date(2026, 1, 5), 300), (date(2026, 11, 5), 200), today=date(2026, 11, 5))
     assert set(buckets) == {"2026-11"}
-    lowered = tiers.record(buckets, MONTH, date(2026, 11, 5), spend=-500, orders=-1,
-                           today=date(2026, 11, 6))
+    lowered = tiers.record(
+        buckets, MONTH, date(2026, 11, 5), spend=-500, orders=-1, today=date(2026, 11, 6)
+    )
     assert lowered["2026-11"] == [0, 0, 0]
 
 

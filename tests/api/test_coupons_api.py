@@ -1,0 +1,123 @@
+"""Coupons and tiers through the HTTP contract."""
+
+from chalicelib.demo import DEMO_LADDER, DEMO_TEMPLATES
+
+T = "/v1/admin/coupon-templates"
+
+
+def _setup(api):
+    program = api.get("/v1/admin/program", key="admin").json_body
+    program["tiers"] = DEMO_LADDER.model_dump(mode="json")
+    assert api.put("/v1/admin/program", program, key="admin").status_code == 200
+    for template in DEMO_TEMPLATES:
+        body = template.model_dump(mode="json")
+        assert api.post(T, body, key="admin").status_code == 201
+
+
+def _buy(api, member_id, order_id, amount, **extra):
+    body = {"order_id": order_id, "amount": amount, "currency": "CNY", **extra}
+    response = api.post(f"/v1/members/{member_id}/purchases", body)
+    assert response.status_code == 201, response.json_body
+    return response.json_body
+
+
+def test_templates__admin_creates_lists_reads_and_changes_them(api):
+    _setup(api)
+    listed = api.get(T, key="admin").json_body["templates"]
+    assert {t["template_id"] for t in listed} == {t.template_id for t in DEMO_TEMPLATES}
+    one = api.get(f"{T}/tea-voucher", key="admin").json_body
+    assert (one["points_price"], one["issued"], one["version"]) == (500, 0, 1)
+    changed = {k: v for k, v in one.items() if k not in ("issued", "version")}
+    changed["amount_off"] = 600
+    response = api.put(f"{T}/tea-voucher", changed, key="admin")
+    assert response.status_code == 200 and response.json_body["version"] == 2
+    duplicate = api.post(T, changed, key="admin")
+    assert (
+        duplicate.status_code == 409 and duplicate.json_body["error"]["code"] == "template_exists"
+    )
+    assert api.get(f"{T}/nope", key="admin").status_code == 404
+    assert api.get(T).status_code == 403  # a storefront key cannot see templates
+
+
+def test_template__invalid_shape_names_the_problem(api):
+    response = api.post(T, {"template_id": "x", "name": "x", "kind": "percent"}, key="admin")
+    assert response.status_code == 422 and "percent_off" in response.json_body["error"]["message"]
+
+
+def test_tier_up_purchase__answers_tier_changed_and_the_welcome_coupon(api):
+    _setup(api)
+    member_id = api.enroll()
+    body = _buy(api, member_id, "o-1", 60_000)
+    assert body["tier_changed"] == {"from_tier": None, "to_tier": "silver"}
+    code = body["coupons_issued"][0]["code"]
+    member = api.get(f"/v1/members/{member_id}").json_body
+    assert member["tier"] == "silver"
+    assert member["tier_progress"]["next_tier"] == "gold"
+    assert member["tier_progress"]["missing"] == 140_000
+    listed = api.get(f"/v1/members/{member_id}/coupons").json_body
+    assert [c["code"] for c in listed["usable"]] == [code]
+    assert listed["used"] == [] and listed["expired"] == []
+
+
+def test_quote__lists_coupons_that_apply_with_their_discount(api):
+    _setup(api)
+    member_id = api.enroll()
+    _buy(api, member_id, "o-1", 60_000)  # silver: a ¥20-off-¥100 welcome coupon
+    quote = api.post(f"/v1/members/{member_id}/quote", {"amount": 12_000, "currency": "CNY"})
+    (coupon,) = quote.json_body["coupons"]
+    assert (coupon["applies"], coupon["discount_amount"]) == (True, 2_000)
+    small = api.post(f"/v1/members/{member_id}/quote", {"amount": 5_000, "currency": "CNY"})
+    assert small.json_body["coupons"][0]["applies"] is False
+    assert "spend" in small.json_body["coupons"][0]["reason"]
+
+
+def test_redeem_and_release__over_http(api):
+    _setup(api)
+    member_id = api.enroll()
+    code = _buy(api, member_id, "o-1", 60_000)["coupons_issued"][0]["code"]
+    path = f"/v1/members/{member_id}/coupons/{code}"
+    body = {"order_id": "o-2", "amount": 12_000, "currency": "CNY"}
+    first = api.post(f"{path}/redeem", body, headers={"Idempotency-Key": "r-1"})
+    assert first.status_code == 201 and first.json_body["discount_amount"] == 2_000
+    again = api.post(f"{path}/redeem", body, headers={"Idempotency-Key": "r-1"})
+    assert again.body == first.body
+    other = api.post(f"{path}/redeem", {"order_id": "o-3"})
+    assert other.status_code == 409 and other.json_body["error"]["code"] == "coupon_not_usable"
+    released = api.post(f"{path}/release", {"order_id": "o-2"})
+    assert released.status_code == 200 and released.json_body["coupon"]["status"] == "usable"
+    assert api.post(f"{path}/release", {"order_id": "o-2"}).status_code == 200
+
+
+def test_exchange_and_admin_issue__over_http(api):
+    _setup(api)
+    member_id = api.enroll()
+    _buy(api, member_id, "o-1", 60_000)  # 600 points (silver ×1.2 applies from the next one)
+    exchanged = api.post(
+        f"/v1/members/{member_id}/coupons/exchange",
+        {"template_id": "tea-voucher", "exchange_id": "x-1"},
+    )
+    assert exchanged.status_code == 201
+    assert exchanged.json_body["member"]["points_balance"] == 100
+    issued = api.post(
+        f"{T}/birthday-gift/issue", {"member_id": member_id, "issue_id": "b-1"}, key="admin"
+    )
+    assert issued.status_code == 201 and issued.json_body["coupon"]["kind"] == "free_shipping"
+    unknown = api.post(f"{T}/birthday-gift/issue", {"member_id": "mem_x"}, key="admin")
+    assert unknown.status_code == 404
+
+
+def test_tier_review__admin_dry_run_by_default(api):
+    _setup(api)
+    response = api.post("/v1/admin/jobs/tier-review", {}, key="admin")
+    assert response.status_code == 200
+    assert response.json_body["dry_run"] is True and response.json_body["candidates"] == 0
+    assert api.post("/v1/admin/jobs/tier-review", {}).status_code == 403
+
+
+def test_scheduled_tier_review__runs_as_a_lambda(api):
+    _setup(api)
+    event = api.client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    result = api.client.lambda_.invoke("tier_review", event)
+    assert result.payload["candidates"] == 0 and "as_of" in result.payload

@@ -235,6 +235,23 @@ class RefundOut(Response):
     )
 
 
+# -- activities (growth value) ----------------------------------------------------------------
+
+
+class ActivityRequest(Request):
+    activity: str = Field(min_length=1, max_length=32, description="a key of growth.activities")
+    activity_id: OrderId = Field(description="your id for this event; counted once")
+
+
+class ActivityOut(Response):
+    activity: str
+    activity_id: str
+    growth_earned: int
+    tier_changed: TierChangeOut | None
+    coupons_issued: list[CouponOut]
+    member: MemberOut
+
+
 # -- coupons --------------------------------------------------------------------------------
 
 

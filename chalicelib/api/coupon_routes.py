@@ -7,6 +7,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..contract import (
+    ActivityOut,
+    ActivityRequest,
     CouponList,
     CouponRedeemOut,
     CouponRedeemRequest,
@@ -21,13 +23,26 @@ from ..contract import (
 )
 from ..domain.coupons import CouponTemplate
 from ..jobs.tier_review import review_tiers
-from ..services import coupons
+from ..services import activities, coupons
 from ..services.deps import deps
 from ..services.writes import Answer
 from .http import Call, endpoint
 from .routes import M, _member
 
 T = "/v1/admin/coupon-templates"
+
+
+@endpoint(
+    f"{M}/activities",
+    "POST",
+    summary="Credit an activity's growth value (成长值), once per activity_id; may raise the tier",
+    body=ActivityRequest,
+    response=ActivityOut,
+    status=201,
+    errors=(404, 409),
+)
+def record_activity(call: Call, member_id: str) -> Answer:
+    return activities.record(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(
@@ -147,7 +162,9 @@ def issue(call: Call, template_id: str) -> Answer:
 class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     dry_run: bool = True
-    days_back: int = Field(31, ge=0, le=366)
+    days_back: int | None = Field(
+        None, ge=0, le=366, description="re-read this many days; default: since the last run"
+    )
 
 
 class ReviewOut(BaseModel):

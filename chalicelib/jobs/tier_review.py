@@ -30,21 +30,33 @@ class ReviewReport:
     changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
+JOB = "tier_review"
+FIRST_RUN_DAYS = 31
+
+
 def review_tiers(
-    deps: Deps, *, now: datetime, days_back: int = 31, dry_run: bool = False
+    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
 ) -> ReviewReport:
-    """Review every member due on a local day up to today (the last `days_back` days too, so a
-    night the job did not run is caught up)."""
+    """Review every member due on the local days since the last finished run, through today
+    (a night the job did not run is caught up). `days_back` re-reads that many days instead."""
     program = deps.programs.current()
     today = now.astimezone(program.zone).date() if program else now.date()
     report = ReviewReport(as_of=today, dry_run=dry_run)
     if program is None or program.tiers is None:
         return report
-    for back in range(days_back, -1, -1):
-        day = today - timedelta(days=back)
+    if days_back is not None:
+        start = today - timedelta(days=days_back)
+    else:
+        done = deps.jobs.checkpoint(JOB)
+        start = done + timedelta(days=1) if done else today - timedelta(days=FIRST_RUN_DAYS)
+    day = start
+    while day <= today:
         for shard in range(DUE_SHARDS):
             for member in deps.members.due_for_review(day.isoformat(), shard):
                 _review_one(deps, program.tiers, member, day, now, report)
+        if not dry_run:
+            deps.jobs.advance(JOB, day, now)
+        day += timedelta(days=1)
     return report
 
 

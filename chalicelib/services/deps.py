@@ -17,6 +17,7 @@ from ..settings import Settings, settings
 from ..store.api_keys import ApiKeyStore
 from ..store.coupons import CouponStore
 from ..store.idempotency import IdempotencyStore
+from ..store.jobs import JobStore
 from ..store.members import MemberStore
 from ..store.models import configure
 from ..store.program import ProgramStore
@@ -67,6 +68,7 @@ class Deps:
     idempotency: IdempotencyStore
     api_keys: ApiKeyStore
     coupons: CouponStore
+    jobs: JobStore
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.connection)
@@ -97,6 +99,7 @@ def build(
         idempotency=IdempotencyStore(),
         api_keys=ApiKeyStore(),
         coupons=CouponStore(),
+        jobs=JobStore(),
     )
     return deps
 

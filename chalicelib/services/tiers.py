@@ -18,9 +18,10 @@ def on_purchase(
     now: datetime,
     amount: int,
     growth: int,
+    orders: int = 1,
 ) -> tuple[TierChangeOut | None, str | None]:
-    """Count the purchase in the member's window and raise the tier at once if it now
-    qualifies. Returns the change and the welcome coupon template of the new tier, if any."""
+    """Count a purchase (or an activity: no amount, no order) in the member's window and raise
+    the tier at once if it now qualifies. Returns the change and the new tier's welcome coupon."""
     member.growth_total += growth
     ladder = program.tiers
     if ladder is None:
@@ -31,7 +32,7 @@ def on_purchase(
         ladder.window,
         occurred.astimezone(program.zone).date(),
         spend=amount,
-        orders=1,
+        orders=orders,
         growth=growth,
         today=today,
     )

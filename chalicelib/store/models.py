@@ -212,6 +212,13 @@ class RateItem(Item, discriminator="rate"):
     failures = NumberAttribute(default=0)
 
 
+class CheckpointItem(Item, discriminator="checkpoint"):
+    """How far a nightly job has got: the last local day it finished."""
+
+    through_day = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
 def configure(table_name: str, region: str) -> None:
     """Point every model at the brand's table (called once by the composition root)."""
     if Item.Meta.table_name != table_name or Item.Meta.region != region:

@@ -106,6 +106,18 @@ def test_exchange_and_admin_issue__over_http(api):
     assert unknown.status_code == 404
 
 
+def test_activity__over_http(api):
+    program = api.get("/v1/admin/program", key="admin").json_body
+    program["growth"]["activities"] = {"review": 10}
+    assert api.put("/v1/admin/program", program, key="admin").status_code == 200
+    member_id = api.enroll()
+    path = f"/v1/members/{member_id}/activities"
+    response = api.post(path, {"activity": "review", "activity_id": "r-1"})
+    assert response.status_code == 201 and response.json_body["growth_earned"] == 10
+    unknown = api.post(path, {"activity": "dance", "activity_id": "r-2"})
+    assert unknown.status_code == 422 and unknown.json_body["error"]["param"] == "activity"
+
+
 def test_tier_review__admin_dry_run_by_default(api):
     _setup(api)
     response = api.post("/v1/admin/jobs/tier-review", {}, key="admin")

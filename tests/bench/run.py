@@ -74,6 +74,7 @@ class Meter:
     calls: list[str] = field(default_factory=list)
     wcu: float = 0.0
     rcu: float = 0.0
+    items_read: int = 0
 
     def record(self, operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
         self.calls.append(operation)
@@ -92,6 +93,7 @@ class Meter:
         elif operation == "GetItem":
             self.rcu += 0.5 * math.ceil(max(1, item_size(result.get("Item", {}))) / 4096)
         elif operation == "Query":
+            self.items_read += len(result.get("Items", []))
             total = sum(item_size(i) for i in result.get("Items", []))
             self.rcu += 0.5 * max(1, math.ceil(total / 4096))
         elif operation == "BatchGetItem":
@@ -121,16 +123,77 @@ class Recorder:
 def main(iterations: int = 50) -> None:
     recorder = Recorder()
     recorder.install()
-    with mock_aws():
-        _run(recorder, iterations)
+    if os.environ.get("BENCH_ONLY") != "review":
+        with mock_aws():
+            _run(recorder, iterations)
+    print("\ntier review job (one night): reads follow the candidates, not the membership")
+    print(
+        f"{'members':>8} {'candidates':>10} {'downgraded':>10} {'requests':>8} "
+        f"{'items read':>10} {'RCU':>7} {'WCU':>6} {'seconds':>8}"
+    )
+    for members in (10_000, 20_000):
+        with mock_aws():
+            _review_bench(recorder, members, candidates=300, changing=100)
+
+
+def _review_bench(recorder: Recorder, members: int, candidates: int, changing: int) -> None:
+    """`members` members, `candidates` of them holding a tier due for review tonight, of whom
+    `changing` (1% of 10,000) spent too little last month and drop."""
+    from datetime import UTC, date, datetime
+
+    from chalicelib.demo import DEMO_PROGRAM
+    from chalicelib.domain.members import Member
+    from chalicelib.jobs.tier_review import review_tiers
+    from chalicelib.services import program
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.members import _member_item
+    from chalicelib.store.models import MemberItem, create_table
+
+    deps = build(Settings(program_cache_seconds=3600))
+    use(deps)
+    create_table()
+    program.ensure(
+        deps,
+        DEMO_PROGRAM.model_copy(
+            update={"tiers": DEMO_PROGRAM.tiers.model_copy(update={"grace_periods": 0})}
+        ),
+    )
+    night = datetime(2026, 12, 1, 1, tzinfo=UTC)  # 09:00 on 1 December in Shanghai
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    with MemberItem.batch_write() as batch:
+        for n in range(members):
+            member = Member(
+                member_id=f"mem_{n:026d}", created_at=created, updated_at=created, version=1
+            )
+            if n < candidates:
+                member.tier = "silver"
+                member.tier_review_on = "2026-12-01"
+                spent = 10_000 if n < changing else 60_000  # November's spend
+                member.tier_metrics = {"2026-11": [spent, 1, 0]}
+            batch.save(_member_item(member))
+    deps.jobs.advance("tier_review", date(2026, 11, 30), night)  # last night's run finished
+    meter = Meter()
+    recorder.meter = meter
+    started = time.perf_counter()
+    report = review_tiers(deps, now=night)
+    elapsed = time.perf_counter() - started
+    recorder.meter = None
+    items = meter.items_read
+    print(
+        f"{members:>8} {report.candidates:>10} {report.downgraded:>10} {len(meter.calls):>8} "
+        f"{items:>10} {meter.rcu:>7.1f} {meter.wcu:>6.1f} {elapsed:>8.1f}"
+    )
 
 
 def _run(recorder: Recorder, n: int) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.demo import DEMO_PROGRAM
-    from chalicelib.services import api_keys, program
+    from chalicelib.contract import IssueRequest
+    from chalicelib.demo import DEMO_PROGRAM, DEMO_TEMPLATES
+    from chalicelib.domain.coupons import CouponTemplate
+    from chalicelib.services import api_keys, coupons, program
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
@@ -138,7 +201,17 @@ def _run(recorder: Recorder, n: int) -> None:
     deps = build(Settings(program_cache_seconds=3600))
     use(deps)
     create_table()
-    program.ensure(deps, DEMO_PROGRAM.model_copy(update={"return_window_days": 0}))
+    program.ensure(deps, DEMO_PROGRAM)
+    voucher = CouponTemplate(
+        template_id="bench-voucher",
+        name="¥1 off",
+        kind="fixed",
+        amount_off=100,
+        points_price=100,
+        per_member_limit=None,
+    )
+    for template in [*DEMO_TEMPLATES, voucher]:
+        coupons.create_template(deps, template, None)
     key, _ = api_keys.create(deps, "storefront")
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
@@ -158,12 +231,15 @@ def _run(recorder: Recorder, n: int) -> None:
         warm = post("/v1/members", {"phone": "13900000000"})["member_id"]
         get(f"/v1/members/{warm}")
         ids = [post("/v1/members", {"phone": f"1390000{i:04d}"})["member_id"] for i in range(n)]
+        codes = []
         for i, member_id in enumerate(ids):  # each member has three lots to spend from
             for j in range(3):
                 post(
                     f"/v1/members/{member_id}/purchases",
                     {"order_id": f"seed-{i}-{j}", "amount": 10_000, "currency": "CNY"},
                 )
+            issued = coupons.issue(deps, "silver-welcome", IssueRequest(member_id=member_id), None)
+            codes.append(json.loads(issued.body)["coupon"]["code"])
 
         basket = {
             "amount": 12_800,
@@ -196,6 +272,19 @@ def _run(recorder: Recorder, n: int) -> None:
                 ),
             ),
             ("ledger page", lambda i: get(f"/v1/members/{ids[i]}/ledger?limit=20")),
+            (
+                "coupon redeem",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/coupons/{codes[i]}/redeem",
+                    {"order_id": f"cpn-{i}", **basket},
+                ),
+            ),
+            (
+                "exchange",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/coupons/exchange", {"template_id": "bench-voucher"}
+                ),
+            ),
         ]
         rows = []
         for name, call in cases:
@@ -222,9 +311,9 @@ def _run(recorder: Recorder, n: int) -> None:
             )
 
     print(f"\nloyalty bench: {n} calls per use case, in-process Chalice test client, moto DynamoDB")
-    print(f"{'use case':<12} {'requests':>8} {'RCU':>6} {'WCU':>6} {'p50 ms':>7}  DynamoDB calls")
+    print(f"{'use case':<13} {'requests':>8} {'RCU':>6} {'WCU':>6} {'p50 ms':>7}  DynamoDB calls")
     for name, requests, rcu, wcu, p50, ops in rows:
-        print(f"{name:<12} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} {p50:>7.1f}  {ops}")
+        print(f"{name:<13} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} {p50:>7.1f}  {ops}")
     purchase = next(r for r in rows if r[0] == "purchase")
     cost = purchase[3] * WRU_PRICE + purchase[2] * RRU_PRICE
     print(

@@ -138,7 +138,7 @@ class LedgerMachine(RuleBasedStateMachine):
         # pending points are never spent: no redemption ever took from a lot still pending
         pending_ids = {lot.lot_id for lot in lots if lot.pending}
         for entry in entries:
-            if entry.kind == "redeem":
+            if entry.kind in ("redeem", "exchange"):
                 assert not pending_ids & {lot_id for lot_id, _ in entry.lots}
         orders = [i for i in items if isinstance(i, OrderItem)]
         assert all(o.refunded_amount <= o.amount for o in orders)

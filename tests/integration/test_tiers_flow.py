@@ -113,3 +113,38 @@ def test_review_job__dry_run_writes_nothing(brand, clock):
     assert member(brand, member_id).tier == "gold"
     real = review_tiers(brand, now=clock.now + timedelta(minutes=1))
     assert real.changes == dry.changes and member(brand, member_id).tier is None
+    # the checkpoint says the night is done: the next hourly run reads nothing
+    assert review_tiers(brand, now=clock.now + timedelta(hours=1)).candidates == 0
+
+
+def test_activities__earn_growth_once_and_can_raise_a_growth_ladder(brand):
+    import json
+
+    import pytest
+
+    from chalicelib.contract import ActivityRequest
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.domain.program import Growth
+    from chalicelib.services import activities
+
+    set_program(
+        brand,
+        tiers=ladder(
+            metric="growth", tiers=[ladder().tiers[0].model_copy(update={"threshold": 50})]
+        ),
+        growth=Growth(per_unit=1, unit_amount=100, activities={"review": 30}),
+    )
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 2_500)  # 25 growth
+    request = ActivityRequest(activity="review", activity_id="rev-1")
+    first = json.loads(activities.record(brand, member_id, request, None).body)
+    assert first["tier_changed"] == {"from_tier": None, "to_tier": "bronze"}
+    assert first["member"]["growth_total"] == 55
+    again = json.loads(activities.record(brand, member_id, request, None).body)
+    assert again == first and member(brand, member_id).growth_total == 55
+    with pytest.raises(ValidationFailed):
+        activities.record(
+            brand, member_id, ActivityRequest(activity="dance", activity_id="d"), None
+        )
+    refund(brand, member_id, "o-1", 2_500)
+    assert member(brand, member_id).growth_total == 30  # refunds take growth back

@@ -1,0 +1,36 @@
+"""Checkpoints of the nightly jobs, so a run resumes where the last one finished."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pynamodb.exceptions import PynamoDBException
+
+from .models import CheckpointItem
+from .unit_of_work import StoreUnavailable
+
+
+class JobStore:
+    def checkpoint(self, job: str) -> date | None:
+        try:
+            item = CheckpointItem.get(f"JOB#{job}", "CHECKPOINT")
+        except CheckpointItem.DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return date.fromisoformat(item.through_day)
+
+    def advance(self, job: str, day: date, now: datetime) -> None:
+        """Move the checkpoint forward only (a slow run never moves it back)."""
+        item = CheckpointItem(
+            pk=f"JOB#{job}", sk="CHECKPOINT", through_day=day.isoformat(), updated_at=now
+        )
+        try:
+            item.save(
+                condition=CheckpointItem.pk.does_not_exist()
+                | (CheckpointItem.through_day < day.isoformat())
+            )
+        except PynamoDBException as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                return
+            raise StoreUnavailable(str(exc)) from exc

@@ -131,7 +131,7 @@ def main(iterations: int = 50) -> None:
         f"{'members':>8} {'candidates':>10} {'downgraded':>10} {'requests':>8} "
         f"{'items read':>10} {'RCU':>7} {'WCU':>6} {'seconds':>8}"
     )
-    for members in (10_000, 20_000):
+    for members in (2_000, 10_000):
         with mock_aws():
             _review_bench(recorder, members, candidates=300, changing=100)
 

@@ -29,3 +29,5 @@ class Member:
     tier_review_on: str | None = None  # brand-local ISO day of the next tier review
     growth_total: int = 0
     tier_metrics: dict[str, list[int]] = field(default_factory=dict)
+    last_active_at: datetime | None = None
+    dormant_on: str | None = None

@@ -147,6 +147,17 @@ class Growth(Strict):
     activities: dict[Slug, int] = Field(default_factory=dict, max_length=50)
 
 
+class Lifecycle(Strict):
+    """Birthday perks and dormancy win-back (唤醒), run by the nightly jobs."""
+
+    birthday_coupon: Slug | None = Field(
+        None, description="for members whose tier has no birthday_gift of its own"
+    )
+    dormant_after_days: int = Field(30, ge=1, le=730)
+    winback_coupon: Slug | None = Field(None, description="issued when a member turns dormant")
+    winback_cooldown_days: int = Field(60, ge=1, le=730)
+
+
 class Limits(Strict):
     max_order_amount: int = Field(100_000_000, gt=0)
     max_points_per_order: int = Field(1_000_000, gt=0)
@@ -170,6 +181,7 @@ class Program(Strict):
     tiers: TierLadder | None = None
     growth: Growth = Growth()
     enroll_coupon: Slug | None = Field(None, description="template issued to every new member")
+    lifecycle: Lifecycle = Lifecycle()
     redemption: RedemptionRate = RedemptionRate()
     return_window_days: int = Field(0, ge=0, le=365)
     expiry: ExpiryPolicy = RollingExpiry()

@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint, Rate
 
 from ..services.deps import deps
+from .lifecycle import birthday_perks, winback
 from .tier_review import review_tiers
 
 jobs = Blueprint(__name__)
@@ -33,3 +34,19 @@ def tier_review(event: Any) -> dict[str, Any]:
         "candidates": report.candidates,
         "downgraded": report.downgraded,
     }
+
+
+@jobs.schedule(Rate(1, unit=Rate.HOURS), name="birthday_perks")
+def birthday_perks_job(event: Any) -> dict[str, Any]:
+    d = deps()
+    report = birthday_perks(d, now=d.clock())
+    log.info("birthday perks as of %s: %d issued", report.as_of, report.issued)
+    return {"as_of": report.as_of.isoformat(), "issued": report.issued}
+
+
+@jobs.schedule(Rate(1, unit=Rate.HOURS), name="winback")
+def winback_job(event: Any) -> dict[str, Any]:
+    d = deps()
+    report = winback(d, now=d.clock())
+    log.info("win-back as of %s: %d issued", report.as_of, report.issued)
+    return {"as_of": report.as_of.isoformat(), "issued": report.issued}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..contract import ActivityOut, ActivityRequest
 from ..domain.errors import MemberNotFound, ValidationFailed
 from ..store.unit_of_work import WriteRejected
-from . import coupons, tiers
+from . import coupons, lifecycle, tiers
 from .deps import Deps
 from .members import current_program, member_out
 from .writes import Answer, Idem, replay, request_hash, run_write, stage_answer
@@ -35,6 +35,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
         change, welcome = tiers.on_purchase(
             program, member, occurred=now, now=now, amount=0, growth=growth, orders=0
         )
+        lifecycle.touch(program, member, now)
         member.version, member.updated_at = expected + 1, now
         uow = deps.uow()
         issued = coupons.stage_rule_coupon(

@@ -19,7 +19,7 @@ from ..domain.members import Member
 from ..domain.points import PointsAccount
 from ..domain.program import Program
 from ..store.unit_of_work import WriteRejected
-from . import tiers
+from . import lifecycle, tiers
 from .deps import Deps
 from .writes import Answer, Idem, run_write, stage_answer
 
@@ -123,6 +123,7 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             )
             new = identifiers
             _apply_identifiers(member, new)
+            lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
             deps.members.stage_member(uow, member, expected_version=0)
             status = 201
         for ident in new:

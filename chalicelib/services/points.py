@@ -45,7 +45,7 @@ from ..domain.program import Program
 from ..domain.tiers import growth_for
 from ..store.members import OrderRecord, RedemptionRecord
 from ..store.unit_of_work import UnitOfWork, WriteRejected
-from . import coupons, tiers
+from . import coupons, lifecycle, tiers
 from .deps import Deps
 from .members import current_program, member_out
 from .writes import Answer, Idem, replay, request_hash, run_write, stage_answer
@@ -193,6 +193,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         change, welcome = tiers.on_purchase(
             program, member, occurred=occurred, now=now, amount=request.amount, growth=growth
         )
+        lifecycle.touch(program, member, now)
         uow = deps.uow()
         issued = coupons.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import DueIndex, Item
+from .models import BirthdayIndex, DormancyIndex, DueIndex, Item
 
 
 def table_template() -> dict[str, Any]:
-    key_attrs = ["pk", "sk", "gsi1pk", "gsi1sk"]
-    index_meta = DueIndex.Meta
+    key_attrs = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"]
     return {
         "Resources": {
             "LoyaltyTable": {
@@ -27,13 +26,17 @@ def table_template() -> dict[str, Any]:
                     ],
                     "GlobalSecondaryIndexes": [
                         {
-                            "IndexName": index_meta.index_name,
+                            "IndexName": index.Meta.index_name,
                             "KeySchema": [
-                                {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                                {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                                {"AttributeName": f"{index.Meta.index_name}pk", "KeyType": "HASH"},
+                                {
+                                    "AttributeName": f"{index.Meta.index_name}sk",
+                                    "KeyType": "RANGE",
+                                },
                             ],
                             "Projection": {"ProjectionType": "ALL"},
                         }
+                        for index in (DueIndex, BirthdayIndex, DormancyIndex)
                     ],
                     "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True},
                     "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},

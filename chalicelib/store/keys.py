@@ -126,3 +126,15 @@ def rate_pk(principal: str, minute: str) -> str:
 
 
 RATE_SK = "RATE"
+
+
+def shard_key(kind: str, value: str, shard: int) -> str:
+    return f"{kind}#{value}#{shard:02d}"
+
+
+def birthday_pk(month_day: str, member_id: str) -> str:
+    return shard_key("BDAY", month_day, shard_of(member_id))
+
+
+def dormancy_pk(day: str, member_id: str) -> str:
+    return shard_key("DORMANT", day, shard_of(member_id))

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import PynamoDBException
@@ -58,6 +59,8 @@ def _member_from(item: MemberItem) -> Member:
         tier_review_on=item.tier_review_on,
         growth_total=int(item.growth_total or 0),
         tier_metrics=json.loads(item.tier_metrics or "{}"),
+        last_active_at=item.last_active_at,
+        dormant_on=item.dormant_on,
     )
 
 
@@ -90,12 +93,20 @@ def _member_item(member: Member) -> MemberItem:
         tier_review_on=member.tier_review_on,
         growth_total=member.growth_total,
         tier_metrics=json.dumps(member.tier_metrics, separators=(",", ":"), sort_keys=True),
+        last_active_at=member.last_active_at,
+        dormant_on=member.dormant_on,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
     if member.tier is not None and member.tier_review_on is not None:
         item.gsi1pk = keys.review_pk(member.tier_review_on, member.member_id)
         item.gsi1sk = member.member_id
+    if member.birthday is not None:
+        item.gsi2pk = keys.birthday_pk(member.birthday[5:], member.member_id)
+        item.gsi2sk = member.member_id
+    if member.dormant_on is not None:
+        item.gsi3pk = keys.dormancy_pk(member.dormant_on, member.member_id)
+        item.gsi3sk = member.member_id
     return item
 
 
@@ -316,6 +327,23 @@ class MemberStore:
         """Members whose tier review falls on `day` (one shard of the sparse index)."""
         try:
             for item in MemberItem.due.query(keys.review_pk_for_shard(day, shard)):
+                if isinstance(item, MemberItem):
+                    yield _member_from(item)
+        except PynamoDBException as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def birthdays(self, month_day: str, shard: int) -> Iterator[Member]:
+        """Members born on `MM-DD` (one shard of the sparse birthday index)."""
+        yield from self._members_in(MemberItem.birthdays, keys.shard_key("BDAY", month_day, shard))
+
+    def turning_dormant(self, day: str, shard: int) -> Iterator[Member]:
+        """Members whose last activity makes them dormant on the local `day`."""
+        yield from self._members_in(MemberItem.dormancy, keys.shard_key("DORMANT", day, shard))
+
+    @staticmethod
+    def _members_in(index: Any, partition: str) -> Iterator[Member]:
+        try:
+            for item in index.query(partition):
                 if isinstance(item, MemberItem):
                     yield _member_from(item)
         except PynamoDBException as exc:

@@ -28,6 +28,28 @@ class DueIndex(GlobalSecondaryIndex["Item"]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+class BirthdayIndex(GlobalSecondaryIndex["Item"]):
+    """Sparse, sharded: members with a birthday, by `BDAY#<MM-DD>#<shard>`."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class DormancyIndex(GlobalSecondaryIndex["Item"]):
+    """Sparse, sharded: members by the local day they turn dormant, `DORMANT#<day>#<shard>`."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
 class Item(Model):
     class Meta:
         table_name = "loyalty"  # set by the composition root from settings
@@ -39,9 +61,15 @@ class Item(Model):
     type = DiscriminatorAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     # DynamoDB TTL attribute (epoch seconds); the code never trusts TTL to have deleted anything.
     ttl = NumberAttribute(null=True)
     due = DueIndex()
+    birthdays = BirthdayIndex()
+    dormancy = DormancyIndex()
 
 
 class MemberItem(Item, discriminator="member"):
@@ -65,6 +93,8 @@ class MemberItem(Item, discriminator="member"):
     tier_review_on = UnicodeAttribute(null=True)
     growth_total = NumberAttribute(default=0)
     tier_metrics = UnicodeAttribute(default="{}")  # JSON {bucket: [spend, orders, growth]}
+    last_active_at = UTCDateTimeAttribute(null=True)
+    dormant_on = UnicodeAttribute(null=True)  # brand-local day the member turns dormant
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

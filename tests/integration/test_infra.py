@@ -22,12 +22,9 @@ def test_table_created_from_the_models_matches_the_template(deps):
     described = boto3.client("dynamodb").describe_table(TableName="loyalty-test")["Table"]
     props = table_template()["Resources"]["LoyaltyTable"]["Properties"]
     assert described["KeySchema"] == props["KeySchema"]
-    (index,) = described["GlobalSecondaryIndexes"]
-    (expected,) = props["GlobalSecondaryIndexes"]
-    assert (index["IndexName"], index["KeySchema"]) == (
-        expected["IndexName"],
-        expected["KeySchema"],
-    )
+    created = {i["IndexName"]: i["KeySchema"] for i in described["GlobalSecondaryIndexes"]}
+    expected = {i["IndexName"]: i["KeySchema"] for i in props["GlobalSecondaryIndexes"]}
+    assert created == expected and set(created) == {"gsi1", "gsi2", "gsi3"}
 
 
 @pytest.mark.slow

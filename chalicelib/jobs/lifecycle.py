@@ -1,0 +1,163 @@
+"""Nightly lifecycle jobs: birthday perks and dormancy win-back (唤醒).
+
+Both read one local day's partitions of a sparse, sharded index (members with a birthday; members
+by the day they turn dormant), so the work follows the members concerned, not the membership.
+Each gift is written with a once-only record (`birthday:<year>`, `winback:<day>`) in the same
+transaction as the coupon, so a re-run, or a resumed run, never gives twice. A checkpoint per job
+records the last local day finished; missed nights are caught up.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..domain.members import Member
+from ..domain.program import Program
+from ..services import coupons
+from ..services.deps import Deps
+from ..store.keys import DUE_SHARDS
+from ..store.unit_of_work import WriteRejected
+
+FIRST_RUN_DAYS = 3
+
+
+@dataclass
+class JobReport:
+    job: str
+    as_of: date
+    dry_run: bool
+    candidates: int = 0
+    issued: int = 0
+    skipped: int = 0
+    given: list[tuple[str, str]] = field(default_factory=list)  # member id, template id
+
+
+def _days(deps: Deps, job: str, today: date, days_back: int | None) -> Iterator[date]:
+    if days_back is not None:
+        start = today - timedelta(days=days_back)
+    else:
+        done = deps.jobs.checkpoint(job)
+        start = done + timedelta(days=1) if done else today - timedelta(days=FIRST_RUN_DAYS)
+    day = start
+    while day <= today:
+        yield day
+        day += timedelta(days=1)
+
+
+def _run(
+    deps: Deps,
+    job: str,
+    now: datetime,
+    days_back: int | None,
+    dry_run: bool,
+    members_of: Callable[[date, int], Iterator[Member]],
+    give: Callable[[Program, Member, date, JobReport], None],
+) -> JobReport:
+    program = deps.programs.current()
+    today = now.astimezone(program.zone).date() if program else now.date()
+    report = JobReport(job, today, dry_run)
+    if program is None:
+        return report
+    for day in _days(deps, job, today, days_back):
+        for shard in range(DUE_SHARDS):
+            for member in members_of(day, shard):
+                report.candidates += 1
+                give(program, member, day, report)
+        if not dry_run:
+            deps.jobs.advance(job, day, now)
+    return report
+
+
+def _gift(
+    deps: Deps,
+    member: Member,
+    template_id: str | None,
+    once_key: str,
+    source: str,
+    now: datetime,
+    report: JobReport,
+    also: Callable[[Member], bool] | None = None,
+) -> None:
+    """One coupon and its once-only record in one transaction (plus `also`'s member change)."""
+    kind, key = once_key.split(":", 1)
+    if template_id is None or deps.coupons.once(member.member_id, kind, key) is not None:
+        report.skipped += 1
+        return
+    record = deps.coupons.template(template_id)
+    if record is None:
+        report.skipped += 1
+        return
+    if report.dry_run:
+        report.given.append((member.member_id, template_id))
+        return
+    uow = deps.uow()
+    coupon = coupons.stage_issue(deps, uow, member.member_id, record.template, now, source)
+    deps.coupons.stage_once(uow, member.member_id, kind, key, "", coupon.code)
+    if also is not None:
+        expected = member.version
+        if also(member):
+            member.version, member.updated_at = expected + 1, now
+            deps.members.stage_member(uow, member, expected_version=expected)
+    try:
+        uow.commit()
+    except WriteRejected:
+        report.skipped += 1  # out of stock, at its limit, given meanwhile, or changed: skip
+        return
+    report.issued += 1
+    report.given.append((member.member_id, template_id))
+
+
+def birthday_perks(
+    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
+) -> JobReport:
+    """On a member's birthday (local day; 29 February falls on the 28th in other years), the
+    tier's `birthday_gift`, else the program's `birthday_coupon`, once a year."""
+
+    def members_of(day: date, shard: int) -> Iterator[Member]:
+        yield from deps.members.birthdays(day.strftime("%m-%d"), shard)
+        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+            yield from deps.members.birthdays("02-29", shard)
+
+    def give(program: Program, member: Member, day: date, report: JobReport) -> None:
+        tier = program.tiers.tier(member.tier) if program.tiers else None
+        template_id = (tier.benefits.birthday_gift if tier else None) or (
+            program.lifecycle.birthday_coupon
+        )
+        _gift(deps, member, template_id, f"birthday:{day.year}", "birthday", now, report)
+
+    return _run(deps, "birthday_perks", now, days_back, dry_run, members_of, give)
+
+
+def winback(
+    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
+) -> JobReport:
+    """A member idle for `dormant_after_days` gets the win-back coupon; if still idle, again
+    after each `winback_cooldown_days`. Any purchase moves the day (see services.lifecycle)."""
+
+    def members_of(day: date, shard: int) -> Iterator[Member]:
+        for member in deps.members.turning_dormant(day.isoformat(), shard):
+            if member.dormant_on == day.isoformat():  # the index is eventually consistent
+                yield member
+
+    def give(program: Program, member: Member, day: date, report: JobReport) -> None:
+        cooldown = program.lifecycle.winback_cooldown_days
+
+        def next_nudge(m: Member) -> bool:
+            m.dormant_on = (day + timedelta(days=cooldown)).isoformat()
+            return True
+
+        _gift(
+            deps,
+            member,
+            program.lifecycle.winback_coupon,
+            f"winback:{day.isoformat()}",
+            "dormancy",
+            now,
+            report,
+            also=next_nudge,
+        )
+
+    return _run(deps, "winback", now, days_back, dry_run, members_of, give)

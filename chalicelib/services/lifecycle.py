@@ -1,0 +1,14 @@
+"""A member's activity clock: every purchase or activity pushes back the day it turns dormant."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..domain.members import Member
+from ..domain.program import Program
+
+
+def touch(program: Program, member: Member, now: datetime) -> None:
+    member.last_active_at = now
+    today = now.astimezone(program.zone).date()
+    member.dormant_on = (today + timedelta(days=program.lifecycle.dormant_after_days)).isoformat()

@@ -1,0 +1,87 @@
+"""Nightly birthday perks and dormancy win-back, replayed on chosen dates with the clock."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from chalicelib.contract import EnrollRequest
+from chalicelib.domain.program import Lifecycle
+from chalicelib.jobs.lifecycle import birthday_perks, winback
+from chalicelib.services import coupons, members
+from tests.conftest import set_program
+from tests.helpers import add_templates, buy, ladder, template
+
+
+def born(deps, phone, birthday):
+    request = EnrollRequest(phone=phone, birthday=birthday)
+    return json.loads(members.enroll(deps, request, None).body)["member_id"]
+
+
+def held(deps, member_id):
+    return sorted(c.template_id for c in coupons.list_coupons(deps, member_id).usable)
+
+
+def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
+    tiers = ladder()
+    set_program(brand, tiers=tiers, lifecycle=Lifecycle(birthday_coupon="cake"))
+    add_templates(
+        brand,
+        template("cake", per_member_limit=None),
+        template("birthday-gift", kind="free_shipping", per_member_limit=None),
+        template("silver-welcome"),
+        template("gold-welcome"),
+    )
+    clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC)
+    plain = born(brand, "13800138000", date(1990, 3, 5))
+    silver = born(brand, "13900139000", date(1985, 3, 5))
+    other_day = born(brand, "13700137000", date(1990, 3, 6))
+    buy(brand, silver, "o-1", 60_000)
+    night = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)  # 00:30 on 5 March in Shanghai
+    report = birthday_perks(brand, now=night)
+    assert report.issued == 2
+    assert held(brand, plain) == ["cake"]
+    assert held(brand, silver) == ["birthday-gift", "silver-welcome"]
+    assert held(brand, other_day) == []
+    again = birthday_perks(brand, now=night, days_back=1)  # re-read the same nights
+    assert again.issued == 0 and held(brand, plain) == ["cake"]
+    next_year = birthday_perks(brand, now=night.replace(year=2027), days_back=0)
+    assert next_year.issued == 2
+
+
+def test_birthday__29_february_is_celebrated_on_the_28th_in_other_years(brand):
+    set_program(brand, lifecycle=Lifecycle(birthday_coupon="cake"))
+    add_templates(brand, template("cake", per_member_limit=None))
+    leapling = born(brand, "13800138000", date(2000, 2, 29))
+    birthday_perks(brand, now=datetime(2027, 2, 28, 4, tzinfo=UTC), days_back=0)
+    assert held(brand, leapling) == ["cake"]
+
+
+def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock):
+    set_program(
+        brand,
+        lifecycle=Lifecycle(
+            dormant_after_days=30, winback_coupon="miss-you", winback_cooldown_days=60
+        ),
+    )
+    add_templates(brand, template("miss-you", per_member_limit=None))
+    clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC)
+    idle = born(brand, "13800138000", None)
+    busy = born(brand, "13900139000", None)
+    for day in range(1, 121):
+        clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC) + timedelta(days=day)
+        if day % 20 == 0:
+            buy(brand, busy, f"o-{day}", 1_000)
+        winback(brand, now=clock.now)
+    # idle: dormant on 31 March, nudged again 60 days later (30 May); busy never
+    given = coupons.list_coupons(brand, idle)
+    issued_on = sorted(c.valid_from.date().isoformat() for c in given.usable + given.expired)
+    assert issued_on == ["2026-03-31", "2026-05-30"]
+    busy_coupons = coupons.list_coupons(brand, busy)
+    assert busy_coupons.usable == [] and busy_coupons.expired == []
+
+
+def test_winback__dry_run_gives_nothing(brand, clock):
+    set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
+    add_templates(brand, template("miss-you"))
+    idle = born(brand, "13800138000", None)
+    report = winback(brand, now=clock.now + timedelta(days=2), dry_run=True)
+    assert report.given == [(idle, "miss-you")] and held(brand, idle) == []

@@ -20,6 +20,7 @@ from ..services import coupons
 from ..services.deps import Deps
 from ..store.keys import DUE_SHARDS
 from ..store.unit_of_work import WriteRejected
+from .checkpoints import days_to_run
 
 FIRST_RUN_DAYS = 3
 
@@ -33,18 +34,6 @@ class JobReport:
     issued: int = 0
     skipped: int = 0
     given: list[tuple[str, str]] = field(default_factory=list)  # member id, template id
-
-
-def _days(deps: Deps, job: str, today: date, days_back: int | None) -> Iterator[date]:
-    if days_back is not None:
-        start = today - timedelta(days=days_back)
-    else:
-        done = deps.jobs.checkpoint(job)
-        start = done + timedelta(days=1) if done else today - timedelta(days=FIRST_RUN_DAYS)
-    day = start
-    while day <= today:
-        yield day
-        day += timedelta(days=1)
 
 
 def _run(
@@ -61,7 +50,7 @@ def _run(
     report = JobReport(job, today, dry_run)
     if program is None:
         return report
-    for day in _days(deps, job, today, days_back):
+    for day in days_to_run(deps, job, today, days_back, FIRST_RUN_DAYS):
         for shard in range(DUE_SHARDS):
             for member in members_of(day, shard):
                 report.candidates += 1

@@ -9,7 +9,7 @@ changes nothing more. `dry_run` reports what would change and writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from ..domain import tiers
 from ..domain.members import Member
@@ -17,6 +17,7 @@ from ..domain.program import TierLadder
 from ..services.deps import Deps
 from ..store.keys import DUE_SHARDS
 from ..store.unit_of_work import WriteRejected
+from .checkpoints import days_to_run
 
 
 @dataclass
@@ -44,19 +45,12 @@ def review_tiers(
     report = ReviewReport(as_of=today, dry_run=dry_run)
     if program is None or program.tiers is None:
         return report
-    if days_back is not None:
-        start = today - timedelta(days=days_back)
-    else:
-        done = deps.jobs.checkpoint(JOB)
-        start = done + timedelta(days=1) if done else today - timedelta(days=FIRST_RUN_DAYS)
-    day = start
-    while day <= today:
+    for day in days_to_run(deps, JOB, today, days_back, FIRST_RUN_DAYS):
         for shard in range(DUE_SHARDS):
             for member in deps.members.due_for_review(day.isoformat(), shard):
                 _review_one(deps, program.tiers, member, day, now, report)
         if not dry_run:
             deps.jobs.advance(JOB, day, now)
-        day += timedelta(days=1)
     return report
 
 

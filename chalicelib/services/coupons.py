@@ -376,12 +376,17 @@ def _refuse(deps: Deps, principal: str, now: datetime) -> CouponNotUsable:
     return CouponNotUsable("this coupon cannot be used on this order", param="code")
 
 
-def _check_rate(deps: Deps, principal: str, now: datetime) -> None:
+def _admit(deps: Deps, raw_code: str, principal: str, now: datetime) -> str:
+    """The code in its stored form, unless this key is rate limited or it cannot be a code."""
     limit = deps.settings.coupon_failures_per_minute
     if deps.coupons.failures(principal, _minute(now)) >= limit:
         raise RateLimited(
             f"more than {limit} refused coupon codes from this key in a minute; wait a minute"
         )
+    code = normalise_code(raw_code)
+    if code is None:
+        raise _refuse(deps, principal, now)
+    return code
 
 
 def redeem(
@@ -396,10 +401,7 @@ def redeem(
     from .points import basket_of
 
     now = deps.clock()
-    _check_rate(deps, principal, now)
-    code = normalise_code(raw_code)
-    if code is None:
-        raise _refuse(deps, principal, now)
+    code = _admit(deps, raw_code, principal, now)
     basket = None
     if request.amount is not None:
         if request.currency is None:
@@ -480,11 +482,7 @@ def release(
     idem: Idem | None,
 ) -> Answer:
     """The order was cancelled: redeemed → issued, once."""
-    now = deps.clock()
-    _check_rate(deps, principal, now)
-    code = normalise_code(raw_code)
-    if code is None:
-        raise _refuse(deps, principal, now)
+    code = _admit(deps, raw_code, principal, deps.clock())
 
     def attempt() -> Answer:
         now = deps.clock()

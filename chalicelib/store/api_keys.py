@@ -9,7 +9,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from . import keys
 from .models import ApiKeyItem
-from .unit_of_work import StoreUnavailable
+from .unit_of_work import StoreUnavailable, get_or_none
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,9 @@ class ApiKeyRecord:
 
 class ApiKeyStore:
     def find(self, digest: str) -> ApiKeyRecord | None:
-        try:
-            item = ApiKeyItem.get(keys.api_key_pk(digest), keys.API_KEY_SK)
-        except ApiKeyItem.DoesNotExist:
+        item = get_or_none(ApiKeyItem, keys.api_key_pk(digest), keys.API_KEY_SK)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return ApiKeyRecord(
             item.key_id, item.scope, item.label, item.created_at, bool(item.revoked)
         )

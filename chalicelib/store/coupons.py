@@ -21,7 +21,7 @@ from .models import (
     RateItem,
     SharedCodeItem,
 )
-from .unit_of_work import StoreUnavailable, UnitOfWork
+from .unit_of_work import StoreUnavailable, UnitOfWork, get_or_none
 
 
 @dataclass(frozen=True)
@@ -92,12 +92,9 @@ class CouponStore:
     # -- templates ----------------------------------------------------------------------------
 
     def template(self, template_id: str) -> TemplateRecord | None:
-        try:
-            item = CouponTemplateItem.get(keys.TEMPLATES_PK, template_id)
-        except CouponTemplateItem.DoesNotExist:
+        item = get_or_none(CouponTemplateItem, keys.TEMPLATES_PK, template_id)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return _template_from(item)
 
     def templates(self) -> list[TemplateRecord]:
@@ -107,12 +104,9 @@ class CouponStore:
             raise _guard(exc) from exc
 
     def template_for_shared_code(self, code: str) -> str | None:
-        try:
-            item = SharedCodeItem.get(keys.shared_code_pk(code), keys.SHARED_CODE_SK)
-        except SharedCodeItem.DoesNotExist:
+        item = get_or_none(SharedCodeItem, keys.shared_code_pk(code), keys.SHARED_CODE_SK)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return item.template_id
 
     def stage_template(
@@ -161,12 +155,9 @@ class CouponStore:
     # -- coupons ------------------------------------------------------------------------------
 
     def coupon(self, member_id: str, code: str) -> Coupon | None:
-        try:
-            item = CouponItem.get(keys.member_pk(member_id), keys.coupon_sk(code))
-        except CouponItem.DoesNotExist:
+        item = get_or_none(CouponItem, keys.member_pk(member_id), keys.coupon_sk(code))
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return _coupon_from(member_id, item)
 
     def coupons(self, member_id: str) -> list[Coupon]:
@@ -241,12 +232,11 @@ class CouponStore:
     # -- coupons on an order ------------------------------------------------------------------
 
     def order_coupons(self, member_id: str, order_id: str) -> OrderCoupons:
-        try:
-            item = OrderCouponsItem.get(keys.member_pk(member_id), keys.order_coupons_sk(order_id))
-        except OrderCouponsItem.DoesNotExist:
+        item = get_or_none(
+            OrderCouponsItem, keys.member_pk(member_id), keys.order_coupons_sk(order_id)
+        )
+        if item is None:
             return OrderCoupons(order_id, [], False, exists=False)
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return OrderCoupons(order_id, list(item.codes or []), bool(item.exclusive), exists=True)
 
     def stage_order_coupons(
@@ -269,12 +259,9 @@ class CouponStore:
     # -- once-only business keys and the failure counter ---------------------------------------
 
     def once(self, member_id: str, kind: str, key: str) -> tuple[str, str] | None:
-        try:
-            item = OnceItem.get(keys.member_pk(member_id), keys.once_sk(kind, key))
-        except OnceItem.DoesNotExist:
+        item = get_or_none(OnceItem, keys.member_pk(member_id), keys.once_sk(kind, key))
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return item.request_hash, item.response
 
     def stage_once(
@@ -289,12 +276,9 @@ class CouponStore:
         uow.put(f"once_is_new:{kind}", item, OnceItem.pk.does_not_exist())
 
     def failures(self, principal: str, minute: str) -> int:
-        try:
-            item = RateItem.get(keys.rate_pk(principal, minute), keys.RATE_SK)
-        except RateItem.DoesNotExist:
+        item = get_or_none(RateItem, keys.rate_pk(principal, minute), keys.RATE_SK)
+        if item is None:
             return 0
-        except PynamoDBException as exc:
-            raise _guard(exc) from exc
         return int(item.failures or 0)
 
     def count_failure(self, principal: str, minute: str, expires: int) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PynamoDBException
-
 from . import keys
 from .models import IdempotencyItem
-from .unit_of_work import StoreUnavailable, UnitOfWork
+from .unit_of_work import UnitOfWork, get_or_none
 
 
 @dataclass(frozen=True)
@@ -21,12 +19,11 @@ class StoredAnswer:
 
 class IdempotencyStore:
     def get(self, principal: str, key: str, now: datetime) -> StoredAnswer | None:
-        try:
-            item = IdempotencyItem.get(keys.idempotency_pk(principal, key), keys.IDEMPOTENCY_SK)
-        except IdempotencyItem.DoesNotExist:
+        item = get_or_none(
+            IdempotencyItem, keys.idempotency_pk(principal, key), keys.IDEMPOTENCY_SK
+        )
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         if item.expires_at <= now:  # TTL deletes late (up to two days): trust our own clock
             return None
         return StoredAnswer(item.request_hash, int(item.status), item.response)

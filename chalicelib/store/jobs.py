@@ -7,17 +7,14 @@ from datetime import date, datetime
 from pynamodb.exceptions import PynamoDBException
 
 from .models import CheckpointItem
-from .unit_of_work import StoreUnavailable
+from .unit_of_work import StoreUnavailable, get_or_none
 
 
 class JobStore:
     def checkpoint(self, job: str) -> date | None:
-        try:
-            item = CheckpointItem.get(f"JOB#{job}", "CHECKPOINT")
-        except CheckpointItem.DoesNotExist:
+        item = get_or_none(CheckpointItem, f"JOB#{job}", "CHECKPOINT")
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return date.fromisoformat(item.through_day)
 
     def advance(self, job: str, day: date, now: datetime) -> None:

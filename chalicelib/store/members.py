@@ -28,7 +28,7 @@ from .models import (
     RedemptionItem,
     RefundItem,
 )
-from .unit_of_work import StoreUnavailable, UnitOfWork
+from .unit_of_work import StoreUnavailable, UnitOfWork, get_or_none
 
 # -- mapping ---------------------------------------------------------------------------------
 
@@ -271,12 +271,9 @@ class MemberStore:
         return (member, lots) if member else None
 
     def get_member(self, member_id: str) -> Member | None:
-        try:
-            item = MemberItem.get(keys.member_pk(member_id), keys.MEMBER_SK)
-        except MemberItem.DoesNotExist:
+        item = get_or_none(MemberItem, keys.member_pk(member_id), keys.MEMBER_SK)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return _member_from(item)
 
     def lots(self, member_id: str, lot_ids: Iterable[str]) -> list[Lot]:
@@ -315,12 +312,11 @@ class MemberStore:
 
     def refund(self, member_id: str, order_id: str, refund_id: str) -> tuple[str, str] | None:
         """(request_hash, stored response) of a refund recorded under its refund id."""
-        try:
-            item = RefundItem.get(keys.member_pk(member_id), keys.refund_sk(order_id, refund_id))
-        except RefundItem.DoesNotExist:
+        item = get_or_none(
+            RefundItem, keys.member_pk(member_id), keys.refund_sk(order_id, refund_id)
+        )
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return item.request_hash, item.response
 
     def due_for_review(self, day: str, shard: int) -> Iterator[Member]:
@@ -350,12 +346,9 @@ class MemberStore:
             raise StoreUnavailable(str(exc)) from exc
 
     def member_for_identity(self, kind: str, fingerprint: str) -> str | None:
-        try:
-            item = IdentityItem.get(keys.identity_pk(kind, fingerprint), keys.IDENTITY_SK)
-        except IdentityItem.DoesNotExist:
+        item = get_or_none(IdentityItem, keys.identity_pk(kind, fingerprint), keys.IDENTITY_SK)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return item.member_id
 
     def ledger(

@@ -4,33 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import PynamoDBException
-
 from ..domain.program import Program
 from . import keys
 from .models import ProgramItem
-from .unit_of_work import StoreUnavailable, UnitOfWork
+from .unit_of_work import UnitOfWork, get_or_none
 
 
 class ProgramStore:
     def current(self) -> Program | None:
-        try:
-            item = ProgramItem.get(keys.PROGRAM_PK, keys.PROGRAM_CURRENT_SK)
-        except ProgramItem.DoesNotExist:
+        item = get_or_none(ProgramItem, keys.PROGRAM_PK, keys.PROGRAM_CURRENT_SK)
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return Program.model_validate_json(item.document).model_copy(
             update={"version": int(item.version)}
         )
 
     def version(self, version: int) -> Program | None:
-        try:
-            item = ProgramItem.get(keys.PROGRAM_PK, keys.program_version_sk(version))
-        except ProgramItem.DoesNotExist:
+        item = get_or_none(ProgramItem, keys.PROGRAM_PK, keys.program_version_sk(version))
+        if item is None:
             return None
-        except PynamoDBException as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return Program.model_validate_json(item.document).model_copy(
             update={"version": int(item.version)}
         )

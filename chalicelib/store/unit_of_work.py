@@ -8,7 +8,7 @@ come back in `WriteRejected.failed`, so the service can say which rule broke.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -20,6 +20,7 @@ from ..domain.errors import TooManyLots
 from .models import Item
 
 MAX_ITEMS = 100
+M = TypeVar("M", bound=Item)
 
 
 class WriteRejected(Exception):
@@ -34,6 +35,16 @@ class WriteRejected(Exception):
 
 class StoreUnavailable(Exception):
     """DynamoDB did not answer as expected (throttled, down); the API maps this to a 503."""
+
+
+def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
+    """One item by key, or None; DynamoDB's failures become StoreUnavailable here."""
+    try:
+        return model.get(pk, sk)
+    except model.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise StoreUnavailable(str(exc)) from exc
 
 
 @dataclass

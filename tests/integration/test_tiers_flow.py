@@ -148,3 +148,17 @@ def test_activities__earn_growth_once_and_can_raise_a_growth_ladder(brand):
         )
     refund(brand, member_id, "o-1", 2_500)
     assert member(brand, member_id).growth_total == 30  # refunds take growth back
+
+
+def test_ladder_change__members_keep_their_tier_until_their_next_evaluation(brand):
+    tiered(brand)
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 60_000)  # silver at ¥500
+    stricter = ladder(
+        tiers=[t.model_copy(update={"threshold": t.threshold * 10}) for t in ladder().tiers]
+    )
+    set_program(brand, tiers=stricter)
+    assert member(brand, member_id).tier == "silver"
+    assert member(brand, member_id).tier_progress.next_tier == "gold"
+    buy(brand, member_id, "o-2", 1_000)  # a purchase never lowers a tier
+    assert member(brand, member_id).tier == "silver"

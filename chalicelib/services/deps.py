@@ -75,7 +75,11 @@ class Deps:
 
     @property
     def pii_key(self) -> bytes:
-        return self.settings.pii_key.get_secret_value().encode()
+        key = self.settings.pii_key.get_secret_value()
+        if len(key) < 16:
+            # Without the brand's secret, phone fingerprints would be a bare hash: refuse to run.
+            raise RuntimeError("LOYALTY_PII_KEY must be set to the brand's secret (16+ characters)")
+        return key.encode()
 
 
 def build(

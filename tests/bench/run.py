@@ -28,7 +28,7 @@ for name, value in {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "LOYALTY_TABLE_NAME": "loyalty-bench",
-    "LOYALTY_PII_KEY": "bench-key",
+    "LOYALTY_PII_KEY": "bench-pii-key-not-secret",
 }.items():
     os.environ.setdefault(name, value)
 

@@ -46,7 +46,11 @@ class LedgerMachine(RuleBasedStateMachine):
             Shared.mock = mock_aws()
             Shared.mock.start()
             Shared.deps = build(
-                Settings(table_name="loyalty-sm", pii_key="k", program_cache_seconds=0),
+                Settings(
+                    table_name="loyalty-sm",
+                    pii_key="state-machine-pii-key",
+                    program_cache_seconds=0,
+                ),
                 clock=Shared.clock,
                 backoff=lambda attempt: None,
             )

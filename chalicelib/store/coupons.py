@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -293,9 +292,3 @@ class CouponStore:
             )
         except PynamoDBException as exc:
             raise _guard(exc) from exc
-
-
-def template_json(record: TemplateRecord) -> str:
-    body = record.template.model_dump(mode="json")
-    body.update(issued=record.issued, version=record.version)
-    return json.dumps(body)

@@ -64,10 +64,6 @@ def _member_from(item: MemberItem) -> Member:
     )
 
 
-def member_from_item(item: MemberItem) -> Member:
-    return _member_from(item)
-
-
 def _member_item(member: Member) -> MemberItem:
     b = member.balances
     item = MemberItem(

@@ -19,14 +19,6 @@ class ProgramStore:
             update={"version": int(item.version)}
         )
 
-    def version(self, version: int) -> Program | None:
-        item = get_or_none(ProgramItem, keys.PROGRAM_PK, keys.program_version_sk(version))
-        if item is None:
-            return None
-        return Program.model_validate_json(item.document).model_copy(
-            update={"version": int(item.version)}
-        )
-
     def stage_save(
         self, uow: UnitOfWork, program: Program, expected_version: int, now: datetime
     ) -> None:

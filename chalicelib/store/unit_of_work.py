@@ -50,15 +50,11 @@ def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
 @dataclass
 class UnitOfWork:
     connection: Connection
-    _checks: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
     _puts: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
     _updates: list[tuple[str, Item, list[Action], Condition | None]] = field(default_factory=list)
 
     def put(self, label: str, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((label, item, condition))
-
-    def check(self, label: str, item: Item, condition: Condition) -> None:
-        self._checks.append((label, item, condition))
 
     def update(
         self, label: str, item: Item, actions: list[Action], condition: Condition | None = None
@@ -67,7 +63,7 @@ class UnitOfWork:
         self._updates.append((label, item, actions, condition))
 
     def __len__(self) -> int:
-        return len(self._checks) + len(self._puts) + len(self._updates)
+        return len(self._puts) + len(self._updates)
 
     def commit(self) -> None:
         if not len(self):
@@ -76,13 +72,12 @@ class UnitOfWork:
             raise TooManyLots(
                 f"this change would touch {len(self)} items; one transaction holds {MAX_ITEMS}"
             )
-        # PynamoDB sends condition checks, then puts, then updates: keep the labels in that order.
-        labels = [label for label, _, _ in self._checks] + [label for label, _, _ in self._puts]
+        # PynamoDB sends puts before updates (whatever the order they were added in), and
+        # cancellation reasons come in the order sent: keep the labels in that order.
+        labels = [label for label, _, _ in self._puts]
         labels += [label for label, _, _, _ in self._updates]
         try:
             with TransactWrite(connection=self.connection) as tx:
-                for _, item, condition in self._checks:
-                    tx.condition_check(type(item), item.pk, item.sk, condition=condition)
                 for _, item, condition in self._puts:
                     tx.save(item, condition=condition)
                 for _, item, actions, condition in self._updates:

@@ -9,15 +9,22 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from moto import mock_aws
 
-from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest, RefundRequest
+from chalicelib.contract import (
+    EnrollRequest,
+    ExchangeRequest,
+    PurchaseRequest,
+    RedemptionRequest,
+    RefundRequest,
+)
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.program import RollingExpiry
-from chalicelib.services import members, points
+from chalicelib.services import coupons, members, points
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.models import Item, LedgerItem, LotItem, MemberItem, OrderItem, create_table
 from tests.conftest import T0, Clock, set_program
+from tests.helpers import add_templates, template
 
 
 class Shared:
@@ -57,6 +64,7 @@ class LedgerMachine(RuleBasedStateMachine):
             use(Shared.deps)
             create_table()
             set_program(Shared.deps, return_window_days=7, expiry=RollingExpiry(months=1))
+            add_templates(Shared.deps, template("swap", points_price=300, per_member_limit=None))
         use(Shared.deps)
         self.clock = Shared.clock
         self.clock.now = T0
@@ -97,6 +105,13 @@ class LedgerMachine(RuleBasedStateMachine):
         request = RedemptionRequest(order_id=self._id("r"), points=100 * steps)
         try:
             points.redeem(self.deps, self.member_id, request, None)
+        except DomainError as exc:
+            assert exc.code == "insufficient_points"
+
+    @rule()
+    def exchange_points_for_a_coupon(self) -> None:
+        try:
+            coupons.exchange(self.deps, self.member_id, ExchangeRequest(template_id="swap"), None)
         except DomainError as exc:
             assert exc.code == "insufficient_points"
 

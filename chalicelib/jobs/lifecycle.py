@@ -72,7 +72,7 @@ def _gift(
 ) -> None:
     """One coupon and its once-only record in one transaction (plus `also`'s member change)."""
     kind, key = once_key.split(":", 1)
-    if template_id is None or deps.coupons.once(member.member_id, kind, key) is not None:
+    if template_id is None or deps.once.get(member.member_id, kind, key) is not None:
         report.skipped += 1
         return
     record = deps.coupons.template(template_id)
@@ -84,7 +84,7 @@ def _gift(
         return
     uow = deps.uow()
     coupon = coupons.stage_issue(deps, uow, member.member_id, record.template, now, source)
-    deps.coupons.stage_once(uow, member.member_id, kind, key, "", coupon.code)
+    deps.once.stage(uow, member.member_id, kind, key, "", coupon.code)
     if also is not None:
         expected = member.version
         if also(member):

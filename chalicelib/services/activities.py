@@ -24,7 +24,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
     skip_coupons: set[str] = set()
 
     def attempt() -> Answer:
-        found = deps.coupons.once(member_id, "activity", request.activity_id)
+        found = deps.once.get(member_id, "activity", request.activity_id)
         if found is not None:
             return replay(found[0], found[1], 201, fingerprint, "activity_id")
         member = deps.members.get_member(member_id)
@@ -50,7 +50,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
             coupons_issued=[coupons.coupon_out(issued, now)] if issued else [],
             member=member_out(member, program, now),
         ).model_dump_json()
-        deps.coupons.stage_once(uow, member_id, "activity", request.activity_id, fingerprint, body)
+        deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
         stage_answer(deps, uow, idem, 201, body)
         try:
             uow.commit()

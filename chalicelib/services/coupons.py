@@ -247,7 +247,7 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
         if deps.members.get_member(request.member_id) is None:
             raise MemberNotFound(f"no member {request.member_id}", param="member_id")
         if request.issue_id is not None:
-            found = deps.coupons.once(request.member_id, "issue", request.issue_id)
+            found = deps.once.get(request.member_id, "issue", request.issue_id)
             if found is not None:
                 return replay(found[0], found[1], 201, fingerprint, "issue_id")
         now = deps.clock()
@@ -255,9 +255,7 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
         coupon = stage_issue(deps, uow, request.member_id, record.template, now, "admin")
         body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
         if request.issue_id is not None:
-            deps.coupons.stage_once(
-                uow, request.member_id, "issue", request.issue_id, fingerprint, body
-            )
+            deps.once.stage(uow, request.member_id, "issue", request.issue_id, fingerprint, body)
         stage_answer(deps, uow, idem, 201, body)
         try:
             uow.commit()
@@ -287,7 +285,7 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
                 param="template_id",
             )
         if request.exchange_id is not None:
-            found = deps.coupons.once(member_id, "exchange", request.exchange_id)
+            found = deps.once.get(member_id, "exchange", request.exchange_id)
             if found is not None:
                 return replay(found[0], found[1], 201, fingerprint, "exchange_id")
         now = deps.clock()
@@ -309,9 +307,7 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             member=member_out(member, program, now),
         ).model_dump_json()
         if request.exchange_id is not None:
-            deps.coupons.stage_once(
-                uow, member_id, "exchange", request.exchange_id, fingerprint, body
-            )
+            deps.once.stage(uow, member_id, "exchange", request.exchange_id, fingerprint, body)
         stage_answer(deps, uow, idem, 201, body)
         try:
             uow.commit()

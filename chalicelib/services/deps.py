@@ -20,6 +20,7 @@ from ..store.idempotency import IdempotencyStore
 from ..store.jobs import JobStore
 from ..store.members import MemberStore
 from ..store.models import configure
+from ..store.once import OnceStore
 from ..store.program import ProgramStore
 from ..store.unit_of_work import UnitOfWork
 
@@ -69,6 +70,7 @@ class Deps:
     api_keys: ApiKeyStore
     coupons: CouponStore
     jobs: JobStore
+    once: OnceStore
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.connection)
@@ -104,6 +106,7 @@ def build(
         api_keys=ApiKeyStore(),
         coupons=CouponStore(),
         jobs=JobStore(),
+        once=OnceStore(),
     )
     return deps
 

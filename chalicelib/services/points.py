@@ -339,7 +339,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
     def recorded_refund() -> Answer | None:
         if request.refund_id is None:
             return None
-        found = deps.members.refund(member_id, request.order_id, request.refund_id)
+        found = deps.once.get(member_id, "refund", f"{request.order_id}#{request.refund_id}")
         if found is None:
             return None
         return replay(found[0], found[1], 201, fingerprint, "refund_id")
@@ -439,8 +439,13 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
                 is_new=False,
             )
         if request.refund_id is not None:
-            deps.members.stage_refund(
-                uow, member_id, request.order_id, request.refund_id, fingerprint, body
+            deps.once.stage(
+                uow,
+                member_id,
+                "refund",
+                f"{request.order_id}#{request.refund_id}",
+                fingerprint,
+                body,
             )
         stage_answer(deps, uow, idem, 201, body)
         try:
@@ -448,7 +453,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         except WriteRejected as rejected:
             if rejected.failed & {
                 "order_refunded_as_read",
-                "refund_is_new",
+                "once_is_new:refund",
                 "redemption_exists",
                 "order_coupons_as_read",
             } or any(label.startswith("coupon_state:") for label in rejected.failed):

@@ -15,7 +15,6 @@ from .models import (
     CouponItem,
     CouponTemplateItem,
     Item,
-    OnceItem,
     OrderCouponsItem,
     RateItem,
     SharedCodeItem,
@@ -255,24 +254,7 @@ class CouponStore:
         )
         uow.put("order_coupons_as_read", item, condition)
 
-    # -- once-only business keys and the failure counter ---------------------------------------
-
-    def once(self, member_id: str, kind: str, key: str) -> tuple[str, str] | None:
-        item = get_or_none(OnceItem, keys.member_pk(member_id), keys.once_sk(kind, key))
-        if item is None:
-            return None
-        return item.request_hash, item.response
-
-    def stage_once(
-        self, uow: UnitOfWork, member_id: str, kind: str, key: str, request_hash: str, body: str
-    ) -> None:
-        item = OnceItem(
-            pk=keys.member_pk(member_id),
-            sk=keys.once_sk(kind, key),
-            request_hash=request_hash,
-            response=body,
-        )
-        uow.put(f"once_is_new:{kind}", item, OnceItem.pk.does_not_exist())
+    # -- the failure counter ---------------------------------------------------------------
 
     def failures(self, principal: str, minute: str) -> int:
         item = get_or_none(RateItem, keys.rate_pk(principal, minute), keys.RATE_SK)

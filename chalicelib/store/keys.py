@@ -38,10 +38,6 @@ def redemption_sk(order_id: str) -> str:
     return f"REDEEM#{order_id}"
 
 
-def refund_sk(order_id: str, refund_id: str) -> str:
-    return f"REFUND#{order_id}#{refund_id}"
-
-
 def identity_pk(kind: str, fingerprint: str) -> str:
     return f"IDENT#{kind}#{fingerprint}"
 

@@ -26,7 +26,6 @@ from .models import (
     MemberItem,
     OrderItem,
     RedemptionItem,
-    RefundItem,
 )
 from .unit_of_work import StoreUnavailable, UnitOfWork, get_or_none
 
@@ -306,15 +305,6 @@ class MemberStore:
     def redemption(self, member_id: str, order_id: str) -> RedemptionRecord | None:
         return self.order_and_redemption(member_id, order_id)[1]
 
-    def refund(self, member_id: str, order_id: str, refund_id: str) -> tuple[str, str] | None:
-        """(request_hash, stored response) of a refund recorded under its refund id."""
-        item = get_or_none(
-            RefundItem, keys.member_pk(member_id), keys.refund_sk(order_id, refund_id)
-        )
-        if item is None:
-            return None
-        return item.request_hash, item.response
-
     def due_for_review(self, day: str, shard: int) -> Iterator[Member]:
         """Members whose tier review falls on `day` (one shard of the sparse index)."""
         try:
@@ -523,25 +513,6 @@ class MemberStore:
         # An order gets one points redemption; later changes are guarded by the member version.
         condition = RedemptionItem.pk.does_not_exist() if is_new else RedemptionItem.pk.exists()
         uow.put("redemption_is_new" if is_new else "redemption_exists", item, condition)
-
-    def stage_refund(
-        self,
-        uow: UnitOfWork,
-        member_id: str,
-        order_id: str,
-        refund_id: str,
-        request_hash: str,
-        response: str,
-    ) -> None:
-        item = RefundItem(
-            pk=keys.member_pk(member_id),
-            sk=keys.refund_sk(order_id, refund_id),
-            order_id=order_id,
-            refund_id=refund_id,
-            request_hash=request_hash,
-            response=response,
-        )
-        uow.put("refund_is_new", item, RefundItem.pk.does_not_exist())
 
 
 def _encode_cursor(seq: int) -> str:

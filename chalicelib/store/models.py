@@ -164,13 +164,6 @@ class RedemptionItem(Item, discriminator="redemption"):
     created_at = UTCDateTimeAttribute()
 
 
-class RefundItem(Item, discriminator="refund"):
-    order_id = UnicodeAttribute()
-    refund_id = UnicodeAttribute()
-    request_hash = UnicodeAttribute()
-    response = UnicodeAttribute()
-
-
 class IdempotencyItem(Item, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
     status = NumberAttribute()

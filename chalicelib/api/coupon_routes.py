@@ -22,6 +22,8 @@ from ..contract import (
     TemplateOut,
 )
 from ..domain.coupons import CouponTemplate
+from ..domain.errors import NotFound
+from ..jobs.lifecycle import birthday_perks, winback
 from ..jobs.tier_review import review_tiers
 from ..services import activities, coupons
 from ..services.deps import deps
@@ -159,44 +161,57 @@ def issue(call: Call, template_id: str) -> Answer:
     return coupons.issue(deps(), template_id, call.body, call.idem)
 
 
-class ReviewRequest(BaseModel):
+class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    dry_run: bool = True
+    dry_run: bool = Field(True, description="report what would happen; write nothing")
     days_back: int | None = Field(
         None, ge=0, le=366, description="re-read this many days; default: since the last run"
     )
 
 
-class ReviewOut(BaseModel):
+class JobOut(BaseModel):
+    job: str
     as_of: date
     dry_run: bool
     candidates: int
-    kept: int
-    grace_used: int
-    downgraded: int
+    changed: int = Field(description="tiers lowered, or coupons given")
     changes: list[dict[str, str | None]]
 
 
 @endpoint(
-    "/v1/admin/jobs/tier-review",
+    "/v1/admin/jobs/{job}",
     "POST",
-    summary="Run the tier review now; dry_run "
-    "(the default) reports what would change and writes nothing",
+    summary="Run a nightly job now (tier-review, birthday-perks, winback); dry_run, the "
+    "default, reports what would change and writes nothing",
     scope="admin",
-    body=ReviewRequest,
-    response=ReviewOut,
+    body=JobRequest,
+    response=JobOut,
+    errors=(404,),
 )
-def run_tier_review(call: Call) -> ReviewOut:
+def run_job(call: Call, job: str) -> JobOut:
     d = deps()
-    report = review_tiers(
-        d, now=d.clock(), days_back=call.body.days_back, dry_run=call.body.dry_run
-    )
-    return ReviewOut(
+    now, body = d.clock(), call.body
+    if job == "tier-review":
+        review = review_tiers(d, now=now, days_back=body.days_back, dry_run=body.dry_run)
+        changes = [{"member_id": m, "from": a, "to": b} for m, a, b in review.changes]
+        return JobOut(
+            job=job,
+            as_of=review.as_of,
+            dry_run=review.dry_run,
+            candidates=review.candidates,
+            changed=review.downgraded,
+            changes=changes,
+        )
+    runner = {"birthday-perks": birthday_perks, "winback": winback}.get(job)
+    if runner is None:
+        raise NotFound(f"no job {job!r}: tier-review, birthday-perks or winback", param="job")
+    report = runner(d, now=now, days_back=body.days_back, dry_run=body.dry_run)
+    given = [{"member_id": m, "template_id": t} for m, t in report.given]
+    return JobOut(
+        job=job,
         as_of=report.as_of,
         dry_run=report.dry_run,
         candidates=report.candidates,
-        kept=report.kept,
-        grace_used=report.grace_used,
-        downgraded=report.downgraded,
-        changes=[{"member_id": m, "from": a, "to": b} for m, a, b in report.changes],
+        changed=len(report.given),
+        changes=given,
     )

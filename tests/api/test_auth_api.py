@@ -47,7 +47,7 @@ def test_openapi__is_public_and_lists_every_route(api):
         "/v1/admin/coupon-templates",
         "/v1/admin/coupon-templates/{template_id}",
         "/v1/admin/coupon-templates/{template_id}/issue",
-        "/v1/admin/jobs/tier-review",
+        "/v1/admin/jobs/{job}",
         "/v1/members/{member_id}/activities",
     ]:
         assert path in doc["paths"], path

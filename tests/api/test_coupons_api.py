@@ -124,6 +124,11 @@ def test_tier_review__admin_dry_run_by_default(api):
     assert response.status_code == 200
     assert response.json_body["dry_run"] is True and response.json_body["candidates"] == 0
     assert api.post("/v1/admin/jobs/tier-review", {}).status_code == 403
+    for job in ("birthday-perks", "winback"):
+        ran = api.post(f"/v1/admin/jobs/{job}", {"days_back": 2}, key="admin")
+        assert ran.status_code == 200 and ran.json_body["job"] == job
+    unknown = api.post("/v1/admin/jobs/nope", {}, key="admin")
+    assert unknown.status_code == 404 and unknown.json_body["error"]["param"] == "job"
 
 
 def test_scheduled_tier_review__runs_as_a_lambda(api):

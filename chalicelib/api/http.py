@@ -75,6 +75,8 @@ def error_response(exc: DomainError, extra: dict[str, Any] | None = None) -> Res
 
 def _validation_error(exc: ValidationError, where: str) -> DomainError:
     first = exc.errors()[0]
+    if first["type"] == "json_invalid":
+        return InvalidJson(f"the body is not valid JSON: {first['msg']}")
     param = ".".join(str(part) for part in first["loc"]) or None
     if first["type"] == "extra_forbidden":
         message = f"unknown field {param!r}: {where} accepts only the documented fields"
@@ -91,10 +93,6 @@ def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         raise PayloadTooLarge(
             f"the body is {len(raw)} bytes; at most {deps().settings.max_body_bytes} are accepted"
         )
-    try:
-        json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"the body is not valid JSON: {exc}") from exc
     try:
         return model.model_validate_json(raw or b"null")
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import coupon_routes, openapi, routes  # noqa: F401  (registers the routes)
+from chalicelib.api import engagement_routes, openapi, routes  # noqa: F401  (registers the routes)
 from chalicelib.api.blueprint import api
 from chalicelib.jobs.schedules import jobs
 

@@ -95,6 +95,10 @@ class MemberOut(Response):
     tier_since: datetime | None = None
     tier_benefits: dict[str, Any] | None = None
     tier_progress: TierProgressOut | None = None
+    last_active_at: datetime | None = Field(None, description="last purchase or activity")
+    lifecycle_state: Literal["active", "dormant"] = Field(
+        "active", description="dormant once lifecycle.dormant_after_days pass without activity"
+    )
 
 
 # -- checkout --------------------------------------------------------------------------------

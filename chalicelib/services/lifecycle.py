@@ -12,3 +12,11 @@ def touch(program: Program, member: Member, now: datetime) -> None:
     member.last_active_at = now
     today = now.astimezone(program.zone).date()
     member.dormant_on = (today + timedelta(days=program.lifecycle.dormant_after_days)).isoformat()
+
+
+def state(program: Program | None, member: Member, now: datetime) -> str:
+    """沉睡会员: dormant from the local day the member's idle period runs out."""
+    if program is None or member.dormant_on is None:
+        return "active"
+    today = now.astimezone(program.zone).date().isoformat()
+    return "dormant" if today >= member.dormant_on else "active"

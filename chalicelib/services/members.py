@@ -46,6 +46,8 @@ def member_out(member: Member, program: Program | None, now: datetime) -> Member
         tier_since=member.tier_since,
         tier_benefits=tiers.benefits(program, member),
         tier_progress=tiers.progress(program, member, now),
+        last_active_at=member.last_active_at,
+        lifecycle_state=lifecycle.state(program, member, now),
     )
 
 

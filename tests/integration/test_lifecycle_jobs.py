@@ -79,6 +79,20 @@ def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock
     assert busy_coupons.usable == [] and busy_coupons.expired == []
 
 
+def test_member__turns_dormant_after_the_idle_days_and_active_again_on_a_purchase(brand, clock):
+    from tests.helpers import member
+
+    set_program(brand, lifecycle=Lifecycle(dormant_after_days=30))
+    member_id = born(brand, "13800138000", None)
+    clock.advance(days=29)
+    assert member(brand, member_id).lifecycle_state == "active"
+    clock.advance(days=1)
+    assert member(brand, member_id).lifecycle_state == "dormant"
+    buy(brand, member_id, "o-1", 1_000)
+    again = member(brand, member_id)
+    assert again.lifecycle_state == "active" and again.last_active_at == clock.now
+
+
 def test_winback__dry_run_gives_nothing(brand, clock):
     set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
     add_templates(brand, template("miss-you"))

@@ -1,4 +1,4 @@
-"""Coupon routes (storefront and admin) and the admin's tier review trigger."""
+"""Coupons (storefront and admin), growth activities, and running the nightly jobs now."""
 
 from __future__ import annotations
 

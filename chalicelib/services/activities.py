@@ -55,10 +55,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
         try:
             uow.commit()
         except WriteRejected as rejected:
-            if coupons.rule_coupon_failed(rejected, skip_coupons) or (
-                "once_is_new:activity" in rejected.failed
-            ):
-                rejected.failed.add("member_version")  # look again
+            coupons.skip_refused_rule_coupons(rejected, skip_coupons)
             raise
         return Answer(201, body)
 

@@ -103,9 +103,7 @@ def create_template(deps: Deps, template: CouponTemplate, idem: Idem | None) -> 
                 raise TemplateExists(
                     "another template already uses that shared code", param="shared_code"
                 ) from rejected
-            if "template_is_new" in rejected.failed:
-                rejected.failed.add("member_version")  # created meanwhile: look again
-            raise
+            raise  # created meanwhile: the retry finds it and says so
         return Answer(201, body)
 
     return run_write(deps, idem, attempt)
@@ -215,17 +213,13 @@ def stage_rule_coupon(
     return stage_issue(deps, uow, member_id, record.template, now, source)
 
 
-def rule_coupon_failed(rejected: WriteRejected, skip: set[str]) -> bool:
-    """If only a rule coupon's stock or limit refused the write, remember it and retry without."""
-    refused = {
+def skip_refused_rule_coupons(rejected: WriteRejected, skip: set[str]) -> None:
+    """Remember rule coupons whose stock or limit refused the write: the retry goes without."""
+    skip |= {
         label.split(":", 1)[1]
         for label in rejected.failed
         if label.startswith(("coupon_stock:", "coupon_limit:"))
     }
-    if not refused:
-        return False
-    skip |= refused
-    return True
 
 
 def _issue_refusal(rejected: WriteRejected, template_id: str) -> None:
@@ -261,9 +255,7 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
             uow.commit()
         except WriteRejected as rejected:
             _issue_refusal(rejected, template_id)
-            if "once_is_new:issue" in rejected.failed:
-                rejected.failed.add("member_version")  # a retry raced us: look again
-            raise
+            raise  # a retry with the same issue_id raced us: the next attempt replays it
         return Answer(201, body)
 
     return run_write(deps, idem, attempt)
@@ -313,8 +305,6 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             uow.commit()
         except WriteRejected as rejected:
             _issue_refusal(rejected, request.template_id)
-            if "once_is_new:exchange" in rejected.failed:
-                rejected.failed.add("member_version")
             raise
         return Answer(201, body)
 
@@ -457,13 +447,7 @@ def redeem(
                 label.startswith(("coupon_stock:", "coupon_limit:")) for label in rejected.failed
             ):
                 raise _refuse(deps, principal, now) from rejected
-            if rejected.failed & {
-                f"coupon_state:{code}",
-                f"coupon_is_new:{code}",
-                "order_coupons_as_read",
-            }:
-                rejected.failed.add("member_version")  # someone else moved first: look again
-            raise
+            raise  # someone else moved first: the next attempt sees what they did
         return Answer(201, body)
 
     return run_write(deps, idem, attempt)
@@ -496,12 +480,7 @@ def release(
         if on_order.exists:
             deps.coupons.stage_order_coupons(uow, member_id, on_order, without(on_order, [code]))
         stage_answer(deps, uow, idem, 200, body)
-        try:
-            uow.commit()
-        except WriteRejected as rejected:
-            if rejected.failed & {f"coupon_state:{code}", "order_coupons_as_read"}:
-                rejected.failed.add("member_version")
-            raise
+        uow.commit()
         return Answer(200, body)
 
     return run_write(deps, idem, attempt)

@@ -141,13 +141,11 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
         try:
             uow.commit()
         except WriteRejected as rejected:
-            from .coupons import rule_coupon_failed
+            # Another channel enrolled the same person meanwhile, or the welcome coupon ran out
+            # (remembered, so the retry goes without it): run_write reads again.
+            from .coupons import skip_refused_rule_coupons
 
-            if any(label.startswith("identity_is_new") for label in rejected.failed):
-                # Another channel enrolled the same person a moment ago: look again.
-                rejected.failed.add("member_version")
-            if rule_coupon_failed(rejected, skip_coupons):
-                rejected.failed.add("member_version")  # the welcome coupon ran out: without it
+            skip_refused_rule_coupons(rejected, skip_coupons)
             raise
         return Answer(status, body)
 

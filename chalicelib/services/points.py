@@ -242,8 +242,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 and "idempotency_key_is_new" not in rejected.failed
             ):
                 return existing_order()
-            if coupons.rule_coupon_failed(rejected, skip_coupons):
-                rejected.failed.add("member_version")  # a welcome coupon ran out: retry without
+            coupons.skip_refused_rule_coupons(rejected, skip_coupons)  # retry without that coupon
             raise
         return Answer(201, body)
 
@@ -448,17 +447,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
                 body,
             )
         stage_answer(deps, uow, idem, 201, body)
-        try:
-            uow.commit()
-        except WriteRejected as rejected:
-            if rejected.failed & {
-                "order_refunded_as_read",
-                "once_is_new:refund",
-                "redemption_exists",
-                "order_coupons_as_read",
-            } or any(label.startswith("coupon_state:") for label in rejected.failed):
-                rejected.failed.add("member_version")  # changed under us: read again and retry
-            raise
+        uow.commit()
         return Answer(201, body)
 
     return run_write(deps, idem, attempt)

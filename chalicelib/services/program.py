@@ -36,13 +36,11 @@ def put(deps: Deps, document: Program, idem: Idem | None) -> Answer:
         try:
             uow.commit()
         except WriteRejected as rejected:
-            if "program_version" in rejected.failed:
-                if document.version is not None:
-                    raise VersionConflict(
-                        "the program changed while saving", param="version"
-                    ) from rejected
-                rejected.failed.add("member_version")  # last writer wins: read again, retry
-            raise
+            if "program_version" in rejected.failed and document.version is not None:
+                raise VersionConflict(
+                    "the program changed while saving", param="version"
+                ) from rejected
+            raise  # without a version, last writer wins: run_write reads again
         finally:
             deps.programs.invalidate()
         return Answer(status, body)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..domain.errors import ConcurrentUpdate, Conflict, DomainError, IdempotencyKeyReused
+from ..domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
 from ..store.idempotency import StoredAnswer
 from ..store.unit_of_work import UnitOfWork, WriteRejected
 from .deps import Deps
@@ -58,11 +58,12 @@ def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, status: int, bo
     )
 
 
-RETRYABLE = {"member_version", "member_is_new"}
-
-
 def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> Answer:
-    """Run `attempt` (read, decide, one transaction) until it commits or a rule refuses it."""
+    """Run `attempt` (read, decide, one transaction) until it commits or a rule refuses it.
+
+    A cancelled transaction whose failed condition the attempt did not turn into an answer of its
+    own (a replay, a domain error) means that what it read has changed: read again and retry,
+    a bounded number of times (optimistic concurrency)."""
 
     def stored_first_answer() -> Answer | None:
         if idem is None:
@@ -87,12 +88,8 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
                 if first is not None:
                     return first
                 continue  # the record expired between the write and the read: try again
-            if rejected.conflict or rejected.failed & RETRYABLE:
-                deps.backoff(attempt_no)
-                continue
-            raise Conflict(
-                f"the request conflicts with what is recorded ({rejected})"
-            ) from rejected
+            deps.backoff(attempt_no)
+            continue
         except DomainError:
             # A retry of a request that already succeeded must answer as the first time did,
             # even when the same request would now be refused (e.g. the points are spent).

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from .domain.bounds import Birthday, Instant
 from .domain.coupons import CouponTemplate
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
@@ -43,7 +43,7 @@ class EnrollRequest(Request):
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)
     external_id: str | None = Field(None, min_length=1, max_length=128)
-    birthday: date | None = None
+    birthday: Birthday | None = None
     marketing_consent: bool = False
     channel: str | None = Field(None, max_length=32, description="web, pos, miniprogram, ...")
 
@@ -115,7 +115,7 @@ class Basket(Request):
     amount: Amount
     currency: Currency
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
-    occurred_at: AwareDatetime | None = Field(None, description="default: now")
+    occurred_at: Instant | None = Field(None, description="default: now")
 
     @field_validator("items")
     @classmethod
@@ -161,6 +161,18 @@ class CouponOut(Response):
     order_id: str | None = Field(description="the order it was used on")
 
 
+class SkippedCouponOut(Response):
+    template_id: str
+    reason: str = Field(description="why a rule's coupon was not issued (the write went on)")
+
+
+class EnrollOut(MemberOut):
+    """The member; a new one also says which rule coupons it got (or not, and why)."""
+
+    coupons_issued: list[CouponOut] = Field(default_factory=list)
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+
+
 class CouponQuoteOut(Response):
     code: str
     name: str
@@ -204,6 +216,7 @@ class PurchaseOut(Response):
         "the next purchase)",
     )
     coupons_issued: list[CouponOut] = Field(default_factory=list)
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
 
 
 class RedemptionRequest(Request):
@@ -254,6 +267,7 @@ class ActivityOut(Response):
     tier_changed: TierChangeOut | None
     coupons_issued: list[CouponOut]
     member: MemberOut
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
 
 
 # -- coupons --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .domain.coupons import CouponTemplate, RelativeValidity
 from .domain.program import (
@@ -18,6 +19,9 @@ from .domain.program import (
     TierLadder,
     TierWindow,
 )
+
+if TYPE_CHECKING:
+    from .services.deps import Deps
 
 # The seeds' example ladder: bronze ≥ ¥100 a month, silver ≥ ¥500 (free shipping, birthday
 # gift), gold ≥ ¥2000 (dedicated service, early access). Thresholds are in minor units.
@@ -112,3 +116,14 @@ DEMO_TEMPLATES = [
         stackable=True,
     ),
 ]
+
+
+def seed(deps: Deps, document: Program = DEMO_PROGRAM) -> Program:
+    """The demo brand in an empty table: its templates first (the program names them), then
+    the program as version 1. Whatever is there already stays as it is."""
+    from .services import coupons, program
+
+    for template in DEMO_TEMPLATES:
+        if deps.coupons.template(template.template_id) is None:
+            coupons.create_template(deps, template, None)
+    return program.ensure(deps, document)

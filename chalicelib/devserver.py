@@ -101,10 +101,10 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     dynamo.install()
 
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
 
-    from .demo import DEMO_PROGRAM, DEMO_TEMPLATES
-    from .services import api_keys, coupons, program
+    from .demo import seed
+    from .localserver import local_server
+    from .services import api_keys
     from .services.deps import build, use
     from .settings import Settings
     from .store.models import create_table
@@ -115,10 +115,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     create_table()
     snapshot = Snapshot(data_dir / "table.json", config_settings.table_name, config_settings.region)
     restored = snapshot.restore()
-    program.ensure(deps, DEMO_PROGRAM)
-    for template in DEMO_TEMPLATES:
-        if deps.coupons.template(template.template_id) is None:
-            coupons.create_template(deps, template, None)
+    seed(deps)
     keys = _dev_keys(deps, data_dir, api_keys)
     dynamo.dirty.set()
 
@@ -136,7 +133,7 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=dict(os.environ))
     config = factory.create_config_obj(chalice_stage_name="dev")
     try:  # bind before printing keys, so a busy port never looks like a running server
-        server = create_local_server(config.chalice_app, config, host, port)
+        server = local_server(config.chalice_app, config, host, port)
     except OSError as exc:
         stop.set()
         snapshot.write()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.contract import (
+    EnrollOut,
     EnrollRequest,
     MemberOut,
     PurchaseRequest,
@@ -16,7 +17,7 @@ from chalicelib.services.writes import Idem
 
 def enroll(deps: Deps, phone: str = "13800138000") -> str:
     answer = members.enroll(deps, EnrollRequest(phone=phone), None)
-    return MemberOut.model_validate_json(answer.body).member_id
+    return EnrollOut.model_validate_json(answer.body).member_id
 
 
 def buy(

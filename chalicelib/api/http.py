@@ -20,11 +20,16 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import (
     DomainError,
+    Forbidden,
+    InternalError,
     InvalidJson,
+    InvalidRequest,
+    MethodNotAllowed,
     MissingField,
     PayloadTooLarge,
     Unavailable,
     UnknownField,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from ..services.deps import deps
@@ -66,11 +71,60 @@ class Call:
     idem: Idem | None
 
 
-def error_response(exc: DomainError, extra: dict[str, Any] | None = None) -> Response:
+def error_response(
+    exc: DomainError,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str | list[str]] | None = None,
+) -> Response:
     body = {"type": exc.type, "code": exc.code, "message": exc.message, "param": exc.param}
     if extra:
         body.update(extra)
-    return Response(body=json.dumps({"error": body}), status_code=exc.status, headers=JSON)
+    return Response(
+        body=json.dumps({"error": body}),
+        status_code=exc.status,
+        headers={**JSON, **(headers or {})},
+    )
+
+
+def _request_id() -> str:
+    """API Gateway's request id (the one in its access logs), or the Lambda's locally."""
+    request = api.current_request
+    found = (request.context or {}).get("requestId") if request is not None else None
+    if found:
+        return str(found)
+    context = api.lambda_context
+    return str(getattr(context, "aws_request_id", "") or "local")
+
+
+# Chalice answers a few errors itself (its body a dict with "Code"), before or after a view runs.
+_CHALICE_ERRORS: dict[int, type[DomainError]] = {
+    400: InvalidRequest,
+    405: MethodNotAllowed,
+    415: UnsupportedMediaType,
+    500: InternalError,
+}
+
+
+@api.middleware("http")
+def errors_in_the_api_shape(
+    event: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    """Every error is `{"error": {type, code, message, param}}`, whoever produced it."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code < 400 or not (isinstance(body, dict) and "Code" in body):
+        return response
+    kind = _CHALICE_ERRORS.get(response.status_code, InvalidRequest)
+    message = str(body.get("Message") or kind.__doc__)
+    param = None
+    if kind is UnsupportedMediaType:
+        sent = event.headers.get("content-type", "")
+        message = f"the body must be JSON: send Content-Type: application/json (not {sent})"
+        param = "Content-Type"
+    error = kind(message, param=param)
+    error.status = response.status_code
+    kept = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    return error_response(error, headers=kept)
 
 
 def _validation_error(exc: ValidationError, where: str) -> DomainError:
@@ -87,16 +141,55 @@ def _validation_error(exc: ValidationError, where: str) -> DomainError:
     return ValidationFailed(f"{param}: {message}" if param else message, param=param)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InvalidJson(f"the body names {key!r} twice: send each field once", param=key)
+        seen[key] = value
+    return seen
+
+
+def _not_json_number(name: str) -> Any:
+    raise InvalidJson(f"{name} is not a JSON number")
+
+
+def _check_json(raw: str | bytes) -> None:
+    """What pydantic's parser lets through but a money API must not guess about: a key sent
+    twice (pydantic keeps the last), NaN and Infinity, numbers too long to be amounts."""
+    try:
+        json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json_number)
+    except ValueError as exc:  # JSONDecodeError, and Python's limit on digits in an int
+        raise InvalidJson(f"the body is not valid JSON: {exc}") from exc
+
+
 def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = request.raw_body or b""
     if len(raw) > deps().settings.max_body_bytes:
         raise PayloadTooLarge(
             f"the body is {len(raw)} bytes; at most {deps().settings.max_body_bytes} are accepted"
         )
+    if raw:
+        _check_json(raw)
     try:
         return model.model_validate_json(raw or b"null")
     except ValidationError as exc:
         raise _validation_error(exc, "the body") from exc
+
+
+SCOPES_ALLOWED = {"storefront": {"storefront", "admin"}, "admin": {"admin"}}
+
+
+def _check_scope(scope: str | None, context: dict[str, Any]) -> None:
+    """Defence in depth: the authorizer's path policy is one layer, the view's own check another,
+    so no way of writing a path (fragments, encodings) takes a key past its scope."""
+    if scope is None:
+        return
+    caller = context.get("scope")
+    if caller not in SCOPES_ALLOWED[scope]:
+        raise Forbidden(
+            f"a {caller or 'missing'} key cannot reach this route", param="Authorization"
+        )
 
 
 def _parse_query(request: Request, model: type[BaseModel]) -> BaseModel:
@@ -149,9 +242,10 @@ def endpoint(
         def view(**params: str) -> Response:
             request = api.current_request
             try:
+                context = (request.context or {}).get("authorizer") or {}
+                _check_scope(scope, context)
                 parsed = _parse_body(request, body) if body is not None else None
                 parsed_query = _parse_query(request, query) if query is not None else None
-                context = (request.context or {}).get("authorizer") or {}
                 principal = context.get("key_id") or context.get("principalId") or "anonymous"
                 operation = f"{method} {path.format(**params)}"
                 idem = _idem(request, principal, operation, parsed) if writes else None
@@ -160,9 +254,22 @@ def endpoint(
             except DomainError as exc:
                 return error_response(exc)
             except StoreUnavailable:
-                log.exception("store unavailable")
+                request_id = _request_id()
+                log.exception("store unavailable (request %s, %s %s)", request_id, method, path)
                 return error_response(
-                    Unavailable("the store did not answer; retry with the same key")
+                    Unavailable(
+                        "the store did not answer and nothing was changed; "
+                        "retry in a second with the same Idempotency-Key"
+                    ),
+                    extra={"request_id": request_id},
+                    headers={"Retry-After": "1"},
+                )
+            except Exception:
+                request_id = _request_id()
+                log.exception("unexpected error (request %s, %s %s)", request_id, method, path)
+                return error_response(
+                    InternalError("an internal error occurred; it is logged as a bug"),
+                    extra={"request_id": request_id},
                 )
 
         authorizer = None if scope is None else api_key_auth

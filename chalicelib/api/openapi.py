@@ -22,10 +22,13 @@ STATUS_TEXT = {
     403: "Key scope does not reach this route",
     404: "Not found",
     409: "Conflicts with what is recorded",
+    405: "The path does not take this method",
     413: "Body too large",
+    415: "The body is not JSON (send Content-Type: application/json, or none)",
     422: "A field is invalid",
     429: "Too many refused coupon codes from this key; wait a minute",
-    503: "Store unavailable; retry",
+    500: "A bug in the engine (never expected); the body carries a request_id",
+    503: "Store unavailable; nothing changed; retry after Retry-After seconds with the same key",
 }
 
 
@@ -82,11 +85,13 @@ def document() -> dict[str, Any]:
         if route.body is not None:
             op["requestBody"] = {
                 "required": True,
+                "description": "JSON; a body sent without a Content-Type is read as JSON too. "
+                "Each key at most once; unknown fields are refused.",
                 "content": {"application/json": {"schema": ref(route.body)}},
             }
-        codes = {400, 422, 503, *route.errors} | ({401, 403} if route.scope else set())
+        codes = {400, 422, 500, 503, *route.errors} | ({401, 403} if route.scope else set())
         if route.body is not None:
-            codes.add(413)
+            codes |= {413, 415}
         for code in sorted(codes):
             op["responses"][str(code)] = {"description": STATUS_TEXT[code], **error}
         if route.scope is None:

@@ -7,6 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..contract import (
+    EnrollOut,
     EnrollRequest,
     LedgerPage,
     LookupRequest,
@@ -52,7 +53,7 @@ M = "/v1/members/{member_id}"
     summary="Enroll a member, or return the one who already has "
     "this phone, email or external id (200)",
     body=EnrollRequest,
-    response=MemberOut,
+    response=EnrollOut,
     status=201,
     errors=(409,),
 )

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import Instant
 from .earning import Basket
 
 # Crockford-like, without the look-alikes 0/O, 1/I/L and U: easy to read aloud at a till.
@@ -43,8 +44,8 @@ def normalise_code(raw: str) -> str | None:
 class FixedValidity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["fixed"] = "fixed"
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> FixedValidity:
@@ -107,6 +108,15 @@ class CouponTemplate(BaseModel):
         if normal is None or len(normal) == CODE_LENGTH:
             raise ValueError("a shared code is 4 to 32 letters and digits (not a personal code)")
         return normal
+
+    def unissuable(self, now: datetime, issued: int | None = None) -> str | None:
+        """Why no coupon can be issued from this template now, or None if one can; stock is
+        checked when `issued` is given (running out is not a configuration mistake)."""
+        if isinstance(self.validity, FixedValidity) and self.validity.ends_at <= now:
+            return f"its validity ended at {self.validity.ends_at.isoformat()}"
+        if issued is not None and self.total_stock is not None and issued >= self.total_stock:
+            return "it is out of stock"
+        return None
 
     def valid_window(self, issued_at: datetime) -> tuple[datetime, datetime]:
         if isinstance(self.validity, FixedValidity):

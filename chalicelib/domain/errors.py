@@ -155,6 +155,34 @@ class MissingField(ValidationFailed):
     code = "missing_field"
 
 
+class UnsupportedMediaType(DomainError):
+    """The body is not sent as JSON (`Content-Type` must be application/json, or absent)."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+class MethodNotAllowed(DomainError):
+    """The path exists, but not with this HTTP method."""
+
+    code = "method_not_allowed"
+    status = 405
+
+
+class RouteNotFound(NotFound):
+    """No route has this path."""
+
+    code = "route_not_found"
+
+
+class InternalError(DomainError):
+    """A bug: the engine failed in a way it did not foresee. Nothing was half-written."""
+
+    code = "internal_error"
+    status = 500
+    type = "api_error"
+
+
 class Unavailable(DomainError):
     """DynamoDB did not answer; the request changed nothing and may be retried with its key."""
 

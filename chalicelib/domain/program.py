@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .bounds import Day
 
 Multiplier = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
 
@@ -42,8 +43,8 @@ class Campaign(Strict):
     """Every purchase made between the two dates (inclusive, brand time zone) earns more."""
 
     name: str = Field(min_length=1, max_length=80)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     multiplier: Multiplier
 
     @model_validator(mode="after")
@@ -161,6 +162,9 @@ class Lifecycle(Strict):
 class Limits(Strict):
     max_order_amount: int = Field(100_000_000, gt=0)
     max_points_per_order: int = Field(1_000_000, gt=0)
+    max_purchase_age_days: int = Field(
+        365, ge=1, le=3650, description="how far back occurred_at may go (offline tills)"
+    )
 
 
 class Program(Strict):
@@ -199,6 +203,19 @@ class Program(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def coupon_references(self) -> list[tuple[str, str]]:
+        """Every template the document names, as (field path, template id)."""
+        named = [
+            ("enroll_coupon", self.enroll_coupon),
+            ("lifecycle.birthday_coupon", self.lifecycle.birthday_coupon),
+            ("lifecycle.winback_coupon", self.lifecycle.winback_coupon),
+        ]
+        for i, tier in enumerate(self.tiers.tiers if self.tiers else []):
+            path = f"tiers.tiers.{i}.benefits"
+            named.append((f"{path}.welcome_coupon", tier.benefits.welcome_coupon))
+            named.append((f"{path}.birthday_gift", tier.benefits.birthday_gift))
+        return [(path, tid) for path, tid in named if tid is not None]
 
     def earn_multiplier(self, tier: str | None) -> Decimal:
         found = self.tiers.tier(tier) if self.tiers else None

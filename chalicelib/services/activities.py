@@ -21,7 +21,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
             f"unknown activity {request.activity!r} (known: {known})", param="activity"
         )
     fingerprint = request_hash("activity", request.model_dump(mode="json"))
-    skip_coupons: set[str] = set()
+    skip_coupons: dict[str, str] = {}
 
     def attempt() -> Answer:
         found = deps.once.get(member_id, "activity", request.activity_id)
@@ -48,6 +48,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
             growth_earned=growth,
             tier_changed=change,
             coupons_issued=[coupons.coupon_out(issued, now)] if issued else [],
+            coupons_skipped=coupons.skipped_out(skip_coupons),
             member=member_out(member, program, now),
         ).model_dump_json()
         deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)

@@ -17,6 +17,7 @@ from ..contract import (
     ExchangeRequest,
     IssueOut,
     IssueRequest,
+    SkippedCouponOut,
     TemplateList,
     TemplateOut,
 )
@@ -115,6 +116,15 @@ def replace_template(
     """Change a template's terms for coupons issued from now on; issued coupons keep theirs."""
     if template.template_id != template_id:
         raise ValidationFailed("template_id must match the URL", param="template_id")
+    program = deps.programs.current()
+    named = {tid: path for path, tid in program.coupon_references()} if program else {}
+    reason = template.unissuable(deps.clock())
+    if template_id in named and reason is not None:
+        raise ValidationFailed(
+            f"the program's {named[template_id]} names this template, which then could not "
+            f"issue coupons: {reason}",
+            param="validity",
+        )
 
     def attempt() -> Answer:
         previous = get_template_record(deps, template_id)
@@ -198,28 +208,36 @@ def stage_rule_coupon(
     template_id: str | None,
     now: datetime,
     source: str,
-    skip: set[str],
+    skip: dict[str, str],
 ) -> Coupon | None:
-    """A coupon a rule gives (enroll, tier up): quietly none if the template is gone, or is
-    out of stock or at the member's limit (`skip`, learnt from an earlier attempt)."""
+    """A coupon a rule gives (enroll, tier up): none, with the reason kept in `skip`, if the
+    template is gone, cannot issue now, or was refused by stock or limit in an earlier attempt.
+    A rule's coupon never blocks the write it rides in."""
     if template_id is None or template_id in skip:
         return None
     record = deps.coupons.template(template_id)
     if record is None:
+        skip[template_id] = "the template no longer exists"
         return None
-    stock = record.template.total_stock
-    if stock is not None and record.issued >= stock:
+    reason = record.template.unissuable(now, record.issued)
+    if reason is not None:
+        skip[template_id] = reason
         return None
     return stage_issue(deps, uow, member_id, record.template, now, source)
 
 
-def skip_refused_rule_coupons(rejected: WriteRejected, skip: set[str]) -> None:
+def skip_refused_rule_coupons(rejected: WriteRejected, skip: dict[str, str]) -> None:
     """Remember rule coupons whose stock or limit refused the write: the retry goes without."""
-    skip |= {
-        label.split(":", 1)[1]
-        for label in rejected.failed
-        if label.startswith(("coupon_stock:", "coupon_limit:"))
-    }
+    for label in rejected.failed:
+        kind, _, template_id = label.partition(":")
+        if kind == "coupon_stock":
+            skip[template_id] = "it is out of stock"
+        elif kind == "coupon_limit":
+            skip[template_id] = "the member already holds as many as the template allows"
+
+
+def skipped_out(skip: dict[str, str]) -> list[SkippedCouponOut]:
+    return [SkippedCouponOut(template_id=t, reason=r) for t, r in sorted(skip.items())]
 
 
 def _issue_refusal(rejected: WriteRejected, template_id: str) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..contract import EnrollRequest, LookupRequest, MemberOut
-from ..domain.errors import IdentityConflict, MemberNotFound, ProgramNotConfigured
+from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
+from ..domain.errors import (
+    IdentityConflict,
+    MemberNotFound,
+    ProgramNotConfigured,
+    ValidationFailed,
+)
 from ..domain.identity import (
     IdentityKind,
     fingerprint,
@@ -18,6 +23,7 @@ from ..domain.identity import (
 from ..domain.members import Member
 from ..domain.points import PointsAccount
 from ..domain.program import Program
+from ..store.coupons import Coupon
 from ..store.unit_of_work import WriteRejected
 from . import lifecycle, tiers
 from .deps import Deps
@@ -85,8 +91,10 @@ def _identifiers(
 def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
     """Create the member, or return the existing one any identifier already belongs to."""
     program = current_program(deps)
+    if request.birthday and request.birthday > deps.clock().astimezone(program.zone).date():
+        raise ValidationFailed("birthday: must not be in the future", param="birthday")
     identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
-    skip_coupons: set[str] = set()
+    skip_coupons: dict[str, str] = {}
 
     def attempt() -> Answer:
         owners = {
@@ -130,13 +138,14 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             status = 201
         for ident in new:
             deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
+        issued = None
         if status == 201:
             from .coupons import stage_rule_coupon
 
-            stage_rule_coupon(
+            issued = stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
             )
-        body = member_out(member, program, now).model_dump_json()
+        body = _enroll_out(member, program, now, issued, skip_coupons).model_dump_json()
         stage_answer(deps, uow, idem, status, body)
         try:
             uow.commit()
@@ -150,6 +159,18 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
         return Answer(status, body)
 
     return run_write(deps, idem, attempt)
+
+
+def _enroll_out(
+    member: Member, program: Program, now: datetime, issued: Coupon | None, skip: dict[str, str]
+) -> EnrollOut:
+    from .coupons import coupon_out, skipped_out
+
+    return EnrollOut(
+        **member_out(member, program, now).model_dump(),
+        coupons_issued=[coupon_out(issued, now)] if issued else [],
+        coupons_skipped=skipped_out(skip),
+    )
 
 
 def _apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:

@@ -96,6 +96,13 @@ def basket_of(
     occurred = occurred_at or now
     if occurred > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future", param="occurred_at")
+    oldest = now - timedelta(days=program.limits.max_purchase_age_days)
+    if occurred < oldest:
+        raise ValidationFailed(
+            f"occurred_at is more than {program.limits.max_purchase_age_days} days ago "
+            "(limits.max_purchase_age_days)",
+            param="occurred_at",
+        )
     basket_items = tuple(
         BasketItem(amount=i.amount, quantity=i.quantity, sku=i.sku, category=i.category)
         for i in items
@@ -152,7 +159,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             )
         return Answer(201, order.response, replayed=True)
 
-    skip_coupons: set[str] = set()
+    skip_coupons: dict[str, str] = {}
 
     def attempt() -> Answer:
         now = deps.clock()
@@ -214,6 +221,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             growth_earned=growth,
             tier_changed=change,
             coupons_issued=[coupons.coupon_out(issued, now)] if issued else [],
+            coupons_skipped=coupons.skipped_out(skip_coupons),
         ).model_dump_json()
         deps.members.stage_new_order(
             uow,

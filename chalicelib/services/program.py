@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.errors import VersionConflict
+from ..domain.errors import ValidationFailed, VersionConflict
 from ..domain.program import Program
 from ..store.unit_of_work import WriteRejected
 from .deps import Deps
@@ -16,8 +16,23 @@ def get(deps: Deps) -> Program:
     return current_program(deps)
 
 
+def check_coupon_references(deps: Deps, document: Program) -> None:
+    """Every template the program names exists and can issue now, so no rule is set up to fail."""
+    now = deps.clock()
+    for path, template_id in document.coupon_references():
+        record = deps.coupons.template(template_id)
+        if record is None:
+            raise ValidationFailed(f"{path}: no coupon template {template_id!r}", param=path)
+        reason = record.template.unissuable(now)
+        if reason is not None:
+            raise ValidationFailed(
+                f"{path}: template {template_id!r} cannot issue coupons: {reason}", param=path
+            )
+
+
 def put(deps: Deps, document: Program, idem: Idem | None) -> Answer:
     """Store a new version. With `version` in the body, only if that is still the current one."""
+    check_coupon_references(deps, document)
 
     def attempt() -> Answer:
         current = deps.program_store.current()

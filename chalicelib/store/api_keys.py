@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PynamoDBException
-
 from . import keys
 from .models import ApiKeyItem
 from .unit_of_work import StoreUnavailable, get_or_none
@@ -43,5 +41,5 @@ class ApiKeyStore:
         )
         try:
             item.save(condition=ApiKeyItem.pk.does_not_exist())
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc

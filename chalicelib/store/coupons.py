@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 
 from ..domain.coupons import CouponTemplate
@@ -82,7 +81,7 @@ def _coupon_from(member_id: str, item: CouponItem) -> Coupon:
     )
 
 
-def _guard(exc: PynamoDBException) -> StoreUnavailable:
+def _guard(exc: Exception) -> StoreUnavailable:
     return StoreUnavailable(str(exc))
 
 
@@ -98,7 +97,7 @@ class CouponStore:
     def templates(self) -> list[TemplateRecord]:
         try:
             return [_template_from(i) for i in CouponTemplateItem.query(keys.TEMPLATES_PK)]
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise _guard(exc) from exc
 
     def template_for_shared_code(self, code: str) -> str | None:
@@ -164,7 +163,7 @@ class CouponStore:
                 keys.member_pk(member_id), CouponItem.sk.startswith(keys.COUPON_PREFIX)
             )
             return [_coupon_from(member_id, item) for item in items]
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise _guard(exc) from exc
 
     def stage_issue(
@@ -272,5 +271,5 @@ class CouponStore:
                     Item.type.set(RateItem),
                 ]
             )
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise _guard(exc) from exc

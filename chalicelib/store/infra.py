@@ -49,21 +49,53 @@ def table_template() -> dict[str, Any]:
     }
 
 
-def _gateway_error(code: str, error_type: str, status: str) -> dict[str, Any]:
-    # API Gateway answers for the authorizer; this gives those answers the API's error shape.
+def _gateway_error(
+    response_type: str, status: str, code: str, error_type: str, param: str | None
+) -> dict[str, Any]:
+    """API Gateway answers some requests itself (the authorizer's refusals, unknown paths,
+    throttling, timeouts): this gives those answers the API's error shape too."""
+    param_json = f'"{param}"' if param else "null"
     body = (
         f'{{"error":{{"type":"{error_type}","code":"{code}",'
-        '"message":$context.error.messageString,"param":"Authorization"}}'
+        f'"message":$context.error.messageString,"param":{param_json},'
+        '"request_id":"$context.requestId"}}'
     )
     return {
         "Type": "AWS::ApiGateway::GatewayResponse",
         "Properties": {
             "RestApiId": {"Ref": "RestAPI"},
-            "ResponseType": {"401": "UNAUTHORIZED", "403": "ACCESS_DENIED"}[status],
+            "ResponseType": response_type,
             "StatusCode": status,
             "ResponseTemplates": {"application/json": body},
         },
     }
+
+
+GATEWAY_RESPONSES = {
+    "UnauthorizedResponse": (
+        "UNAUTHORIZED",
+        "401",
+        "unauthenticated",
+        "authentication_error",
+        "Authorization",
+    ),
+    "ForbiddenResponse": (
+        "ACCESS_DENIED",
+        "403",
+        "forbidden",
+        "authentication_error",
+        "Authorization",
+    ),
+    "RouteNotFoundResponse": (
+        "MISSING_AUTHENTICATION_TOKEN",
+        "404",
+        "route_not_found",
+        "invalid_request_error",
+        "path",
+    ),
+    "Default4xxResponse": ("DEFAULT_4XX", None, "invalid_request", "invalid_request_error", None),
+    "Default5xxResponse": ("DEFAULT_5XX", None, "unavailable", "api_error", None),
+}
 
 
 def merge_template(table_name: str, brand: str) -> dict[str, Any]:
@@ -77,10 +109,9 @@ def merge_template(table_name: str, brand: str) -> dict[str, Any]:
         template["Resources"][function] = {
             "Properties": {"Environment": {"Variables": secret}, "Timeout": 10, "MemorySize": 512}
         }
-    template["Resources"]["UnauthorizedResponse"] = _gateway_error(
-        "unauthenticated", "authentication_error", "401"
-    )
-    template["Resources"]["ForbiddenResponse"] = _gateway_error(
-        "forbidden", "authentication_error", "403"
-    )
+    for name, (response_type, status, code, error_type, param) in GATEWAY_RESPONSES.items():
+        resource = _gateway_error(response_type, status or "", code, error_type, param)
+        if status is None:  # the default responses keep the status API Gateway chose
+            del resource["Properties"]["StatusCode"]
+        template["Resources"][name] = resource
     return template

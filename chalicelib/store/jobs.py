@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pynamodb.exceptions import PynamoDBException
-
 from .models import CheckpointItem
 from .unit_of_work import StoreUnavailable, get_or_none
 
@@ -27,7 +25,7 @@ class JobStore:
                 condition=CheckpointItem.pk.does_not_exist()
                 | (CheckpointItem.through_day < day.isoformat())
             )
-        except PynamoDBException as exc:
+        except Exception as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 return
             raise StoreUnavailable(str(exc)) from exc

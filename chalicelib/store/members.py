@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import PynamoDBException
-
 from ..domain.errors import ValidationFailed
 from ..domain.members import Member
 from ..domain.points import Balances, Entry, Lot, PointsAccount
@@ -261,7 +259,7 @@ class MemberStore:
                     member = _member_from(item)
                 elif isinstance(item, LotItem):
                     lots.append(_lot_from(item))
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         return (member, lots) if member else None
 
@@ -278,7 +276,7 @@ class MemberStore:
         pk = keys.member_pk(member_id)
         try:
             items = list(LotItem.batch_get([(pk, keys.lot_sk(lot_id)) for lot_id in wanted]))
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         return [_lot_from(item) for item in items]
 
@@ -295,7 +293,7 @@ class MemberStore:
                     order = _order_from(item)
                 elif isinstance(item, RedemptionItem):
                     redemption = _redemption_from(item)
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         return order, redemption
 
@@ -311,7 +309,7 @@ class MemberStore:
             for item in MemberItem.due.query(keys.review_pk_for_shard(day, shard)):
                 if isinstance(item, MemberItem):
                     yield _member_from(item)
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
 
     def birthdays(self, month_day: str, shard: int) -> Iterator[Member]:
@@ -328,7 +326,7 @@ class MemberStore:
             for item in index.query(partition):
                 if isinstance(item, MemberItem):
                     yield _member_from(item)
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
 
     def member_for_identity(self, kind: str, fingerprint: str) -> str | None:
@@ -354,7 +352,7 @@ class MemberStore:
                     limit=limit + 1,
                 )
             )
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         rows = [_row_from(item) for item in items]
         page, more = rows[:limit], len(rows) > limit

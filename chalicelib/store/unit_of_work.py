@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -34,7 +34,11 @@ class WriteRejected(Exception):
 
 
 class StoreUnavailable(Exception):
-    """DynamoDB did not answer as expected (throttled, down); the API maps this to a 503."""
+    """DynamoDB did not answer as expected (throttled, down); the API maps this to a 503.
+
+    Every store call turns whatever its DynamoDB call raised into this: PynamoDB's errors,
+    botocore's, and the exceptions a local engine's client library throws (moto's dictionary
+    races among them), so a failing store is never a bare 500."""
 
 
 def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
@@ -43,7 +47,7 @@ def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
         return model.get(pk, sk)
     except model.DoesNotExist:
         return None
-    except PynamoDBException as exc:
+    except Exception as exc:
         raise StoreUnavailable(str(exc)) from exc
 
 
@@ -95,5 +99,5 @@ class UnitOfWork:
                 reason is not None and reason.code == "TransactionConflict" for reason in reasons
             )
             raise WriteRejected(failed, conflict) from exc
-        except PynamoDBException as exc:
+        except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc

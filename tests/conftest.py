@@ -1,12 +1,26 @@
-"""Shared fixtures: moto at the botocore boundary, each call serialised, a settable clock."""
+"""Shared fixtures: the DynamoDB engine, a table per test, a settable clock.
 
+Two engines run the same integration, API and e2e suites:
+- `moto` (the default, `make test`): in process at the botocore boundary, each call serialised
+  (DynamoDB makes each call atomic; moto does not), so only the application's own races remain;
+- `dynamodb-local` (`LOYALTY_TEST_ENGINE=dynamodb-local`, `make test-engine`): AWS's own engine,
+  one per test process, a fresh table per test, no moto imported and no lock.
+"""
+
+import itertools
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
-import moto  # noqa: F401  (must come before any botocore client exists)
 import pytest
+
+ENGINE = os.environ.get("LOYALTY_TEST_ENGINE", "moto")
+if ENGINE not in ("moto", "dynamodb-local"):
+    raise pytest.UsageError(f"LOYALTY_TEST_ENGINE={ENGINE!r}: moto or dynamodb-local")
+if ENGINE == "moto":
+    import moto  # noqa: F401  (must come before any botocore client exists)
 
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -18,17 +32,23 @@ for _name, _value in {
     "LOYALTY_PII_KEY": "test-pii-key-not-secret",
 }.items():
     os.environ[_name] = _value
-os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ.pop("AWS_PROFILE", None)
 
 from botocore.client import BaseClient  # noqa: E402
-from moto import mock_aws  # noqa: E402
+
+from chalicelib.local import engine as dynamodb_local  # noqa: E402
+
+if ENGINE == "dynamodb-local":
+    _ENGINE_PORT = dynamodb_local.free_port()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{_ENGINE_PORT}"
+else:
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
 from chalicelib.domain.program import Program  # noqa: E402
 from chalicelib.services import api_keys, program  # noqa: E402
 from chalicelib.services.deps import Deps, build, use  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
-from chalicelib.store.models import create_table  # noqa: E402
+from chalicelib.store.models import Item, create_table  # noqa: E402
 
 T0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
 
@@ -60,7 +80,31 @@ def _serialised_call(self, operation, params):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _serialise_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(BaseClient, "_make_api_call", _serialised_call)
+    if ENGINE == "moto":
+        monkeypatch.setattr(BaseClient, "_make_api_call", _serialised_call)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[dynamodb_local.DynamoDBLocal | None]:
+    """DynamoDB Local for this test process (in memory), or None under moto."""
+    if ENGINE != "dynamodb-local":
+        yield None
+        return
+    local = dynamodb_local.start(None, port=_ENGINE_PORT)
+    yield local
+    local.stop()
+
+
+def in_engine() -> AbstractContextManager[object]:
+    """What a test that builds its own table runs inside: moto's mock, or nothing (the engine)."""
+    if ENGINE == "moto":
+        from moto import mock_aws
+
+        return mock_aws()
+    return nullcontext()
+
+
+_tables = itertools.count()
 
 
 TEST_PROGRAM = Program(
@@ -77,17 +121,16 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    with mock_aws():
-        yield
+def aws(engine: object) -> Iterator[str]:
+    """The table name this test may use, in an engine where it does not exist yet."""
+    with in_engine():
+        yield "loyalty-test" if ENGINE == "moto" else f"loyalty-t{os.getpid()}-{next(_tables)}"
 
 
 @pytest.fixture
-def deps(aws: None, clock: Clock) -> Iterator[Deps]:
+def deps(aws: str, clock: Clock) -> Iterator[Deps]:
     built = build(
-        Settings(
-            table_name="loyalty-test", pii_key="test-pii-key-not-secret", program_cache_seconds=0
-        ),
+        Settings(table_name=aws, pii_key="test-pii-key-not-secret", program_cache_seconds=0),
         clock=clock,
         backoff=lambda attempt: None,
     )
@@ -96,6 +139,8 @@ def deps(aws: None, clock: Clock) -> Iterator[Deps]:
     api_keys.forget_cached()
     yield built
     use(None)
+    if ENGINE == "dynamodb-local":
+        Item.delete_table()
 
 
 def set_program(deps: Deps, **changes: object) -> Program:

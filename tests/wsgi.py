@@ -10,7 +10,7 @@ from typing import Any
 from chalice.cli.factory import CLIFactory
 from chalice.local import LocalGateway, LocalGatewayException
 
-from chalicelib.localserver import error_body, gateway_error
+from chalicelib.local.http import error_body, gateway_error
 
 
 def wsgi(app: Any, project_dir: str, stage: str = "dev") -> Callable[..., Iterable[bytes]]:

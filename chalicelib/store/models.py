@@ -55,6 +55,7 @@ class Item(Model):
         table_name = "loyalty"  # set by the composition root from settings
         region = "us-east-1"
         billing_mode = "PAY_PER_REQUEST"
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # the events are read from the stream
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

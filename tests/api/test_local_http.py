@@ -10,7 +10,7 @@ import requests
 from chalice.cli.factory import CLIFactory
 
 from app import app
-from chalicelib.localserver import local_server, path_problem
+from chalicelib.local.http import local_server, path_problem
 from chalicelib.services import api_keys
 from tests.api.conftest import PROJECT
 

@@ -9,6 +9,7 @@ Query capacity is computed from the items returned (a filter's discarded items a
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -17,7 +18,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,6 @@ for name, value in {
     os.environ.setdefault(name, value)
 
 from botocore.client import BaseClient  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
 WRU_PRICE = 0.625  # USD per million write request units, DynamoDB on-demand, us-east-1
 RRU_PRICE = 0.125  # USD per million read request units
@@ -120,23 +121,81 @@ class Recorder:
         BaseClient._make_api_call = recording  # type: ignore[method-assign]
 
 
-def main(iterations: int = 50) -> None:
+class Engine:
+    """Where the bench runs: moto in process (counts requests; its latencies are moto's), or
+    DynamoDB Local started here (real latencies of AWS's own engine). A fresh table per part."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.local: Any = None
+        self.parts = 0
+        if name == "dynamodb-local":
+            from chalicelib.local import engine
+
+            self.local = engine.start(None)
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.local.endpoint
+        else:
+            import moto  # noqa: F401  (before any botocore client)
+
+    @contextmanager
+    def table(self) -> Iterator[str]:
+        self.parts += 1
+        if self.name == "moto":
+            from moto import mock_aws
+
+            with mock_aws():
+                yield "loyalty-bench"
+        else:
+            yield f"loyalty-bench-{self.parts}"
+
+    def stop(self) -> None:
+        if self.local is not None:
+            self.local.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("iterations", nargs="?", type=int, default=50, help="calls per use case")
+    parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
+    parser.add_argument(
+        "--only",
+        default="use-cases,review,devserver",
+        help="comma-separated parts: use-cases, review, devserver (needs Java)",
+    )
+    args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
+    engine = Engine(args.engine)
     recorder = Recorder()
     recorder.install()
-    if os.environ.get("BENCH_ONLY") != "review":
-        with mock_aws():
-            _run(recorder, iterations)
-    print("\ntier review job (one night): reads follow the candidates, not the membership")
-    print(
-        f"{'members':>8} {'candidates':>10} {'downgraded':>10} {'requests':>8} "
-        f"{'items read':>10} {'RCU':>7} {'WCU':>6} {'seconds':>8}"
-    )
-    for members in (2_000, 10_000):
-        with mock_aws():
-            _review_bench(recorder, members, candidates=300, changing=100)
+    try:
+        if "use-cases" in parts:
+            with engine.table() as table:
+                _run(recorder, args.iterations, table, engine.name)
+        if "review" in parts:
+            print("\ntier review job (one night): reads follow the candidates, not the membership")
+            print(
+                f"{'members':>8} {'candidates':>10} {'downgraded':>10} {'requests':>8} "
+                f"{'items read':>10} {'RCU':>7} {'WCU':>6} {'seconds':>8}"
+            )
+            for members in (2_000, 10_000):
+                with engine.table() as table:
+                    _review_bench(recorder, members, 300, 100, table)
+    finally:
+        engine.stop()
+    if "devserver" in parts:
+        from chalicelib.local.engine import java
+
+        if java() is None:
+            print("\ndev server row skipped: DynamoDB Local needs Java")
+        else:
+            from .devserver import main as devserver
+
+            devserver()
 
 
-def _review_bench(recorder: Recorder, members: int, candidates: int, changing: int) -> None:
+def _review_bench(
+    recorder: Recorder, members: int, candidates: int, changing: int, table: str
+) -> None:
     """`members` members, `candidates` of them holding a tier due for review tonight, of whom
     `changing` (1% of 10,000) spent too little last month and drop."""
     from datetime import UTC, date, datetime
@@ -149,7 +208,7 @@ def _review_bench(recorder: Recorder, members: int, candidates: int, changing: i
     from chalicelib.store.members import _member_item
     from chalicelib.store.models import MemberItem, create_table
 
-    deps = build(Settings(program_cache_seconds=3600))
+    deps = build(Settings(table_name=table, program_cache_seconds=3600))
     use(deps)
     create_table()
     seed(
@@ -185,7 +244,7 @@ def _review_bench(recorder: Recorder, members: int, candidates: int, changing: i
     )
 
 
-def _run(recorder: Recorder, n: int) -> None:
+def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
     from chalice.test import Client
 
     from app import app
@@ -197,7 +256,7 @@ def _run(recorder: Recorder, n: int) -> None:
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
 
-    deps = build(Settings(program_cache_seconds=3600))
+    deps = build(Settings(table_name=table, program_cache_seconds=3600))
     use(deps)
     create_table()
     voucher = CouponTemplate(
@@ -308,7 +367,7 @@ def _run(recorder: Recorder, n: int) -> None:
                 )
             )
 
-    print(f"\nloyalty bench: {n} calls per use case, in-process Chalice test client, moto DynamoDB")
+    print(f"\nloyalty bench: {n} calls per use case, in-process Chalice test client, {engine}")
     print(f"{'use case':<13} {'requests':>8} {'RCU':>6} {'WCU':>6} {'p50 ms':>7}  DynamoDB calls")
     for name, requests, rcu, wcu, p50, ops in rows:
         print(f"{name:<13} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} {p50:>7.1f}  {ops}")
@@ -318,8 +377,9 @@ def _run(recorder: Recorder, n: int) -> None:
         f"\nDynamoDB cost of one million purchases (on-demand, ${WRU_PRICE}/M WRU, "
         f"${RRU_PRICE}/M RRU): ${cost:.2f}"
     )
-    print("p50 is moto in-process, not DynamoDB: compare between commits, not with production.")
+    if engine == "moto":
+        print("p50 is moto in-process, not DynamoDB: compare between commits, not with production.")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main(sys.argv[1:])

@@ -1,47 +1,52 @@
-"""Over real HTTP against the local server, started as `make dev` starts it (`loyalty dev`)."""
+"""Over real HTTP against the local server, started as `make dev` starts it (`loyalty dev`):
+on DynamoDB Local under `make test-engine`, on the moto fallback under `make test`."""
 
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from chalicelib.local.engine import free_port, java
+from tests.conftest import ENGINE
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LOYALTY = shutil.which("loyalty", path=str(Path(sys.executable).parent)) or "loyalty"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+if ENGINE == "dynamodb-local" and java() is None:
+    pytest.skip("DynamoDB Local needs Java", allow_module_level=True)
 
 
 class Server:
     def __init__(self, data_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOYALTY_"))}
         env["PORT"] = str(self.port)
         self.proc = subprocess.Popen(
-            [LOYALTY, "dev", "--port", str(self.port), "--data-dir", str(data_dir)],
+            [LOYALTY, "dev", "--port", str(self.port), "--data", str(data_dir), "--engine", ENGINE],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            start_new_session=True,  # its own process group: the test can kill all of it
         )
         self.keys: dict[str, str] = {}
-        deadline = time.monotonic() + 60
+        self.banner = []
+        deadline = time.monotonic() + 90
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
-                raise AssertionError("loyalty dev exited before it was ready")
+                raise AssertionError(
+                    "loyalty dev exited before it was ready:\n" + "".join(self.banner)
+                )
+            self.banner.append(line)
             if match := re.match(r"(storefront|admin) key: (\S+)", line):
                 self.keys[match[1]] = match[2]
             if line.startswith("listening on"):
@@ -50,50 +55,48 @@ class Server:
 
     def call(self, method: str, path: str, body=None, key: str = "storefront", **kw):
         headers = {"Authorization": f"Bearer {self.keys[key]}", **kw.pop("headers", {})}
-        return requests.request(method, self.url + path, json=body, headers=headers, timeout=10)
+        return requests.request(method, self.url + path, json=body, headers=headers, timeout=30)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.kill()
+
+    def kill(self) -> None:
+        """kill -9 of the whole server: the Python process and the engine it started."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def _engine_processes(data_dir: Path) -> int:
+    found = subprocess.run(["pgrep", "-f", f"dbPath {data_dir}"], capture_output=True, text=True)
+    return len(found.stdout.split())
 
 
 def test_checkout_over_http_survives_a_restart(tmp_path):
     server = Server(tmp_path)
     try:
         assert set(server.keys) == {"storefront", "admin"}
+        assert any(f"engine {ENGINE}" in line for line in server.banner)
         assert requests.get(server.url + "/v1/openapi.json", timeout=10).status_code == 200
         enrolled = server.call("POST", "/v1/members", {"phone": "13800138000"})
         assert enrolled.status_code == 201
         member_id = enrolled.json()["member_id"]
         # the demo program: 1 point per 1.00, tea earns double, points spendable at once
-        bought = server.call(
-            "POST",
-            f"/v1/members/{member_id}/purchases",
-            {
-                "order_id": "A-1",
-                "amount": 8800,
-                "currency": "CNY",
-                "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}],
-            },
-            headers={"Idempotency-Key": "pos-1-A-1"},
-        )
+        order = {
+            "order_id": "A-1",
+            "amount": 8800,
+            "currency": "CNY",
+            "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}],
+        }
+        key = {"Idempotency-Key": "pos-1-A-1"}
+        bought = server.call("POST", f"/v1/members/{member_id}/purchases", order, headers=key)
         assert bought.status_code == 201, bought.text
         assert bought.json()["points_earned"] == 176
         assert bought.json()["points_status"] == "vested"
-        retried = server.call(
-            "POST",
-            f"/v1/members/{member_id}/purchases",
-            {
-                "order_id": "A-1",
-                "amount": 8800,
-                "currency": "CNY",
-                "items": [{"sku": "LONGJING", "category": "tea", "amount": 8800}],
-            },
-            headers={"Idempotency-Key": "pos-1-A-1"},
-        )
+        retried = server.call("POST", f"/v1/members/{member_id}/purchases", order, headers=key)
         assert retried.json() == bought.json()
         assert retried.headers["Idempotent-Replayed"] == "true"
         refunded = server.call(
@@ -104,7 +107,13 @@ def test_checkout_over_http_survives_a_restart(tmp_path):
         assert server.call("GET", "/v1/admin/program", key="admin").json()["currency"] == "CNY"
         keys = dict(server.keys)
     finally:
-        server.stop()
+        if ENGINE == "dynamodb-local":
+            server.kill()  # no goodbye: DynamoDB Local has the write on disk already
+        else:
+            server.stop()  # moto keeps only what the snapshot wrote at shutdown
+    if ENGINE == "dynamodb-local":
+        time.sleep(1)
+        assert _engine_processes(tmp_path) == 0  # no engine outlives its server
 
     again = Server(tmp_path)
     try:
@@ -116,3 +125,44 @@ def test_checkout_over_http_survives_a_restart(tmp_path):
         assert [entry["kind"] for entry in ledger] == ["clawback", "earn"]
     finally:
         again.stop()
+    assert _engine_processes(tmp_path) == 0
+
+
+@pytest.mark.skipif(
+    ENGINE != "dynamodb-local", reason="moto serialises every call: not a load test"
+)
+def test_twenty_clients_at_once__are_all_answered_and_never_overdraw(tmp_path):
+    server = Server(tmp_path)
+    try:
+        rich = server.call("POST", "/v1/members", {"phone": "13900000000"}).json()["member_id"]
+        seeded = server.call(
+            "POST",
+            f"/v1/members/{rich}/purchases",
+            {"order_id": "seed", "amount": 50_000, "currency": "CNY"},
+        )
+        assert seeded.json()["points_earned"] == 500  # room for five redemptions of 100
+
+        def client(n: int) -> list[int]:
+            codes = []
+            for i in range(10):
+                if i < 3:  # thirty redemptions of one balance, twenty-five of them too many
+                    body = {"order_id": f"r-{n}-{i}", "points": 100}
+                    path = f"/v1/members/{rich}/redemptions"
+                elif i < 4:
+                    body, path = {"phone": f"1370000{n:04d}"}, "/v1/members"
+                else:
+                    path = f"/v1/members/{rich}"
+                    codes.append(server.call("GET", path).status_code)
+                    continue
+                codes.append(server.call("POST", path, body).status_code)
+            return codes
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            codes = [code for batch in pool.map(client, range(20)) for code in batch]
+        assert len(codes) == 200
+        assert set(codes) <= {200, 201, 409}, codes
+        after = server.call("GET", f"/v1/members/{rich}").json()
+        assert after["points_balance"] == 0 and after["points_debt"] == 0
+        assert codes.count(201) == 5 + 20  # five redemptions, twenty enrolments
+    finally:
+        server.stop()

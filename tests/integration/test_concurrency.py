@@ -63,3 +63,34 @@ def test_same_phone_enrolled_concurrently_is_one_member(brand):
     assert len(ids) == 1
     stored = [item for item in Item.scan() if item.sk == keys.MEMBER_SK]
     assert len(stored) == 1
+
+
+def test_a_transaction_conflict__is_retried_and_the_write_lands_once(brand, monkeypatch):
+    """DynamoDB cancels a transaction that races another on the same item with
+    `TransactionConflict` (neither engine here produces one on demand): the write is read
+    again and retried, and lands exactly once."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    member_id = enroll(brand)
+    original = BaseClient._make_api_call
+    conflicts = []
+
+    def racing(self, operation, params):
+        if operation == "TransactWriteItems" and not conflicts:
+            conflicts.append(operation)
+            reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (
+                len(params["TransactItems"]) - 1
+            )
+            error = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                "CancellationReasons": reasons,
+            }
+            raise ClientError(error, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", racing)
+    bought = buy(brand, member_id, "o-1", 10_000)
+    assert conflicts and bought["points_earned"] == 100
+    assert member(brand, member_id).points_balance == 100
+    assert [e.kind for e in _ledger(member_id)] == ["earn"]

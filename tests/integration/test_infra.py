@@ -19,7 +19,8 @@ def test_committed_table_template_is_the_one_the_models_render():
 
 
 def test_table_created_from_the_models_matches_the_template(deps):
-    described = boto3.client("dynamodb").describe_table(TableName="loyalty-test")["Table"]
+    table = deps.settings.table_name
+    described = boto3.client("dynamodb").describe_table(TableName=table)["Table"]
     props = table_template()["Resources"]["LoyaltyTable"]["Properties"]
     assert described["KeySchema"] == props["KeySchema"]
     created = {i["IndexName"]: i["KeySchema"] for i in described["GlobalSecondaryIndexes"]}

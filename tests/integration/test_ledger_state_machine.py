@@ -7,7 +7,6 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from moto import mock_aws
 
 from chalicelib.contract import (
     EnrollRequest,
@@ -23,7 +22,7 @@ from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.models import Item, LedgerItem, LotItem, MemberItem, OrderItem, create_table
-from tests.conftest import T0, Clock, set_program
+from tests.conftest import T0, Clock, in_engine, set_program
 from tests.helpers import add_templates, template
 
 
@@ -31,27 +30,27 @@ class Shared:
     """One table for the whole module (starting moto per example would dominate the run);
     each example gets a member of its own, so examples stay independent."""
 
-    mock = None
+    engine = None
     clock = Clock()
     deps = None
     members = 0
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _one_table():
+def _one_table(engine):
     yield
-    if Shared.mock is not None:
+    if Shared.engine is not None:
         use(None)
-        Shared.mock.stop()
-        Shared.mock = None
+        Shared.engine.__exit__(None, None, None)
+        Shared.engine = None
 
 
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        if Shared.mock is None:
-            Shared.mock = mock_aws()
-            Shared.mock.start()
+        if Shared.engine is None:
+            Shared.engine = in_engine()
+            Shared.engine.__enter__()
             Shared.deps = build(
                 Settings(
                     table_name="loyalty-sm",

@@ -55,9 +55,9 @@ def keys_create(
 ) -> None:
     """Create an API key in the stack named by LOYALTY_TABLE_NAME (shown once, stored hashed)."""
     from .services import api_keys
-    from .services.deps import deps
+    from .services.deps import build
 
-    key, record = api_keys.create(deps(), scope.value, label)
+    key, record = api_keys.create(build(require_pii_key=False), scope.value, label)
     typer.echo(f"{scope.value} key: {key}")
     typer.echo(f"key id: {record.key_id} (only its SHA-256 is stored; keep the key safe)")
 
@@ -65,10 +65,10 @@ def keys_create(
 @table_app.command("create")
 def table_create() -> None:
     """Create the table named by LOYALTY_TABLE_NAME if it does not exist."""
-    from .services.deps import deps
+    from .services.deps import build
     from .store.models import create_table
 
-    deps()
+    build(require_pii_key=False)  # points the models at the table
     create_table()
     typer.echo("table ready")
 

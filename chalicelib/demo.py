@@ -121,9 +121,9 @@ DEMO_TEMPLATES = [
 def seed(deps: Deps, document: Program = DEMO_PROGRAM) -> Program:
     """The demo brand in an empty table: its templates first (the program names them), then
     the program as version 1. Whatever is there already stays as it is."""
-    from .services import coupons, program
+    from .services import program, templates
 
     for template in DEMO_TEMPLATES:
         if deps.coupons.template(template.template_id) is None:
-            coupons.create_template(deps, template, None)
+            templates.create(deps, template, None)
     return program.ensure(deps, document)

@@ -27,6 +27,20 @@ class Settings(BaseSettings):
     coupon_failures_per_minute: int = 20
 
 
+MIN_PII_KEY = 16
+
+
+def pii_key_problem(key: str, brand: str) -> str | None:
+    """Why the brand's PII key is unusable, or None: without it phone fingerprints would be a
+    bare hash, which all 10^10 phone numbers brute-force in minutes."""
+    if len(key) >= MIN_PII_KEY:
+        return None
+    return (
+        f"LOYALTY_PII_KEY must be set to the brand's secret ({MIN_PII_KEY}+ characters; in AWS "
+        f"the stack reads it from Secrets Manager at loyalty/{brand}/pii-key)"
+    )
+
+
 @cache
 def settings() -> Settings:
     return Settings()

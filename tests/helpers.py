@@ -10,9 +10,9 @@ from chalicelib.contract import (
     RedemptionRequest,
     RefundRequest,
 )
-from chalicelib.services import members, points
+from chalicelib.services import members, purchases, redemptions, refunds
 from chalicelib.services.deps import Deps
-from chalicelib.services.writes import Idem
+from chalicelib.services.shared.writes import Idem
 
 
 def enroll(deps: Deps, phone: str = "13800138000") -> str:
@@ -31,21 +31,21 @@ def buy(
     import json
 
     request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY", **extra)
-    return json.loads(points.purchase(deps, member_id, request, idem).body)
+    return json.loads(purchases.purchase(deps, member_id, request, idem).body)
 
 
 def redeem(deps: Deps, member_id: str, order_id: str, pts: int, idem: Idem | None = None) -> dict:
     import json
 
     request = RedemptionRequest(order_id=order_id, points=pts)
-    return json.loads(points.redeem(deps, member_id, request, idem).body)
+    return json.loads(redemptions.redeem(deps, member_id, request, idem).body)
 
 
 def refund(deps: Deps, member_id: str, order_id: str, amount: int, **extra: object) -> dict:
     import json
 
     request = RefundRequest(order_id=order_id, amount=amount, **extra)
-    return json.loads(points.refund(deps, member_id, request, None).body)
+    return json.loads(refunds.refund(deps, member_id, request, None).body)
 
 
 def member(deps: Deps, member_id: str) -> MemberOut:
@@ -58,11 +58,11 @@ def ladder(**changes: object):
     return DEMO_LADDER.model_copy(update=changes)
 
 
-def add_templates(deps: Deps, *templates) -> None:
-    from chalicelib.services import coupons
+def add_templates(deps: Deps, *documents) -> None:
+    from chalicelib.services import templates
 
-    for template in templates:
-        coupons.create_template(deps, template, None)
+    for document in documents:
+        templates.create(deps, document, None)
 
 
 def template(template_id: str = "t", **fields: object):

@@ -10,7 +10,8 @@ from typing import Any
 from chalice.cli.factory import CLIFactory
 from chalice.local import LocalGateway, LocalGatewayException
 
-from chalicelib.local.http import error_body, gateway_error
+from chalicelib.api.errors import body_of, status_of
+from chalicelib.local.http import gateway_error
 
 
 def wsgi(app: Any, project_dir: str, stage: str = "dev") -> Callable[..., Iterable[bytes]]:
@@ -39,9 +40,9 @@ def wsgi(app: Any, project_dir: str, stage: str = "dev") -> Callable[..., Iterab
         except LocalGatewayException as exc:  # what API Gateway answers itself
             error = gateway_error(exc)
             status, sent, payload = (
-                error.status,
+                status_of(error)[0],
                 {"Content-Type": "application/json"},
-                error_body(error),
+                body_of(error),
             )
         start_response(
             f"{status} {HTTPStatus(status).phrase}", [(k, str(v)) for k, v in sent.items()]

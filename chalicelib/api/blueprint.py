@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 from chalice import Blueprint
 from chalice.app import AuthRequest, AuthResponse
 
+from ..domain.errors import Misconfigured
 from ..services import api_keys
 from ..services.deps import deps
+from ..settings import pii_key_problem
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    # In Lambda, a stack without the brand's PII key fails its start, with the reason in the
+    # function's log, instead of answering every request with an error.
+    _problem = pii_key_problem(
+        os.environ.get("LOYALTY_PII_KEY", ""), os.environ.get("LOYALTY_BRAND", "?")
+    )
+    if _problem:
+        raise Misconfigured(_problem)
 
 api = Blueprint(__name__)
 

@@ -25,9 +25,9 @@ from ..domain.coupons import CouponTemplate
 from ..domain.errors import NotFound
 from ..jobs.lifecycle import birthday_perks, winback
 from ..jobs.tier_review import review_tiers
-from ..services import activities, coupons
+from ..services import activities, coupon_checkout, coupon_issue, templates
 from ..services.deps import deps
-from ..services.writes import Answer
+from ..services.shared.writes import Answer
 from .http import Call, endpoint
 from .routes import M, _member
 
@@ -55,7 +55,7 @@ def record_activity(call: Call, member_id: str) -> Answer:
     errors=(404,),
 )
 def list_coupons(call: Call, member_id: str) -> CouponList:
-    return coupons.list_coupons(deps(), _member(member_id))
+    return coupon_checkout.list_coupons(deps(), _member(member_id))
 
 
 @endpoint(
@@ -69,7 +69,9 @@ def list_coupons(call: Call, member_id: str) -> CouponList:
     errors=(404, 409, 429),
 )
 def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
-    return coupons.redeem(deps(), _member(member_id), code, call.body, call.principal, call.idem)
+    return coupon_checkout.redeem(
+        deps(), _member(member_id), code, call.body, call.principal, call.idem
+    )
 
 
 @endpoint(
@@ -81,7 +83,9 @@ def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
     errors=(404, 409, 429),
 )
 def release_coupon(call: Call, member_id: str, code: str) -> Answer:
-    return coupons.release(deps(), _member(member_id), code, call.body, call.principal, call.idem)
+    return coupon_checkout.release(
+        deps(), _member(member_id), code, call.body, call.principal, call.idem
+    )
 
 
 @endpoint(
@@ -94,7 +98,7 @@ def release_coupon(call: Call, member_id: str, code: str) -> Answer:
     errors=(404, 409),
 )
 def exchange(call: Call, member_id: str) -> Answer:
-    return coupons.exchange(deps(), _member(member_id), call.body, call.idem)
+    return coupon_issue.exchange(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(
@@ -108,7 +112,7 @@ def exchange(call: Call, member_id: str) -> Answer:
     errors=(409,),
 )
 def create_template(call: Call) -> Answer:
-    return coupons.create_template(deps(), call.body, call.idem)
+    return templates.create(deps(), call.body, call.idem)
 
 
 @endpoint(
@@ -119,7 +123,7 @@ def create_template(call: Call) -> Answer:
     response=TemplateList,
 )
 def list_templates(call: Call) -> TemplateList:
-    return coupons.list_templates(deps())
+    return templates.list_all(deps())
 
 
 @endpoint(
@@ -131,7 +135,7 @@ def list_templates(call: Call) -> TemplateList:
     errors=(404,),
 )
 def get_template(call: Call, template_id: str) -> TemplateOut:
-    return coupons.get_template(deps(), template_id)
+    return templates.get(deps(), template_id)
 
 
 @endpoint(
@@ -144,7 +148,7 @@ def get_template(call: Call, template_id: str) -> TemplateOut:
     errors=(404, 409),
 )
 def put_template(call: Call, template_id: str) -> Answer:
-    return coupons.replace_template(deps(), template_id, call.body, call.idem)
+    return templates.replace(deps(), template_id, call.body, call.idem)
 
 
 @endpoint(
@@ -158,7 +162,7 @@ def put_template(call: Call, template_id: str) -> Answer:
     errors=(404, 409),
 )
 def issue(call: Call, template_id: str) -> Answer:
-    return coupons.issue(deps(), template_id, call.body, call.idem)
+    return coupon_issue.issue(deps(), template_id, call.body, call.idem)
 
 
 class JobRequest(BaseModel):

@@ -25,6 +25,7 @@ from ..domain.errors import (
     InvalidJson,
     InvalidRequest,
     MethodNotAllowed,
+    Misconfigured,
     MissingField,
     PayloadTooLarge,
     Unavailable,
@@ -33,9 +34,9 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..services.deps import deps
-from ..services.writes import Answer, Idem, request_hash
-from ..store.unit_of_work import StoreUnavailable
+from ..services.shared.writes import Answer, Idem, request_hash
 from .blueprint import api, api_key_auth
+from .errors import body_of, status_of
 
 log = logging.getLogger("loyalty.api")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -75,15 +76,11 @@ def error_response(
     exc: DomainError,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str | list[str]] | None = None,
+    status: int | None = None,
 ) -> Response:
-    body = {"type": exc.type, "code": exc.code, "message": exc.message, "param": exc.param}
-    if extra:
-        body.update(extra)
-    return Response(
-        body=json.dumps({"error": body}),
-        status_code=exc.status,
-        headers={**JSON, **(headers or {})},
-    )
+    sent = {**JSON, **(headers or {})}
+    code = status or status_of(exc)[0]
+    return Response(body=body_of(exc, extra).decode(), status_code=code, headers=sent)
 
 
 def _request_id() -> str:
@@ -122,9 +119,8 @@ def errors_in_the_api_shape(
         message = f"the body must be JSON: send Content-Type: application/json (not {sent})"
         param = "Content-Type"
     error = kind(message, param=param)
-    error.status = response.status_code
     kept = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
-    return error_response(error, headers=kept)
+    return error_response(error, headers=kept, status=response.status_code)
 
 
 def _validation_error(exc: ValidationError, where: str) -> DomainError:
@@ -211,13 +207,15 @@ def _idem(request: Request, principal: str, operation: str, body: BaseModel | No
     return Idem(principal, key, request_hash(operation, payload))
 
 
-def _respond(result: Answer | BaseModel, status: int) -> Response:
+def _respond(result: Answer | BaseModel) -> Response:
+    """A write that created something is a 201, anything else a 200."""
     if isinstance(result, Answer):
         headers: dict[str, str | list[str]] = dict(JSON)
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(body=result.body, status_code=result.status, headers=headers)
-    return Response(body=result.model_dump_json(), status_code=status, headers=JSON)
+        status = 201 if result.created else 200
+        return Response(body=result.body, status_code=status, headers=headers)
+    return Response(body=result.model_dump_json(), status_code=200, headers=JSON)
 
 
 def endpoint(
@@ -250,20 +248,19 @@ def endpoint(
                 operation = f"{method} {path.format(**params)}"
                 idem = _idem(request, principal, operation, parsed) if writes else None
                 result = handler(Call(parsed, parsed_query, principal, idem), **params)
-                return _respond(result, status)
-            except DomainError as exc:
-                return error_response(exc)
-            except StoreUnavailable:
+                return _respond(result)
+            except Misconfigured as exc:
+                request_id = _request_id()
+                log.error("misconfigured stack (request %s): %s", request_id, exc.message)
+                return error_response(exc, extra={"request_id": request_id})
+            except Unavailable as exc:
                 request_id = _request_id()
                 log.exception("store unavailable (request %s, %s %s)", request_id, method, path)
                 return error_response(
-                    Unavailable(
-                        "the store did not answer and nothing was changed; "
-                        "retry in a second with the same Idempotency-Key"
-                    ),
-                    extra={"request_id": request_id},
-                    headers={"Retry-After": "1"},
+                    exc, extra={"request_id": request_id}, headers={"Retry-After": "1"}
                 )
+            except DomainError as exc:
+                return error_response(exc)
             except Exception:
                 request_id = _request_id()
                 log.exception("unexpected error (request %s, %s %s)", request_id, method, path)

@@ -23,9 +23,9 @@ from ..contract import (
 )
 from ..domain.errors import MemberNotFound
 from ..domain.program import Program
-from ..services import members, points, program
+from ..services import checkout, ledger, members, program, purchases, redemptions, refunds
 from ..services.deps import deps
-from ..services.writes import Answer
+from ..services.shared.writes import Answer
 from .http import Call, endpoint
 
 MEMBER_ID = re.compile(r"^mem_[0-9A-Z]{26}$")
@@ -95,7 +95,7 @@ def get_member(call: Call, member_id: str) -> MemberOut:
     errors=(404, 409),
 )
 def quote(call: Call, member_id: str) -> QuoteOut:
-    return points.quote(deps(), _member(member_id), call.body)
+    return checkout.quote(deps(), _member(member_id), call.body)
 
 
 @endpoint(
@@ -108,7 +108,7 @@ def quote(call: Call, member_id: str) -> QuoteOut:
     errors=(404, 409),
 )
 def purchase(call: Call, member_id: str) -> Answer:
-    return points.purchase(deps(), _member(member_id), call.body, call.idem)
+    return purchases.purchase(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(
@@ -121,7 +121,7 @@ def purchase(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def redeem(call: Call, member_id: str) -> Answer:
-    return points.redeem(deps(), _member(member_id), call.body, call.idem)
+    return redemptions.redeem(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(
@@ -134,7 +134,7 @@ def redeem(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def refund(call: Call, member_id: str) -> Answer:
-    return points.refund(deps(), _member(member_id), call.body, call.idem)
+    return refunds.refund(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(
@@ -145,8 +145,8 @@ def refund(call: Call, member_id: str) -> Answer:
     response=LedgerPage,
     errors=(404,),
 )
-def ledger(call: Call, member_id: str) -> LedgerPage:
-    return points.ledger(deps(), _member(member_id), call.query.limit, call.query.cursor)
+def ledger_page(call: Call, member_id: str) -> LedgerPage:
+    return ledger.page(deps(), _member(member_id), call.query.limit, call.query.cursor)
 
 
 @endpoint(

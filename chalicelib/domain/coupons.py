@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -122,6 +123,81 @@ class CouponTemplate(BaseModel):
         if isinstance(self.validity, FixedValidity):
             return self.validity.starts_at, self.validity.ends_at
         return issued_at, issued_at + timedelta(days=self.validity.days)
+
+
+@dataclass
+class Coupon:
+    """A coupon a member holds, with the terms it was issued with (a template change never
+    changes an issued coupon). issued → redeemed on an order → issued again if released."""
+
+    member_id: str
+    code: str
+    template: CouponTemplate
+    status: str  # issued | redeemed
+    source: str
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime
+    order_id: str | None = None
+    redeemed_at: datetime | None = None
+    released_order_id: str | None = None
+    answer: str | None = None  # the stored answer of the last redeem/release
+
+    @classmethod
+    def issue(
+        cls, member_id: str, template: CouponTemplate, now: datetime, source: str, code: str
+    ) -> Coupon:
+        valid_from, valid_until = template.valid_window(now)
+        return cls(member_id, code, template, "issued", source, now, valid_from, valid_until)
+
+    def state(self, now: datetime) -> str:
+        """What the member sees: usable, used or expired."""
+        if self.status == "redeemed":
+            return "used"
+        return "expired" if now >= self.valid_until else "usable"
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.status == "issued" and self.valid_from <= now < self.valid_until
+
+    def redeemed_on(self, order_id: str) -> bool:
+        return self.status == "redeemed" and self.order_id == order_id
+
+    def released_from(self, order_id: str) -> bool:
+        return self.status == "issued" and self.released_order_id == order_id
+
+    def redeem(self, order_id: str, now: datetime) -> None:
+        assert self.status == "issued", self.status
+        self.status, self.order_id, self.redeemed_at = "redeemed", order_id, now
+
+    def release(self) -> str:
+        """Give it back (the order was cancelled or refunded): the order it was used on."""
+        assert self.status == "redeemed", self.status
+        order_id = self.order_id or ""
+        self.status, self.order_id, self.redeemed_at = "issued", None, None
+        self.released_order_id = order_id
+        return order_id
+
+
+@dataclass(frozen=True)
+class OrderCoupons:
+    """The coupons used on one order: a non-stackable coupon has the order to itself."""
+
+    order_id: str
+    codes: tuple[str, ...] = ()
+    exclusive: bool = False
+    exists: bool = False
+
+    def admits(self, template: CouponTemplate) -> bool:
+        return not self.exclusive and (not self.codes or template.stackable)
+
+    def adding(self, code: str, template: CouponTemplate) -> OrderCoupons:
+        return OrderCoupons(self.order_id, (*self.codes, code), not template.stackable, True)
+
+    def without(self, codes: Iterable[str]) -> OrderCoupons:
+        gone = set(codes)
+        return OrderCoupons(
+            self.order_id, tuple(c for c in self.codes if c not in gone), False, True
+        )
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
-from .program import Program
+from .errors import ValidationFailed
+from .program import Program, RedemptionRate
+
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead a till's clock may run
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,43 @@ class Basket:
     amount: int
     occurred_at: datetime
     items: tuple[BasketItem, ...] = ()
+
+
+def basket_for(
+    program: Program,
+    *,
+    amount: int,
+    currency: str,
+    items: Iterable[BasketItem],
+    now: datetime,
+    occurred_at: datetime | None = None,
+) -> Basket:
+    """A basket the program accepts: its currency, items that add up, within the limits, and a
+    time neither ahead of the clock nor older than the program allows."""
+    items = tuple(items)
+    if currency != program.currency:
+        raise ValidationFailed(
+            f"the program runs in {program.currency}, not {currency}", param="currency"
+        )
+    if items and sum(item.amount for item in items) != amount:
+        raise ValidationFailed(
+            "items must add up to amount (send shipping or fees as items)", param="items"
+        )
+    if amount > program.limits.max_order_amount:
+        raise ValidationFailed(
+            f"amount is above the program's limit of {program.limits.max_order_amount}",
+            param="amount",
+        )
+    occurred = occurred_at or now
+    if occurred > now + CLOCK_SKEW:
+        raise ValidationFailed("occurred_at is in the future", param="occurred_at")
+    max_age = program.limits.max_purchase_age_days
+    if occurred < now - timedelta(days=max_age):
+        raise ValidationFailed(
+            f"occurred_at is more than {max_age} days ago (limits.max_purchase_age_days)",
+            param="occurred_at",
+        )
+    return Basket(amount=amount, occurred_at=occurred, items=items)
 
 
 @dataclass(frozen=True)
@@ -112,6 +153,14 @@ def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
         lines.append(EarnLine("cap", f"at most {cap} points per order", Fraction(cap - points)))
         points = cap
     return Earning(points=points, lines=tuple(lines))
+
+
+def redeemable(available: int, amount: int, rate: RedemptionRate) -> int:
+    """The points that could pay for a basket of `amount`: whole steps of the rate, never a
+    discount larger than the basket, nothing below the minimum."""
+    points = min(available, amount * rate.points // rate.amount)
+    points -= points % rate.points
+    return points if points >= rate.min_points else 0
 
 
 def redemption_discount(points: int, program: Program) -> int:

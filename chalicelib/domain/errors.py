@@ -1,4 +1,7 @@
-"""One error hierarchy: each error has a stable machine code and an HTTP status."""
+"""One error hierarchy: each error has a stable machine code and a one-line docstring.
+
+How an error is shown over HTTP (status, type) is the API's business: `api/errors.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ class DomainError(Exception):
     """Base of every error a caller may see; never a 500."""
 
     code = "error"
-    status = 400
-    type = "invalid_request_error"
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -20,44 +21,36 @@ class InvalidRequest(DomainError):
     """The request is malformed or breaks a rule of the contract."""
 
     code = "invalid_request"
-    status = 400
 
 
 class ValidationFailed(DomainError):
     """A field has the wrong type, range or shape."""
 
     code = "validation_error"
-    status = 422
 
 
 class PayloadTooLarge(DomainError):
     """The body is larger than the engine accepts."""
 
     code = "payload_too_large"
-    status = 413
 
 
 class Unauthenticated(DomainError):
     """No API key, or one the engine does not know."""
 
     code = "unauthenticated"
-    status = 401
-    type = "authentication_error"
 
 
 class Forbidden(DomainError):
     """The API key's scope does not reach this route."""
 
     code = "forbidden"
-    status = 403
-    type = "authentication_error"
 
 
 class NotFound(DomainError):
     """The resource does not exist."""
 
     code = "not_found"
-    status = 404
 
 
 class MemberNotFound(NotFound):
@@ -76,16 +69,12 @@ class ProgramNotConfigured(DomainError):
     """The brand has not stored a program document yet."""
 
     code = "program_not_configured"
-    status = 409
-    type = "state_error"
 
 
 class Conflict(DomainError):
     """The request contradicts what is already recorded."""
 
     code = "conflict"
-    status = 409
-    type = "state_error"
 
 
 class IdentityConflict(Conflict):
@@ -104,7 +93,6 @@ class IdempotencyKeyReused(DomainError):
     """The Idempotency-Key was already used with a different request."""
 
     code = "idempotency_key_reused"
-    status = 422
 
 
 class VersionConflict(Conflict):
@@ -159,14 +147,12 @@ class UnsupportedMediaType(DomainError):
     """The body is not sent as JSON (`Content-Type` must be application/json, or absent)."""
 
     code = "unsupported_media_type"
-    status = 415
 
 
 class MethodNotAllowed(DomainError):
     """The path exists, but not with this HTTP method."""
 
     code = "method_not_allowed"
-    status = 405
 
 
 class RouteNotFound(NotFound):
@@ -179,16 +165,12 @@ class InternalError(DomainError):
     """A bug: the engine failed in a way it did not foresee. Nothing was half-written."""
 
     code = "internal_error"
-    status = 500
-    type = "api_error"
 
 
 class Unavailable(DomainError):
     """DynamoDB did not answer; the request changed nothing and may be retried with its key."""
 
     code = "unavailable"
-    status = 503
-    type = "api_error"
 
 
 class TemplateNotFound(NotFound):
@@ -225,5 +207,9 @@ class RateLimited(DomainError):
     """Too many refused codes from this API key in the last minute."""
 
     code = "rate_limited"
-    status = 429
-    type = "rate_limit_error"
+
+
+class Misconfigured(Unavailable):
+    """The stack's settings are unsafe or incomplete (the message names which); nothing runs."""
+
+    code = "misconfigured"

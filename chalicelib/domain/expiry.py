@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .program import CalendarExpiry, NeverExpire, RollingExpiry
+from .errors import ValidationFailed
+from .program import CalendarExpiry, NeverExpire, Program, RollingExpiry
 
 
 def _add_months(day: date, months: int) -> date:
@@ -45,3 +47,27 @@ def expires_at(last_day: date | None, zone: ZoneInfo) -> datetime | None:
     if last_day is None:
         return None
     return _local_midnight(last_day + timedelta(days=1), zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class LotTerms:
+    """When the points of a purchase become spendable and until when they stay so."""
+
+    last_day: date | None  # the last local day they can be spent (None: never expire)
+    expires_at: datetime | None  # the instant they stop being spendable
+    vests_at: datetime | None  # when the return window ends (None: spendable at once)
+
+
+def lot_terms(occurred_at: datetime, program: Program, now: datetime) -> LotTerms:
+    """The terms of points earned at `occurred_at`; refused when they would be dead on arrival."""
+    zone = program.zone
+    last_day = last_valid_day(occurred_at, program.expiry, zone)
+    expiry = expires_at(last_day, zone)
+    if expiry is not None and expiry <= now:
+        raise ValidationFailed(
+            "occurred_at is so long ago that its points would already have expired",
+            param="occurred_at",
+        )
+    window = program.return_window_days
+    vests = occurred_at + timedelta(days=window) if window else None
+    return LotTerms(last_day, expiry, vests)

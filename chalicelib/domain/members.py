@@ -31,3 +31,11 @@ class Member:
     tier_metrics: dict[str, list[int]] = field(default_factory=dict)
     last_active_at: datetime | None = None
     dormant_on: str | None = None
+
+    def bump(self, now: datetime) -> int:
+        """Mark a change: the next version, as of `now`. Returns the version it changed from,
+        which the write's condition expects to find (optimistic locking)."""
+        expected = self.version
+        self.version = expected + 1
+        self.updated_at = now
+        return expected

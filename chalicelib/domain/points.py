@@ -55,6 +55,66 @@ class Entry:
     lots: tuple[tuple[str, int], ...] = ()
 
 
+@dataclass(frozen=True)
+class LedgerRow:
+    """An entry as the ledger keeps it: numbered in the member's sequence, with the running
+    totals after it (the one shape of a ledger row, from the store to the API)."""
+
+    entry_id: str
+    seq: int
+    kind: str
+    points: int
+    balance_delta: int
+    pending_delta: int
+    debt_delta: int
+    balance_after: int
+    pending_after: int
+    debt_after: int
+    reason: str
+    order_id: str | None
+    lots: tuple[tuple[str, int], ...]
+    created_at: datetime
+
+
+def ledger_rows(
+    entries: Iterable[Entry],
+    final: Balances,
+    last_seq: int,
+    now: datetime,
+    new_id: Callable[[], str],
+) -> list[LedgerRow]:
+    """Number the entries after `last_seq` and give each its running totals, replayed from the
+    balances before them (`final` minus every delta) so the last row ends at `final`."""
+    entries = list(entries)
+    balance = final.balance - sum(e.balance_delta for e in entries)
+    pending = final.pending - sum(e.pending_delta for e in entries)
+    debt = final.debt - sum(e.debt_delta for e in entries)
+    rows = []
+    for seq, entry in enumerate(entries, start=last_seq + 1):
+        balance += entry.balance_delta
+        pending += entry.pending_delta
+        debt += entry.debt_delta
+        rows.append(
+            LedgerRow(
+                entry_id=new_id(),
+                seq=seq,
+                kind=entry.kind,
+                points=entry.points,
+                balance_delta=entry.balance_delta,
+                pending_delta=entry.pending_delta,
+                debt_delta=entry.debt_delta,
+                balance_after=balance,
+                pending_after=pending,
+                debt_after=debt,
+                reason=entry.reason,
+                order_id=entry.order_id,
+                lots=entry.lots,
+                created_at=now,
+            )
+        )
+    return rows
+
+
 @dataclass
 class PointsAccount:
     balances: Balances

@@ -10,19 +10,21 @@ records the last local day finished; missed nights are caught up.
 from __future__ import annotations
 
 import calendar
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ..domain.guards import WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
-from ..services import coupons
 from ..services.deps import Deps
+from ..services.shared import issuance
 from ..store.keys import DUE_SHARDS
-from ..store.unit_of_work import WriteRejected
 from .checkpoints import days_to_run
 
 FIRST_RUN_DAYS = 3
+log = logging.getLogger("loyalty.jobs")
 
 
 @dataclass
@@ -72,31 +74,33 @@ def _gift(
 ) -> None:
     """One coupon and its once-only record in one transaction (plus `also`'s member change)."""
     kind, key = once_key.split(":", 1)
-    if template_id is None or deps.once.get(member.member_id, kind, key) is not None:
-        report.skipped += 1
-        return
+    if template_id is None:
+        return _skip(report, member, "the program names no coupon for it")
+    if deps.once.get(member.member_id, kind, key) is not None:
+        return _skip(report, member, f"already given ({once_key})")
     record = deps.coupons.template(template_id)
     if record is None:
-        report.skipped += 1
-        return
+        return _skip(report, member, f"template {template_id} no longer exists")
     if report.dry_run:
         report.given.append((member.member_id, template_id))
         return
     uow = deps.uow()
-    coupon = coupons.stage_issue(deps, uow, member.member_id, record.template, now, source)
+    coupon = issuance.stage_issue(deps, uow, member.member_id, record.template, now, source)
     deps.once.stage(uow, member.member_id, kind, key, "", coupon.code)
-    if also is not None:
-        expected = member.version
-        if also(member):
-            member.version, member.updated_at = expected + 1, now
-            deps.members.stage_member(uow, member, expected_version=expected)
+    if also is not None and also(member):
+        deps.members.stage_member(uow, member, now)
     try:
         uow.commit()
-    except WriteRejected:
-        report.skipped += 1  # out of stock, at its limit, given meanwhile, or changed: skip
-        return
+    except WriteRejected as rejected:
+        # out of stock, at its limit, given meanwhile, or the member changed: skipped tonight
+        return _skip(report, member, f"{template_id} refused: {rejected}")
     report.issued += 1
     report.given.append((member.member_id, template_id))
+
+
+def _skip(report: JobReport, member: Member, reason: str) -> None:
+    report.skipped += 1
+    log.info("%s: member %s skipped: %s", report.job, member.member_id, reason)
 
 
 def birthday_perks(
@@ -106,9 +110,9 @@ def birthday_perks(
     tier's `birthday_gift`, else the program's `birthday_coupon`, once a year."""
 
     def members_of(day: date, shard: int) -> Iterator[Member]:
-        yield from deps.members.birthdays(day.strftime("%m-%d"), shard)
+        yield from deps.due.birthdays(day.strftime("%m-%d"), shard)
         if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
-            yield from deps.members.birthdays("02-29", shard)
+            yield from deps.due.birthdays("02-29", shard)
 
     def give(program: Program, member: Member, day: date, report: JobReport) -> None:
         tier = program.tiers.tier(member.tier) if program.tiers else None
@@ -127,7 +131,7 @@ def winback(
     after each `winback_cooldown_days`. Any purchase moves the day (see services.lifecycle)."""
 
     def members_of(day: date, shard: int) -> Iterator[Member]:
-        for member in deps.members.turning_dormant(day.isoformat(), shard):
+        for member in deps.due.turning_dormant(day.isoformat(), shard):
             if member.dormant_on == day.isoformat():  # the index is eventually consistent
                 yield member
 

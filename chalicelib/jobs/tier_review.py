@@ -8,15 +8,16 @@ changes nothing more. `dry_run` reports what would change and writes nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..domain import tiers
+from ..domain.guards import WriteRejected
 from ..domain.members import Member
 from ..domain.program import TierLadder
 from ..services.deps import Deps
 from ..store.keys import DUE_SHARDS
-from ..store.unit_of_work import WriteRejected
 from .checkpoints import days_to_run
 
 
@@ -32,6 +33,7 @@ class ReviewReport:
 
 
 JOB = "tier_review"
+log = logging.getLogger("loyalty.jobs")
 FIRST_RUN_DAYS = 31
 
 
@@ -47,7 +49,7 @@ def review_tiers(
         return report
     for day in days_to_run(deps, JOB, today, days_back, FIRST_RUN_DAYS):
         for shard in range(DUE_SHARDS):
-            for member in deps.members.due_for_review(day.isoformat(), shard):
+            for member in deps.due.due_for_review(day.isoformat(), shard):
                 _review_one(deps, program.tiers, member, day, now, report)
         if not dry_run:
             deps.jobs.advance(JOB, day, now)
@@ -59,7 +61,11 @@ def _review_one(
 ) -> None:
     for _ in range(deps.settings.write_attempts):
         if member.tier_review_on != day.isoformat():
-            return  # reviewed meanwhile (the index is eventually consistent)
+            # reviewed meanwhile (the index is eventually consistent)
+            log.info(
+                "tier review: member %s already reviewed for %s; skipped", member.member_id, day
+            )
+            return
         report.candidates += 1
         decision = tiers.review(
             ladder, member.tier, member.tier_grace_left, member.tier_metrics, day
@@ -74,9 +80,6 @@ def _review_one(
             report.kept += 1
         if report.dry_run:
             return
-        expected = member.version
-        member.version += 1
-        member.updated_at = now
         member.tier = decision.tier
         member.tier_grace_left = decision.grace_left
         if decision.changed(before):
@@ -85,16 +88,20 @@ def _review_one(
             tiers.next_review(day, ladder.window).isoformat() if decision.tier else None
         )
         uow = deps.uow()
-        deps.members.stage_member(uow, member, expected_version=expected)
+        deps.members.stage_member(uow, member, now)
         try:
             uow.commit()
             return
         except WriteRejected:
+            log.info(
+                "tier review: member %s changed while reviewed; reading it again", member.member_id
+            )
             report.candidates -= 1  # counted again on the retry
             if decision.changed(before):
                 report.downgraded -= 1
                 report.changes.pop()
             fresh = deps.members.get_member(member.member_id)
             if fresh is None:
+                log.warning("tier review: member %s is gone; skipped", member.member_id)
                 return
             member = fresh

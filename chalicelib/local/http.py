@@ -3,7 +3,6 @@ checked before routing, and every answer it makes itself in the API's error shap
 
 from __future__ import annotations
 
-import json
 import re
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +18,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from ..api.errors import body_of, status_of
 from ..domain.errors import (
     DomainError,
     Forbidden,
@@ -45,11 +45,6 @@ def path_problem(raw: str) -> str | None:
     return None
 
 
-def error_body(error: DomainError) -> bytes:
-    body = {"type": error.type, "code": error.code, "message": error.message, "param": error.param}
-    return json.dumps({"error": body}).encode()
-
-
 def gateway_error(exc: LocalGatewayException) -> DomainError:
     """API Gateway's own answers (authorizer, unknown route), as the packaged GatewayResponses
     give them in AWS."""
@@ -69,8 +64,8 @@ class Handler(ChaliceRequestHandler):
     disable_nagle_algorithm = True
 
     def _answer_error(self, error: DomainError, status: int | None = None) -> None:
-        body = error_body(error)
-        self.send_response(status or error.status)
+        body = body_of(error)
+        self.send_response(status or status_of(error)[0])
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         if isinstance(error, MethodNotAllowed):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from ..contract import ActivityOut, ActivityRequest
-from ..domain.errors import MemberNotFound, ValidationFailed
-from ..store.unit_of_work import WriteRejected
-from . import coupons, lifecycle, tiers
+from ..domain.errors import ValidationFailed
+from ..domain.guards import WriteRejected
 from .deps import Deps
-from .members import current_program, member_out
-from .writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+from .shared import issuance, lifecycle, tiers
+from .shared.presenters import coupons_issued, member_out, skipped_out
+from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 
 def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | None) -> Answer:
     """Credit the activity's growth once per `activity_id`; it may raise the tier at once."""
-    program = current_program(deps)
+    program = deps.programs.require()
     growth = program.growth.activities.get(request.activity)
     if growth is None:
         known = ", ".join(sorted(program.growth.activities)) or "none configured"
@@ -26,38 +26,34 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
     def attempt() -> Answer:
         found = deps.once.get(member_id, "activity", request.activity_id)
         if found is not None:
-            return replay(found[0], found[1], 201, fingerprint, "activity_id")
-        member = deps.members.get_member(member_id)
-        if member is None:
-            raise MemberNotFound(f"no member {member_id}", param="member_id")
+            return replay(found[0], found[1], True, fingerprint, "activity_id")
+        member = deps.members.member(member_id)
         now = deps.clock()
-        expected = member.version
         change, welcome = tiers.on_purchase(
             program, member, occurred=now, now=now, amount=0, growth=growth, orders=0
         )
         lifecycle.touch(program, member, now)
-        member.version, member.updated_at = expected + 1, now
         uow = deps.uow()
-        issued = coupons.stage_rule_coupon(
+        issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons
         )
-        deps.members.stage_member(uow, member, expected_version=expected)
+        deps.members.stage_member(uow, member, now)
         body = ActivityOut(
             activity=request.activity,
             activity_id=request.activity_id,
             growth_earned=growth,
             tier_changed=change,
-            coupons_issued=[coupons.coupon_out(issued, now)] if issued else [],
-            coupons_skipped=coupons.skipped_out(skip_coupons),
+            coupons_issued=coupons_issued(issued, now),
+            coupons_skipped=skipped_out(skip_coupons),
             member=member_out(member, program, now),
         ).model_dump_json()
         deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
-        stage_answer(deps, uow, idem, 201, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
         try:
             uow.commit()
         except WriteRejected as rejected:
-            coupons.skip_refused_rule_coupons(rejected, skip_coupons)
+            issuance.skip_refused_rule_coupons(rejected, skip_coupons)
             raise
-        return Answer(201, body)
+        return answer
 
     return run_write(deps, idem, attempt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
+from datetime import datetime, timedelta
 from typing import Literal
 
 from ..store.api_keys import ApiKeyRecord
@@ -12,8 +12,10 @@ from .deps import Deps
 
 Scope = Literal["storefront", "admin"]
 PREFIX: dict[str, str] = {"storefront": "lk_sf_", "admin": "lk_ad_"}
-_CACHE_SECONDS = 60.0
-_cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+CACHE_FOR = timedelta(seconds=60)
+# Live keys only: an unknown key is looked up again each time, so a key created a moment ago
+# works at once, and no one can fill the cache with made-up keys.
+_cache: dict[str, tuple[datetime, ApiKeyRecord]] = {}
 
 
 def digest(key: str) -> str:
@@ -32,15 +34,17 @@ def create(deps: Deps, scope: Scope, label: str | None = None) -> tuple[str, Api
 def authenticate(deps: Deps, key: str) -> ApiKeyRecord | None:
     """The key's record if it is live; cached briefly in the warm Lambda, like API Gateway does."""
     hashed = digest(key)
+    now = deps.clock()
     hit = _cache.get(hashed)
-    if hit is not None and time.monotonic() - hit[0] < _CACHE_SECONDS:
+    if hit is not None and now - hit[0] < CACHE_FOR:
         return hit[1]
     record = deps.api_keys.find(hashed)
-    if record is not None and record.revoked:
-        record = None
+    if record is None or record.revoked:
+        _cache.pop(hashed, None)
+        return None
     if len(_cache) > 1000:
         _cache.clear()
-    _cache[hashed] = (time.monotonic(), record)
+    _cache[hashed] = (now, record)
     return record
 
 

@@ -5,23 +5,28 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from pynamodb.connection import Connection
 from ulid import ULID
 
+from ..domain.errors import Misconfigured, ProgramNotConfigured
 from ..domain.program import Program
-from ..settings import Settings, settings
+from ..settings import Settings, pii_key_problem, settings
 from ..store.api_keys import ApiKeyStore
 from ..store.coupons import CouponStore
+from ..store.due import DueStore
 from ..store.idempotency import IdempotencyStore
 from ..store.jobs import JobStore
+from ..store.ledger import LedgerStore
 from ..store.members import MemberStore
 from ..store.models import configure
 from ..store.once import OnceStore
+from ..store.orders import OrderStore
 from ..store.program import ProgramStore
+from ..store.refusals import RefusalCounter
 from ..store.unit_of_work import UnitOfWork
 
 
@@ -43,14 +48,26 @@ class ProgramCache:
 
     store: ProgramStore
     ttl: float
+    clock: Callable[[], datetime]
     _cached: Program | None = None
-    _read_at: float = field(default=-1e18)
+    _read_at: datetime | None = None
 
     def current(self) -> Program | None:
-        if self._cached is None or time.monotonic() - self._read_at > self.ttl:
+        now = self.clock()
+        stale = self._read_at is None or now - self._read_at > timedelta(seconds=self.ttl)
+        if self._cached is None or stale:
             self._cached = self.store.current()
-            self._read_at = time.monotonic()
+            self._read_at = now
         return self._cached
+
+    def require(self) -> Program:
+        """The program, or a clear refusal when the brand has not stored one yet."""
+        program = self.current()
+        if program is None:
+            raise ProgramNotConfigured(
+                "the brand has no program yet: PUT /v1/admin/program first", param=None
+            )
+        return program
 
     def invalidate(self) -> None:
         self._cached = None
@@ -64,51 +81,60 @@ class Deps:
     backoff: Callable[[int], None]
     connection: Connection
     members: MemberStore
+    ledger: LedgerStore
+    orders: OrderStore
+    due: DueStore
     programs: ProgramCache
     program_store: ProgramStore
     idempotency: IdempotencyStore
     api_keys: ApiKeyStore
     coupons: CouponStore
+    refusals: RefusalCounter
     jobs: JobStore
     once: OnceStore
+    pii_key: bytes
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.connection)
-
-    @property
-    def pii_key(self) -> bytes:
-        key = self.settings.pii_key.get_secret_value()
-        if len(key) < 16:
-            # Without the brand's secret, phone fingerprints would be a bare hash: refuse to run.
-            raise RuntimeError("LOYALTY_PII_KEY must be set to the brand's secret (16+ characters)")
-        return key.encode()
 
 
 def build(
     config: Settings | None = None,
     clock: Callable[[], datetime] = system_clock,
     backoff: Callable[[int], None] = jittered_backoff,
+    *,
+    require_pii_key: bool = True,
 ) -> Deps:
+    """Everything a request or a job needs. Refuses to start without the brand's PII key: phone
+    fingerprints without it would be a bare hash, which 10^10 phone numbers brute-force."""
     config = config or settings()
+    pii_key = config.pii_key.get_secret_value()
+    problem = pii_key_problem(pii_key, config.brand)
+    if require_pii_key and problem:
+        raise Misconfigured(problem)
     configure(config.table_name, config.region)
     connection = Connection(region=config.region)
     program_store = ProgramStore()
-    deps = Deps(
+    return Deps(
         settings=config,
         clock=clock,
         new_id=ulid_at,
         backoff=backoff,
         connection=connection,
-        members=MemberStore(lambda: UnitOfWork(connection)),
-        programs=ProgramCache(program_store, config.program_cache_seconds),
+        members=MemberStore(),
+        ledger=LedgerStore(),
+        orders=OrderStore(),
+        due=DueStore(),
+        programs=ProgramCache(program_store, config.program_cache_seconds, clock),
         program_store=program_store,
         idempotency=IdempotencyStore(),
         api_keys=ApiKeyStore(),
         coupons=CouponStore(),
+        refusals=RefusalCounter(),
         jobs=JobStore(),
         once=OnceStore(),
+        pii_key=pii_key.encode(),
     )
-    return deps
 
 
 _override: list[Deps] = []

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
-from ..domain.errors import (
-    IdentityConflict,
-    MemberNotFound,
-    ProgramNotConfigured,
-    ValidationFailed,
-)
+from ..domain.errors import IdentityConflict, MemberNotFound, ValidationFailed
+from ..domain.guards import WriteRejected
 from ..domain.identity import (
     IdentityKind,
     fingerprint,
@@ -21,49 +16,11 @@ from ..domain.identity import (
     normalise_phone,
 )
 from ..domain.members import Member
-from ..domain.points import PointsAccount
 from ..domain.program import Program
-from ..store.coupons import Coupon
-from ..store.unit_of_work import WriteRejected
-from . import lifecycle, tiers
 from .deps import Deps
-from .writes import Answer, Idem, run_write, stage_answer
-
-
-def member_out(member: Member, program: Program | None, now: datetime) -> MemberOut:
-    """The member as storefronts see it, with tier benefits and progress as of `now`."""
-    b = member.balances
-    return MemberOut(
-        member_id=member.member_id,
-        points_balance=b.balance,
-        points_pending=b.pending,
-        points_debt=b.debt,
-        lifetime_points=b.lifetime,
-        tier=member.tier,
-        phone=member.phone_masked,
-        email=member.email_masked,
-        external_id=member.external_id,
-        birthday=member.birthday,  # ISO string, validated on input
-        marketing_consent=member.marketing_consent,
-        channel=member.channel,
-        created_at=member.created_at,
-        updated_at=member.updated_at,
-        growth_total=member.growth_total,
-        tier_since=member.tier_since,
-        tier_benefits=tiers.benefits(program, member),
-        tier_progress=tiers.progress(program, member, now),
-        last_active_at=member.last_active_at,
-        lifecycle_state=lifecycle.state(program, member, now),
-    )
-
-
-def current_program(deps: Deps) -> Program:
-    program = deps.programs.current()
-    if program is None:
-        raise ProgramNotConfigured(
-            "the brand has no program yet: PUT /v1/admin/program first", param=None
-        )
-    return program
+from .shared import issuance, lifecycle
+from .shared.presenters import coupons_issued, member_out, skipped_out
+from .shared.writes import Answer, Idem, run_write, stage_answer
 
 
 @dataclass(frozen=True)
@@ -90,7 +47,7 @@ def _identifiers(
 
 def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
     """Create the member, or return the existing one any identifier already belongs to."""
-    program = current_program(deps)
+    program = deps.programs.require()
     if request.birthday and request.birthday > deps.clock().astimezone(program.zone).date():
         raise ValidationFailed("birthday: must not be in the future", param="birthday")
     identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
@@ -109,18 +66,15 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             )
         now = deps.clock()
         uow = deps.uow()
+        issued = None
         if owners:
             member = deps.members.get_member(next(iter(owners.values())))
             if member is None:
                 raise MemberNotFound("the member of that identifier is gone", param=None)
             new = [ident for ident in identifiers if ident.kind not in owners]
-            status = 200
             if new:  # link the identifiers this channel adds to the same person
-                expected = member.version
-                member.version += 1
-                member.updated_at = now
                 _apply_identifiers(member, new)
-                deps.members.stage_member(uow, member, expected_version=expected)
+                deps.members.stage_member(uow, member, now)
         else:
             member = Member(
                 member_id=f"mem_{deps.new_id(now)}",
@@ -134,43 +88,28 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             new = identifiers
             _apply_identifiers(member, new)
             lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
-            deps.members.stage_member(uow, member, expected_version=0)
-            status = 201
-        for ident in new:
-            deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
-        issued = None
-        if status == 201:
-            from .coupons import stage_rule_coupon
-
-            issued = stage_rule_coupon(
+            deps.members.stage_new_member(uow, member)
+            issued = issuance.stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
             )
-        body = _enroll_out(member, program, now, issued, skip_coupons).model_dump_json()
-        stage_answer(deps, uow, idem, status, body)
+        for ident in new:
+            deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
+        body = EnrollOut(
+            **member_out(member, program, now).model_dump(),
+            coupons_issued=coupons_issued(issued, now),
+            coupons_skipped=skipped_out(skip_coupons),
+        ).model_dump_json()
+        answer = stage_answer(deps, uow, idem, Answer(body, created=not owners))
         try:
             uow.commit()
         except WriteRejected as rejected:
             # Another channel enrolled the same person meanwhile, or the welcome coupon ran out
             # (remembered, so the retry goes without it): run_write reads again.
-            from .coupons import skip_refused_rule_coupons
-
-            skip_refused_rule_coupons(rejected, skip_coupons)
+            issuance.skip_refused_rule_coupons(rejected, skip_coupons)
             raise
-        return Answer(status, body)
+        return answer
 
     return run_write(deps, idem, attempt)
-
-
-def _enroll_out(
-    member: Member, program: Program, now: datetime, issued: Coupon | None, skip: dict[str, str]
-) -> EnrollOut:
-    from .coupons import coupon_out, skipped_out
-
-    return EnrollOut(
-        **member_out(member, program, now).model_dump(),
-        coupons_issued=[coupon_out(issued, now)] if issued else [],
-        coupons_skipped=skipped_out(skip),
-    )
 
 
 def _apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
@@ -185,7 +124,7 @@ def _apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
 
 
 def lookup(deps: Deps, request: LookupRequest) -> MemberOut:
-    program = current_program(deps)
+    program = deps.programs.require()
     (ident,) = _identifiers(deps, program, request.phone, request.email, request.external_id)
     member_id = deps.members.member_for_identity(ident.kind, ident.fingerprint)
     if member_id is None:
@@ -199,19 +138,14 @@ def read(deps: Deps, member_id: str) -> MemberOut:
     program = deps.programs.current()
 
     def attempt() -> Answer:
-        loaded = deps.members.load(member_id)
-        if loaded is None:
-            raise MemberNotFound(f"no member {member_id}", param="member_id")
-        member, lots = loaded
         now = deps.clock()
-        account = PointsAccount.load(member.balances, lots, now)
-        account.settle()
+        member, account = deps.members.load_account(member_id, now)
         if account.entries and program is not None:
             uow = deps.uow()
             deps.members.stage_account(
                 uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
             )
             uow.commit()
-        return Answer(200, member_out(member, program, now).model_dump_json())
+        return Answer(member_out(member, program, now).model_dump_json())
 
     return MemberOut.model_validate_json(run_write(deps, None, attempt).body)

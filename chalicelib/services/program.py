@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from ..domain.errors import ValidationFailed, VersionConflict
+from ..domain.guards import Rule, WriteRejected
 from ..domain.program import Program
-from ..store.unit_of_work import WriteRejected
 from .deps import Deps
-from .members import current_program
-from .writes import Answer, Idem, run_write, stage_answer
+from .shared.writes import Answer, Idem, run_write, stage_answer
 
 
 def get(deps: Deps) -> Program:
     # The admin reads the stored truth, not the warm Lambda's cached copy.
     deps.programs.invalidate()
-    return current_program(deps)
+    return deps.programs.require()
 
 
 def check_coupon_references(deps: Deps, document: Program) -> None:
@@ -46,19 +45,18 @@ def put(deps: Deps, document: Program, idem: Idem | None) -> Answer:
         uow = deps.uow()
         deps.program_store.stage_save(uow, document, current_version, now)
         body = document.model_copy(update={"version": current_version + 1}).model_dump_json()
-        status = 201 if current_version == 0 else 200
-        stage_answer(deps, uow, idem, status, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=current_version == 0))
         try:
             uow.commit()
         except WriteRejected as rejected:
-            if "program_version" in rejected.failed and document.version is not None:
+            if rejected.broke(Rule.PROGRAM_VERSION) and document.version is not None:
                 raise VersionConflict(
                     "the program changed while saving", param="version"
                 ) from rejected
             raise  # without a version, last writer wins: run_write reads again
         finally:
             deps.programs.invalidate()
-        return Answer(status, body)
+        return answer
 
     return run_write(deps, idem, attempt)
 
@@ -69,4 +67,4 @@ def ensure(deps: Deps, document: Program) -> Program:
     if existing is not None:
         return existing
     put(deps, document.model_copy(update={"version": None}), None)
-    return current_program(deps)
+    return deps.programs.require()

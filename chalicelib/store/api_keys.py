@@ -7,7 +7,7 @@ from datetime import datetime
 
 from . import keys
 from .models import ApiKeyItem
-from .unit_of_work import StoreUnavailable, get_or_none
+from .unit_of_work import dynamodb, get_or_none
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,5 @@ class ApiKeyStore:
             label=label,
             created_at=now,
         )
-        try:
+        with dynamodb():
             item.save(condition=ApiKeyItem.pk.does_not_exist())
-        except Exception as exc:
-            raise StoreUnavailable(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""Coupon templates, issued coupons, their counters, and the per-key failure counter."""
+"""Coupon templates, issued coupons and their counters, and the coupons on each order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime
 
 from pynamodb.expressions.condition import Condition
 
-from ..domain.coupons import CouponTemplate
+from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons
+from ..domain.errors import TemplateNotFound
+from ..domain.guards import Guard, Rule
 from . import keys
 from .models import (
     CouponCountItem,
@@ -15,10 +17,9 @@ from .models import (
     CouponTemplateItem,
     Item,
     OrderCouponsItem,
-    RateItem,
     SharedCodeItem,
 )
-from .unit_of_work import StoreUnavailable, UnitOfWork, get_or_none
+from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 
 @dataclass(frozen=True)
@@ -28,30 +29,6 @@ class TemplateRecord:
     version: int
     created_at: datetime
     updated_at: datetime
-
-
-@dataclass
-class Coupon:
-    member_id: str
-    code: str
-    template: CouponTemplate  # the terms as issued
-    status: str
-    source: str
-    issued_at: datetime
-    valid_from: datetime
-    valid_until: datetime
-    order_id: str | None = None
-    redeemed_at: datetime | None = None
-    released_order_id: str | None = None
-    answer: str | None = None
-
-
-@dataclass
-class OrderCoupons:
-    order_id: str
-    codes: list[str]
-    exclusive: bool
-    exists: bool
 
 
 def _template_from(item: CouponTemplateItem) -> TemplateRecord:
@@ -81,10 +58,6 @@ def _coupon_from(member_id: str, item: CouponItem) -> Coupon:
     )
 
 
-def _guard(exc: Exception) -> StoreUnavailable:
-    return StoreUnavailable(str(exc))
-
-
 class CouponStore:
     # -- templates ----------------------------------------------------------------------------
 
@@ -94,11 +67,17 @@ class CouponStore:
             return None
         return _template_from(item)
 
+    def require_template(self, template_id: str) -> TemplateRecord:
+        """The template, or TemplateNotFound."""
+        found = self.template(template_id)
+        if found is None:
+            raise TemplateNotFound(f"no coupon template {template_id}", param="template_id")
+        return found
+
     def templates(self) -> list[TemplateRecord]:
-        try:
-            return [_template_from(i) for i in CouponTemplateItem.query(keys.TEMPLATES_PK)]
-        except Exception as exc:
-            raise _guard(exc) from exc
+        with dynamodb():
+            items = list(CouponTemplateItem.query(keys.TEMPLATES_PK))
+        return [_template_from(i) for i in items]
 
     def template_for_shared_code(self, code: str) -> str | None:
         item = get_or_none(SharedCodeItem, keys.shared_code_pk(code), keys.SHARED_CODE_SK)
@@ -126,11 +105,11 @@ class CouponStore:
                 created_at=now,
                 updated_at=now,
             )
-            uow.put("template_is_new", item, CouponTemplateItem.pk.does_not_exist())
+            uow.put(Guard(Rule.TEMPLATE_IS_NEW), item, CouponTemplateItem.pk.does_not_exist())
         else:
             item = CouponTemplateItem(pk=keys.TEMPLATES_PK, sk=template.template_id)
             uow.update(
-                "template_version",
+                Guard(Rule.TEMPLATE_VERSION),
                 item,
                 [
                     CouponTemplateItem.document.set(template.model_dump_json()),
@@ -147,7 +126,7 @@ class CouponStore:
                 sk=keys.SHARED_CODE_SK,
                 template_id=template.template_id,
             )
-            uow.put("shared_code_is_new", shared, SharedCodeItem.pk.does_not_exist())
+            uow.put(Guard(Rule.SHARED_CODE_IS_NEW), shared, SharedCodeItem.pk.does_not_exist())
 
     # -- coupons ------------------------------------------------------------------------------
 
@@ -158,13 +137,13 @@ class CouponStore:
         return _coupon_from(member_id, item)
 
     def coupons(self, member_id: str) -> list[Coupon]:
-        try:
-            items = CouponItem.query(
-                keys.member_pk(member_id), CouponItem.sk.startswith(keys.COUPON_PREFIX)
+        with dynamodb():
+            items = list(
+                CouponItem.query(
+                    keys.member_pk(member_id), CouponItem.sk.startswith(keys.COUPON_PREFIX)
+                )
             )
-            return [_coupon_from(member_id, item) for item in items]
-        except Exception as exc:
-            raise _guard(exc) from exc
+        return [_coupon_from(member_id, item) for item in items]
 
     def stage_issue(
         self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None, stock: int | None
@@ -173,7 +152,7 @@ class CouponStore:
         of this template (never past the limit), all or nothing."""
         tid = coupon.template.template_id
         uow.put(
-            f"coupon_is_new:{coupon.code}",
+            Guard(Rule.COUPON_IS_NEW, coupon.code),
             self._coupon_item(coupon),
             CouponItem.pk.does_not_exist(),
         )
@@ -181,7 +160,9 @@ class CouponStore:
         in_stock = CouponTemplateItem.pk.exists()
         if stock is not None:
             in_stock = in_stock & (CouponTemplateItem.issued < stock)
-        uow.update(f"coupon_stock:{tid}", counter, [CouponTemplateItem.issued.add(1)], in_stock)
+        uow.update(
+            Guard(Rule.COUPON_STOCK, tid), counter, [CouponTemplateItem.issued.add(1)], in_stock
+        )
         count = CouponCountItem(
             pk=keys.member_pk(coupon.member_id), sk=keys.coupon_count_sk(tid), template_id=tid
         )
@@ -189,7 +170,7 @@ class CouponStore:
         if limit is not None:
             under_limit = CouponCountItem.held.does_not_exist() | (CouponCountItem.held < limit)
         uow.update(
-            f"coupon_limit:{tid}",
+            Guard(Rule.COUPON_LIMIT, tid),
             count,
             [
                 CouponCountItem.held.add(1),
@@ -205,7 +186,7 @@ class CouponStore:
         condition = (
             CouponItem.pk.does_not_exist() if is_new else CouponItem.status == expected_status
         )
-        uow.put(f"coupon_state:{coupon.code}", self._coupon_item(coupon), condition)
+        uow.put(Guard(Rule.COUPON_STATE, coupon.code), self._coupon_item(coupon), condition)
 
     @staticmethod
     def _coupon_item(coupon: Coupon) -> CouponItem:
@@ -233,8 +214,8 @@ class CouponStore:
             OrderCouponsItem, keys.member_pk(member_id), keys.order_coupons_sk(order_id)
         )
         if item is None:
-            return OrderCoupons(order_id, [], False, exists=False)
-        return OrderCoupons(order_id, list(item.codes or []), bool(item.exclusive), exists=True)
+            return OrderCoupons(order_id)
+        return OrderCoupons(order_id, tuple(item.codes or []), bool(item.exclusive), exists=True)
 
     def stage_order_coupons(
         self, uow: UnitOfWork, member_id: str, before: OrderCoupons, after: OrderCoupons
@@ -243,33 +224,12 @@ class CouponStore:
             pk=keys.member_pk(member_id),
             sk=keys.order_coupons_sk(after.order_id),
             order_id=after.order_id,
-            codes=after.codes,
+            codes=list(after.codes),
             exclusive=after.exclusive,
         )
         condition: Condition = (
-            OrderCouponsItem.codes == before.codes
+            OrderCouponsItem.codes == list(before.codes)
             if before.exists
             else OrderCouponsItem.pk.does_not_exist()
         )
-        uow.put("order_coupons_as_read", item, condition)
-
-    # -- the failure counter ---------------------------------------------------------------
-
-    def failures(self, principal: str, minute: str) -> int:
-        item = get_or_none(RateItem, keys.rate_pk(principal, minute), keys.RATE_SK)
-        if item is None:
-            return 0
-        return int(item.failures or 0)
-
-    def count_failure(self, principal: str, minute: str, expires: int) -> None:
-        item = RateItem(pk=keys.rate_pk(principal, minute), sk=keys.RATE_SK)
-        try:
-            item.update(
-                actions=[
-                    RateItem.failures.add(1),
-                    Item.ttl.set(expires),
-                    Item.type.set(RateItem),
-                ]
-            )
-        except Exception as exc:
-            raise _guard(exc) from exc
+        uow.put(Guard(Rule.ORDER_COUPONS_AS_READ, after.order_id), item, condition)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..domain.guards import Guard, Rule
 from . import keys
 from .models import IdempotencyItem
 from .unit_of_work import UnitOfWork, get_or_none
@@ -13,7 +14,7 @@ from .unit_of_work import UnitOfWork, get_or_none
 @dataclass(frozen=True)
 class StoredAnswer:
     request_hash: str
-    status: int
+    created: bool
     response: str
 
 
@@ -26,7 +27,7 @@ class IdempotencyStore:
             return None
         if item.expires_at <= now:  # TTL deletes late (up to two days): trust our own clock
             return None
-        return StoredAnswer(item.request_hash, int(item.status), item.response)
+        return StoredAnswer(item.request_hash, bool(item.created), item.response)
 
     def stage(
         self,
@@ -41,14 +42,14 @@ class IdempotencyStore:
             pk=keys.idempotency_pk(principal, key),
             sk=keys.IDEMPOTENCY_SK,
             request_hash=answer.request_hash,
-            status=answer.status,
+            created=answer.created,
             response=answer.response,
             expires_at=expires_at,
             ttl=int(expires_at.timestamp()),
         )
         # A record past its own expiry may be overwritten even if TTL has not removed it yet.
         uow.put(
-            "idempotency_key_is_new",
+            Guard(Rule.IDEMPOTENCY_KEY_IS_NEW),
             item,
             IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at <= now),
         )

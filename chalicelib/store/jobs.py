@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pynamodb.exceptions import PutError
+
 from .models import CheckpointItem
-from .unit_of_work import StoreUnavailable, get_or_none
+from .unit_of_work import dynamodb, get_or_none
 
 
 class JobStore:
@@ -20,12 +22,12 @@ class JobStore:
         item = CheckpointItem(
             pk=f"JOB#{job}", sk="CHECKPOINT", through_day=day.isoformat(), updated_at=now
         )
-        try:
-            item.save(
-                condition=CheckpointItem.pk.does_not_exist()
-                | (CheckpointItem.through_day < day.isoformat())
-            )
-        except Exception as exc:
-            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
-                return
-            raise StoreUnavailable(str(exc)) from exc
+        with dynamodb():
+            try:
+                item.save(
+                    condition=CheckpointItem.pk.does_not_exist()
+                    | (CheckpointItem.through_day < day.isoformat())
+                )
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise

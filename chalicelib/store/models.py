@@ -167,7 +167,7 @@ class RedemptionItem(Item, discriminator="redemption"):
 
 class IdempotencyItem(Item, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
-    status = NumberAttribute()
+    created = BooleanAttribute(default=False)  # the first answer created something (an HTTP 201)
     response = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute()
 

@@ -3,6 +3,7 @@ birthday gift), each with the answer it got, written in the transaction it guard
 
 from __future__ import annotations
 
+from ..domain.guards import Guard, Rule
 from . import keys
 from .models import OnceItem
 from .unit_of_work import UnitOfWork, get_or_none
@@ -23,4 +24,4 @@ class OnceStore:
             request_hash=request_hash,
             response=body,
         )
-        uow.put(f"once_is_new:{kind}", item, OnceItem.pk.does_not_exist())
+        uow.put(Guard(Rule.ONCE_IS_NEW, kind), item, OnceItem.pk.does_not_exist())

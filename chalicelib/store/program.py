@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..domain.guards import Guard, Rule
 from ..domain.program import Program
 from . import keys
 from .models import ProgramItem
@@ -35,6 +36,6 @@ class ProgramStore:
                     if expected_version == 0
                     else ProgramItem.version == expected_version
                 )
-                uow.put("program_version", item, condition)
+                uow.put(Guard(Rule.PROGRAM_VERSION), item, condition)
             else:
-                uow.put("program_version_is_new", item, ProgramItem.pk.does_not_exist())
+                uow.put(Guard(Rule.PROGRAM_VERSION_IS_NEW), item, ProgramItem.pk.does_not_exist())

@@ -1,12 +1,16 @@
-"""One DynamoDB transaction per use case: collect labelled writes, send them all or nothing.
+"""One DynamoDB transaction per use case, and the one place DynamoDB's failures become the
+domain's errors.
 
-Each write carries a label naming the business rule its condition enforces ("member_version",
-"order_is_new", ...); when DynamoDB cancels the transaction, the labels of the failed conditions
-come back in `WriteRejected.failed`, so the service can say which rule broke.
+Each write carries a `Guard` naming the business rule its condition enforces; when DynamoDB
+cancels the transaction, the guards of the failed conditions come back in `WriteRejected`.
+Whatever else a DynamoDB call raises (PynamoDB's errors, botocore's, a local engine's client
+library's own) is `Unavailable`: the request changed nothing and may be retried.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -16,55 +20,54 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import TooManyLots
+from ..domain.errors import DomainError, TooManyLots, Unavailable
+from ..domain.guards import Guard, WriteRejected
 from .models import Item
 
 MAX_ITEMS = 100
 M = TypeVar("M", bound=Item)
+UNAVAILABLE = (
+    "the store did not answer and nothing was changed; retry in a second with the same "
+    "Idempotency-Key"
+)
 
 
-class WriteRejected(Exception):
-    """The transaction was cancelled; `failed` holds the labels whose conditions did not hold."""
-
-    def __init__(self, failed: set[str], conflict: bool) -> None:
-        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
-        self.failed = failed
-        # Another transaction touched the same items at the same time: safe to retry.
-        self.conflict = conflict
-
-
-class StoreUnavailable(Exception):
-    """DynamoDB did not answer as expected (throttled, down); the API maps this to a 503.
-
-    Every store call turns whatever its DynamoDB call raised into this: PynamoDB's errors,
-    botocore's, and the exceptions a local engine's client library throws (moto's dictionary
-    races among them), so a failing store is never a bare 500."""
+@contextmanager
+def dynamodb() -> Iterator[None]:
+    """Around every DynamoDB read: its failure is the domain's `Unavailable`."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except Exception as exc:
+        raise Unavailable(UNAVAILABLE) from exc
 
 
 def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
-    """One item by key, or None; DynamoDB's failures become StoreUnavailable here."""
-    try:
-        return model.get(pk, sk)
-    except model.DoesNotExist:
-        return None
-    except Exception as exc:
-        raise StoreUnavailable(str(exc)) from exc
+    """One item by key, or None."""
+    with dynamodb():
+        try:
+            return model.get(pk, sk)
+        except model.DoesNotExist:
+            return None
 
 
 @dataclass
 class UnitOfWork:
-    connection: Connection
-    _puts: list[tuple[str, Item, Condition | None]] = field(default_factory=list)
-    _updates: list[tuple[str, Item, list[Action], Condition | None]] = field(default_factory=list)
+    """Collects guarded writes and sends them all or nothing; nothing is sent unless committed."""
 
-    def put(self, label: str, item: Item, condition: Condition | None = None) -> None:
-        self._puts.append((label, item, condition))
+    connection: Connection
+    _puts: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
+    _updates: list[tuple[Guard, Item, list[Action], Condition | None]] = field(default_factory=list)
+
+    def put(self, guard: Guard, item: Item, condition: Condition | None = None) -> None:
+        self._puts.append((guard, item, condition))
 
     def update(
-        self, label: str, item: Item, actions: list[Action], condition: Condition | None = None
+        self, guard: Guard, item: Item, actions: list[Action], condition: Condition | None = None
     ) -> None:
         """For counters that must stay right under concurrency (stock, per-member limits)."""
-        self._updates.append((label, item, actions, condition))
+        self._updates.append((guard, item, actions, condition))
 
     def __len__(self) -> int:
         return len(self._puts) + len(self._updates)
@@ -77,9 +80,9 @@ class UnitOfWork:
                 f"this change would touch {len(self)} items; one transaction holds {MAX_ITEMS}"
             )
         # PynamoDB sends puts before updates (whatever the order they were added in), and
-        # cancellation reasons come in the order sent: keep the labels in that order.
-        labels = [label for label, _, _ in self._puts]
-        labels += [label for label, _, _, _ in self._updates]
+        # cancellation reasons come in the order sent: keep the guards in that order.
+        guards = [guard for guard, _, _ in self._puts]
+        guards += [guard for guard, _, _, _ in self._updates]
         try:
             with TransactWrite(connection=self.connection) as tx:
                 for _, item, condition in self._puts:
@@ -88,16 +91,16 @@ class UnitOfWork:
                     tx.update(item, actions=actions, condition=condition)
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
-                raise StoreUnavailable(str(exc)) from exc
+                raise Unavailable(UNAVAILABLE) from exc
             reasons: list[Any] = exc.cancellation_reasons or []
-            failed = {
-                label
-                for label, reason in zip(labels, reasons, strict=False)
+            failed = [
+                guard
+                for guard, reason in zip(guards, reasons, strict=False)
                 if reason is not None and reason.code == "ConditionalCheckFailed"
-            }
+            ]
             conflict = any(
                 reason is not None and reason.code == "TransactionConflict" for reason in reasons
             )
             raise WriteRejected(failed, conflict) from exc
         except Exception as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            raise Unavailable(UNAVAILABLE) from exc

@@ -251,7 +251,7 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
     from chalicelib.contract import IssueRequest
     from chalicelib.demo import seed
     from chalicelib.domain.coupons import CouponTemplate
-    from chalicelib.services import api_keys, coupons
+    from chalicelib.services import api_keys, coupon_issue, templates
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
@@ -268,7 +268,7 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
         per_member_limit=None,
     )
     seed(deps)
-    coupons.create_template(deps, voucher, None)
+    templates.create(deps, voucher, None)
     key, _ = api_keys.create(deps, "storefront")
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
@@ -295,7 +295,9 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
                     f"/v1/members/{member_id}/purchases",
                     {"order_id": f"seed-{i}-{j}", "amount": 10_000, "currency": "CNY"},
                 )
-            issued = coupons.issue(deps, "silver-welcome", IssueRequest(member_id=member_id), None)
+            issued = coupon_issue.issue(
+                deps, "silver-welcome", IssueRequest(member_id=member_id), None
+            )
             codes.append(json.loads(issued.body)["coupon"]["code"])
 
         basket = {

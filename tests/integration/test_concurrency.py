@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints
-from chalicelib.services import members, points
-from chalicelib.services.writes import Idem
+from chalicelib.services import members, purchases, redemptions
+from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.models import Item, LedgerItem
 from tests.helpers import buy, enroll, member
@@ -26,7 +26,7 @@ def test_twenty_threads_redeeming_the_same_balance_never_overdraw(brand):
     def attempt(n):
         request = RedemptionRequest(order_id=f"r-{n}", points=100)
         try:
-            return json.loads(points.redeem(brand, member_id, request, None).body)
+            return json.loads(redemptions.redeem(brand, member_id, request, None).body)
         except (InsufficientPoints, ConcurrentUpdate) as exc:
             return exc
 
@@ -45,7 +45,7 @@ def test_same_order_from_many_threads_with_fresh_keys_earns_once(brand):
     request = PurchaseRequest(order_id="o-1", amount=10_000, currency="CNY")
 
     def attempt(n):
-        return points.purchase(brand, member_id, request, Idem("key", f"k-{n}", f"h-{n}")).body
+        return purchases.purchase(brand, member_id, request, Idem("key", f"k-{n}", f"h-{n}")).body
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         bodies = set(pool.map(attempt, range(10)))

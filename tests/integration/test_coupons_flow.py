@@ -19,7 +19,7 @@ from chalicelib.domain.errors import (
     InsufficientPoints,
     RateLimited,
 )
-from chalicelib.services import coupons
+from chalicelib.services import coupon_checkout, coupon_issue, templates
 from chalicelib.store import keys
 from chalicelib.store.models import LedgerItem
 from tests.helpers import add_templates, buy, enroll, member, refund, template
@@ -27,12 +27,12 @@ from tests.helpers import add_templates, buy, enroll, member, refund, template
 
 def issue(deps, template_id, member_id, issue_id=None):
     request = IssueRequest(member_id=member_id, issue_id=issue_id)
-    return json.loads(coupons.issue(deps, template_id, request, None).body)["coupon"]
+    return json.loads(coupon_issue.issue(deps, template_id, request, None).body)["coupon"]
 
 
 def redeem(deps, member_id, code, order_id, principal="key-1", **basket):
     request = CouponRedeemRequest(order_id=order_id, **basket)
-    return json.loads(coupons.redeem(deps, member_id, code, request, principal, None).body)
+    return json.loads(coupon_checkout.redeem(deps, member_id, code, request, principal, None).body)
 
 
 def test_fifty_threads_claiming_the_last_ten_units_get_exactly_ten(brand):
@@ -48,8 +48,8 @@ def test_fifty_threads_claiming_the_last_ten_units_get_exactly_ten(brand):
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(claim, members))
     assert sum(r is not None for r in results) == 10
-    assert coupons.get_template(brand, "flash").issued == 10
-    held = sum(len(coupons.list_coupons(brand, m).usable) for m in members)
+    assert templates.get(brand, "flash").issued == 10
+    held = sum(len(coupon_checkout.list_coupons(brand, m).usable) for m in members)
     assert held == 10
 
 
@@ -68,7 +68,7 @@ def test_ten_threads_redeeming_the_same_coupon_yield_one_success(brand):
         results = list(pool.map(attempt, range(10)))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
-    (used,) = coupons.list_coupons(brand, member_id).used
+    (used,) = coupon_checkout.list_coupons(brand, member_id).used
     assert used.order_id == winners[0]["order_id"]
 
 
@@ -85,7 +85,7 @@ def test_admin_issue_with_an_issue_id_is_applied_once(brand):
     member_id = enroll(brand)
     first = issue(brand, "gift", member_id, issue_id="crm-1")
     again = issue(brand, "gift", member_id, issue_id="crm-1")
-    assert again == first and coupons.get_template(brand, "gift").issued == 1
+    assert again == first and templates.get(brand, "gift").issued == 1
 
 
 def test_redeem__retry_on_the_same_order_returns_the_first_answer(brand):
@@ -135,10 +135,10 @@ def test_release__returns_the_coupon_once_and_it_can_be_used_again(brand):
     code = issue(brand, "ten-off", member_id)["code"]
     redeem(brand, member_id, code, "o-1")
     release = CouponReleaseRequest(order_id="o-1")
-    first = coupons.release(brand, member_id, code, release, "key-1", None)
-    again = coupons.release(brand, member_id, code, release, "key-1", None)
+    first = coupon_checkout.release(brand, member_id, code, release, "key-1", None)
+    again = coupon_checkout.release(brand, member_id, code, release, "key-1", None)
     assert again.body == first.body and again.replayed
-    assert [c.code for c in coupons.list_coupons(brand, member_id).usable] == [code]
+    assert [c.code for c in coupon_checkout.list_coupons(brand, member_id).usable] == [code]
     assert redeem(brand, member_id, code, "o-2")["order_id"] == "o-2"
 
 
@@ -159,20 +159,20 @@ def test_exchange__points_out_and_coupon_in_one_transaction(brand):
     member_id = enroll(brand)
     buy(brand, member_id, "o-1", 50_000)
     answer = json.loads(
-        coupons.exchange(
+        coupon_issue.exchange(
             brand, member_id, ExchangeRequest(template_id="voucher", exchange_id="x-1"), None
         ).body
     )
     assert answer["points_spent"] == 300 and answer["member"]["points_balance"] == 200
     again = json.loads(
-        coupons.exchange(
+        coupon_issue.exchange(
             brand, member_id, ExchangeRequest(template_id="voucher", exchange_id="x-1"), None
         ).body
     )
     assert again == answer
     with pytest.raises(InsufficientPoints):
-        coupons.exchange(brand, member_id, ExchangeRequest(template_id="voucher"), None)
-    assert len(coupons.list_coupons(brand, member_id).usable) == 1
+        coupon_issue.exchange(brand, member_id, ExchangeRequest(template_id="voucher"), None)
+    assert len(coupon_checkout.list_coupons(brand, member_id).usable) == 1
     kinds = [
         e.kind
         for e in LedgerItem.query(
@@ -187,7 +187,7 @@ def test_exchange__out_of_stock_takes_no_points(brand):
     member_id = enroll(brand)
     buy(brand, member_id, "o-1", 50_000)
     with pytest.raises(CouponOutOfStock):
-        coupons.exchange(brand, member_id, ExchangeRequest(template_id="voucher"), None)
+        coupon_issue.exchange(brand, member_id, ExchangeRequest(template_id="voucher"), None)
     assert member(brand, member_id).points_balance == 500
 
 
@@ -203,7 +203,7 @@ def test_refund__returns_a_used_coupon_only_if_the_template_says_so(brand):
     assert refund(brand, member_id, "o-1", 10_000)["coupons_returned"] == []
     assert refund(brand, member_id, "o-2", 5_000)["coupons_returned"] == []  # partial
     assert refund(brand, member_id, "o-2", 5_000)["coupons_returned"] == [back]
-    listed = coupons.list_coupons(brand, member_id)
+    listed = coupon_checkout.list_coupons(brand, member_id)
     assert [c.code for c in listed.usable] == [back] and [c.code for c in listed.used] == [keep]
 
 
@@ -221,7 +221,7 @@ def test_expired_coupons_are_listed_as_expired_and_refused(brand, clock):
     member_id = enroll(brand)
     code = issue(brand, "short", member_id)["code"]
     clock.advance(days=1)
-    assert [c.code for c in coupons.list_coupons(brand, member_id).expired] == [code]
+    assert [c.code for c in coupon_checkout.list_coupons(brand, member_id).expired] == [code]
     with pytest.raises(CouponNotUsable):
         redeem(brand, member_id, code, "o-1")
 
@@ -232,4 +232,6 @@ def test_enroll_coupon__is_issued_to_new_members(brand):
     add_templates(brand, template("hello"))
     set_program(brand, enroll_coupon="hello")
     member_id = enroll(brand)
-    assert [c.template_id for c in coupons.list_coupons(brand, member_id).usable] == ["hello"]
+    assert [c.template_id for c in coupon_checkout.list_coupons(brand, member_id).usable] == [
+        "hello"
+    ]

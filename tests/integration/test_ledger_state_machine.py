@@ -17,7 +17,7 @@ from chalicelib.contract import (
 )
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.program import RollingExpiry
-from chalicelib.services import coupons, members, points
+from chalicelib.services import coupon_issue, members, purchases, redemptions, refunds
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store import keys
@@ -85,7 +85,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def purchase(self, amount: int) -> None:
         order_id = self._id("o")
         request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY")
-        points.purchase(self.deps, self.member_id, request, None)
+        purchases.purchase(self.deps, self.member_id, request, None)
         self.orders[order_id] = amount
         self.refunded[order_id] = 0
 
@@ -95,7 +95,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order_id = data.draw(st.sampled_from(sorted(self.orders)))
         before = [e.attribute_values for e in self._entries()]
         request = PurchaseRequest(order_id=order_id, amount=self.orders[order_id], currency="CNY")
-        answer = points.purchase(self.deps, self.member_id, request, None)
+        answer = purchases.purchase(self.deps, self.member_id, request, None)
         assert answer.replayed
         assert [e.attribute_values for e in self._entries()] == before
 
@@ -103,14 +103,16 @@ class LedgerMachine(RuleBasedStateMachine):
     def redeem(self, steps: int) -> None:
         request = RedemptionRequest(order_id=self._id("r"), points=100 * steps)
         try:
-            points.redeem(self.deps, self.member_id, request, None)
+            redemptions.redeem(self.deps, self.member_id, request, None)
         except DomainError as exc:
             assert exc.code == "insufficient_points"
 
     @rule()
     def exchange_points_for_a_coupon(self) -> None:
         try:
-            coupons.exchange(self.deps, self.member_id, ExchangeRequest(template_id="swap"), None)
+            coupon_issue.exchange(
+                self.deps, self.member_id, ExchangeRequest(template_id="swap"), None
+            )
         except DomainError as exc:
             assert exc.code == "insufficient_points"
 
@@ -121,7 +123,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order_id = data.draw(st.sampled_from(open_orders))
         left = self.orders[order_id] - self.refunded[order_id]
         amount = data.draw(st.integers(1, left))
-        points.refund(
+        refunds.refund(
             self.deps, self.member_id, RefundRequest(order_id=order_id, amount=amount), None
         )
         self.refunded[order_id] += amount

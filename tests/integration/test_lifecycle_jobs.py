@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from chalicelib.contract import EnrollRequest
 from chalicelib.domain.program import Lifecycle
 from chalicelib.jobs.lifecycle import birthday_perks, winback
-from chalicelib.services import coupons, members
+from chalicelib.services import coupon_checkout, members
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, ladder, template
 
@@ -17,7 +17,7 @@ def born(deps, phone, birthday):
 
 
 def held(deps, member_id):
-    return sorted(c.template_id for c in coupons.list_coupons(deps, member_id).usable)
+    return sorted(c.template_id for c in coupon_checkout.list_coupons(deps, member_id).usable)
 
 
 def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
@@ -72,10 +72,10 @@ def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock
             buy(brand, busy, f"o-{day}", 1_000)
         winback(brand, now=clock.now)
     # idle: dormant on 31 March, nudged again 60 days later (30 May); busy never
-    given = coupons.list_coupons(brand, idle)
+    given = coupon_checkout.list_coupons(brand, idle)
     issued_on = sorted(c.valid_from.date().isoformat() for c in given.usable + given.expired)
     assert issued_on == ["2026-03-31", "2026-05-30"]
-    busy_coupons = coupons.list_coupons(brand, busy)
+    busy_coupons = coupon_checkout.list_coupons(brand, busy)
     assert busy_coupons.usable == [] and busy_coupons.expired == []
 
 

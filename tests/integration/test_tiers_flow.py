@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.demo import DEMO_TEMPLATES
 from chalicelib.jobs.tier_review import review_tiers
-from chalicelib.services import coupons
+from chalicelib.services import coupon_checkout
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, enroll, ladder, member, refund
 
@@ -25,7 +25,7 @@ def test_purchase__raises_tier_at_once_and_issues_welcome_coupon_in_the_same_wri
     assert [c["template_id"] for c in big["coupons_issued"]] == ["silver-welcome"]
     assert big["member"]["tier"] == "silver"
     assert big["member"]["tier_benefits"]["free_shipping"] is True
-    listed = coupons.list_coupons(brand, member_id)
+    listed = coupon_checkout.list_coupons(brand, member_id)
     assert [c.template_id for c in listed.usable] == ["silver-welcome"]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..contract import TierChangeOut, TierProgressOut
-from ..domain import tiers
-from ..domain.members import Member
-from ..domain.program import Program
+from ...contract import TierChangeOut, TierProgressOut
+from ...domain import tiers
+from ...domain.members import Member
+from ...domain.program import Program
 
 
 def on_purchase(

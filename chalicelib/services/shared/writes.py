@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
-from ..store.idempotency import StoredAnswer
-from ..store.unit_of_work import UnitOfWork, WriteRejected
-from .deps import Deps
+from ...domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
+from ...domain.guards import Rule, WriteRejected
+from ...store.idempotency import StoredAnswer
+from ...store.unit_of_work import UnitOfWork
+from ..deps import Deps
 
 
 @dataclass(frozen=True)
 class Answer:
-    status: int
-    body: str  # JSON, exactly as first sent: a replay returns these bytes
+    """What a write answered: its JSON body, exactly as first sent (a replay returns these
+    bytes), whether it created something, and whether this is a replay of an earlier answer."""
+
+    body: str
+    created: bool = False
     replayed: bool = False
 
 
@@ -36,26 +40,30 @@ def request_hash(operation: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def replay(stored_hash: str, body: str, status: int, wanted_hash: str, param: str) -> Answer:
+def replay(stored_hash: str, body: str, created: bool, wanted_hash: str, param: str) -> Answer:
+    """The first answer to a business key (`param`), if this request is the same one."""
     if stored_hash != wanted_hash:
         raise IdempotencyKeyReused(
             f"{param} was already used with a different request", param=param
         )
-    return Answer(status, body, replayed=True)
+    return Answer(body, created, replayed=True)
 
 
-def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, status: int, body: str) -> None:
+def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, answer: Answer) -> Answer:
+    """Keep `answer` as the first answer to the client's Idempotency-Key, in the same
+    transaction as the write; returns it, for the attempt to hand back once committed."""
     if idem is None:
-        return
+        return answer
     now = deps.clock()
     deps.idempotency.stage(
         uow,
         idem.principal,
         idem.key,
-        StoredAnswer(idem.request_hash, status, body),
+        StoredAnswer(idem.request_hash, answer.created, answer.body),
         expires_at=now + timedelta(hours=deps.settings.idempotency_ttl_hours),
         now=now,
     )
+    return answer
 
 
 def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> Answer:
@@ -74,7 +82,7 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
         return replay(
             stored.request_hash,
             stored.response,
-            stored.status,
+            stored.created,
             idem.request_hash,
             "Idempotency-Key",
         )
@@ -83,7 +91,7 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
         try:
             return attempt()
         except WriteRejected as rejected:
-            if "idempotency_key_is_new" in rejected.failed:
+            if rejected.broke(Rule.IDEMPOTENCY_KEY_IS_NEW):
                 first = stored_first_answer()
                 if first is not None:
                     return first

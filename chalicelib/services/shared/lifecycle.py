@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..domain.members import Member
-from ..domain.program import Program
+from ...domain.members import Member
+from ...domain.program import Program
 
 
 def touch(program: Program, member: Member, now: datetime) -> None:

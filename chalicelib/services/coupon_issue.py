@@ -1,0 +1,88 @@
+"""Coupons given by name: by the admin to a member, or for points (points out, coupon in, one
+transaction); never past stock or the per-member limit."""
+
+from __future__ import annotations
+
+from ..contract import ExchangeOut, ExchangeRequest, IssueOut, IssueRequest
+from ..domain.errors import ValidationFailed
+from ..domain.guards import WriteRejected
+from .deps import Deps
+from .shared import issuance
+from .shared.presenters import coupon_out, member_out
+from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+
+
+def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None) -> Answer:
+    """Admin issuance to one member; with `issue_id`, once."""
+    fingerprint = request_hash("issue", [template_id, request.model_dump(mode="json")])
+
+    def attempt() -> Answer:
+        record = deps.coupons.require_template(template_id)
+        deps.members.member(request.member_id)
+        if request.issue_id is not None:
+            found = deps.once.get(request.member_id, "issue", request.issue_id)
+            if found is not None:
+                return replay(found[0], found[1], True, fingerprint, "issue_id")
+        now = deps.clock()
+        uow = deps.uow()
+        coupon = issuance.stage_issue(deps, uow, request.member_id, record.template, now, "admin")
+        body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
+        if request.issue_id is not None:
+            deps.once.stage(uow, request.member_id, "issue", request.issue_id, fingerprint, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            issuance.refuse_issue(rejected, template_id)
+            raise  # a retry with the same issue_id raced us: the next attempt replays it
+        return answer
+
+    return run_write(deps, idem, attempt)
+
+
+def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | None) -> Answer:
+    """Points out, coupon in: one transaction; with `exchange_id`, once."""
+    program = deps.programs.require()
+    fingerprint = request_hash("exchange", request.model_dump(mode="json"))
+
+    def attempt() -> Answer:
+        record = deps.coupons.require_template(request.template_id)
+        price = record.template.points_price
+        if price is None:
+            raise ValidationFailed(
+                f"template {request.template_id} cannot be exchanged for points",
+                param="template_id",
+            )
+        if request.exchange_id is not None:
+            found = deps.once.get(member_id, "exchange", request.exchange_id)
+            if found is not None:
+                return replay(found[0], found[1], True, fingerprint, "exchange_id")
+        now = deps.clock()
+        member, account = deps.members.load_account(member_id, now)
+        account.redeem(
+            price,
+            f"exchange:{request.template_id}",
+            reason=f"exchanged {price} points for a {record.template.name} coupon",
+            kind="exchange",
+        )
+        uow = deps.uow()
+        deps.members.stage_account(
+            uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+        )
+        coupon = issuance.stage_issue(deps, uow, member_id, record.template, now, "points_exchange")
+        body = ExchangeOut(
+            points_spent=price,
+            coupon=coupon_out(coupon, now),
+            member=member_out(member, program, now),
+        ).model_dump_json()
+        if request.exchange_id is not None:
+            deps.once.stage(uow, member_id, "exchange", request.exchange_id, fingerprint, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            issuance.refuse_issue(rejected, request.template_id)
+            raise
+        return answer
+
+    return run_write(deps, idem, attempt)

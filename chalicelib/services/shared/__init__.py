@@ -1,0 +1,1 @@
+"""Pieces the use cases share; none of them imports a use case."""

@@ -1,0 +1,94 @@
+"""Giving and taking back coupons inside another use case's transaction: the admin, the points
+exchange, the rules (enrol, tier up, birthday, win-back), and releases on cancel or refund."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from ...contract import CouponReleaseOut
+from ...domain.coupons import CODE_BYTES, Coupon, CouponTemplate, code_from
+from ...domain.errors import CouponLimitReached, CouponOutOfStock
+from ...domain.guards import Rule, WriteRejected
+from ...store.unit_of_work import UnitOfWork
+from ..deps import Deps
+from .presenters import coupon_out
+
+
+def new_coupon(
+    member_id: str, template: CouponTemplate, now: datetime, source: str, code: str | None = None
+) -> Coupon:
+    """A coupon in memory: a brand's shared code, or 98 random bits from `secrets`."""
+    code = code or template.shared_code or code_from(secrets.token_bytes(CODE_BYTES))
+    return Coupon.issue(member_id, template, now, source, code)
+
+
+def stage_issue(
+    deps: Deps,
+    uow: UnitOfWork,
+    member_id: str,
+    template: CouponTemplate,
+    now: datetime,
+    source: str,
+) -> Coupon:
+    """Issue inside the caller's transaction: never past stock or the per-member limit."""
+    coupon = new_coupon(member_id, template, now, source)
+    deps.coupons.stage_issue(
+        uow, coupon, limit=template.per_member_limit, stock=template.total_stock
+    )
+    return coupon
+
+
+def stage_rule_coupon(
+    deps: Deps,
+    uow: UnitOfWork,
+    member_id: str,
+    template_id: str | None,
+    now: datetime,
+    source: str,
+    skip: dict[str, str],
+) -> Coupon | None:
+    """A coupon a rule gives (enroll, tier up): none, with the reason kept in `skip`, if the
+    template is gone, cannot issue now, or was refused by stock or limit in an earlier attempt.
+    A rule's coupon never blocks the write it rides in."""
+    if template_id is None or template_id in skip:
+        return None
+    record = deps.coupons.template(template_id)
+    if record is None:
+        skip[template_id] = "the template no longer exists"
+        return None
+    reason = record.template.unissuable(now, record.issued)
+    if reason is not None:
+        skip[template_id] = reason
+        return None
+    return stage_issue(deps, uow, member_id, record.template, now, source)
+
+
+def skip_refused_rule_coupons(rejected: WriteRejected, skip: dict[str, str]) -> None:
+    """Remember rule coupons whose stock or limit refused the write: the retry goes without."""
+    for template_id in rejected.subjects(Rule.COUPON_STOCK):
+        skip[template_id] = "it is out of stock"
+    for template_id in rejected.subjects(Rule.COUPON_LIMIT):
+        skip[template_id] = "the member already holds as many as the template allows"
+
+
+def refuse_issue(rejected: WriteRejected, template_id: str) -> None:
+    """Say which of the template's counters refused an issue the caller asked for by name."""
+    if template_id in rejected.subjects(Rule.COUPON_STOCK):
+        raise CouponOutOfStock(f"template {template_id} is out of stock", param="template_id")
+    if template_id in rejected.subjects(Rule.COUPON_LIMIT):
+        raise CouponLimitReached(
+            f"the member already holds the most coupons of {template_id} it allows",
+            param="template_id",
+        )
+
+
+def stage_release(deps: Deps, uow: UnitOfWork, coupon: Coupon, now: datetime) -> str:
+    """Give a redeemed coupon back (order cancelled, or refunded when the template says so);
+    the caller updates the order's coupon list once for all the coupons it gives back. The
+    answer is kept on the coupon, so a retried release answers the same."""
+    order_id = coupon.release()
+    body = CouponReleaseOut(order_id=order_id, coupon=coupon_out(coupon, now)).model_dump_json()
+    coupon.answer = body
+    deps.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
+    return body

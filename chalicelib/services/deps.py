@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from pynamodb.connection import Connection
 from ulid import ULID
 
 from ..domain.errors import Misconfigured, ProgramNotConfigured
@@ -27,7 +26,7 @@ from ..store.once import OnceStore
 from ..store.orders import OrderStore
 from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
-from ..store.unit_of_work import UnitOfWork
+from ..store.unit_of_work import Transactions, UnitOfWork
 
 
 def system_clock() -> datetime:
@@ -79,7 +78,7 @@ class Deps:
     clock: Callable[[], datetime]
     new_id: Callable[[datetime], str]
     backoff: Callable[[int], None]
-    connection: Connection
+    transactions: Transactions
     members: MemberStore
     ledger: LedgerStore
     orders: OrderStore
@@ -95,7 +94,7 @@ class Deps:
     pii_key: bytes
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.connection)
+        return self.transactions.new()
 
 
 def build(
@@ -113,14 +112,13 @@ def build(
     if require_pii_key and problem:
         raise Misconfigured(problem)
     configure(config.table_name, config.region)
-    connection = Connection(region=config.region)
     program_store = ProgramStore()
     return Deps(
         settings=config,
         clock=clock,
         new_id=ulid_at,
         backoff=backoff,
-        connection=connection,
+        transactions=Transactions(config.region),
         members=MemberStore(),
         ledger=LedgerStore(),
         orders=OrderStore(),

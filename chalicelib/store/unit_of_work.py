@@ -52,6 +52,19 @@ def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
             return None
 
 
+class Transactions:
+    """Where units of work come from: one connection per warm Lambda, built on first use."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._connection: Connection | None = None
+
+    def new(self) -> UnitOfWork:
+        if self._connection is None:
+            self._connection = Connection(region=self.region)
+        return UnitOfWork(self._connection)
+
+
 @dataclass
 class UnitOfWork:
     """Collects guarded writes and sends them all or nothing; nothing is sent unless committed."""

@@ -11,6 +11,15 @@ from tests.conftest import set_program
 from tests.helpers import buy, enroll, member, redeem, refund
 
 
+def ledger_of(member_id):
+    from chalicelib.store.models import LedgerItem
+
+    items = LedgerItem.query(
+        keys.member_pk(member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX)
+    )
+    return sorted(items, key=lambda e: e.seq)
+
+
 def lots_of(member_id):
     return {
         lot.order_id: lot
@@ -49,6 +58,35 @@ def test_refund_after_redemption__gives_points_back_to_their_lots_with_original_
     assert after["earn-1"].expires_at == before["earn-1"].expires_at
     assert after["o-9"].remaining == 0
     assert member(brand, member_id).points_balance == 200
+
+
+def test_partial_refund__gives_points_back_to_the_latest_expiring_lot_first(brand, clock):
+    member_id = enroll(brand)
+    buy(brand, member_id, "early", 10_000)
+    clock.advance(days=40)
+    buy(brand, member_id, "late", 10_000)
+    redeem(brand, member_id, "o-9", 200)  # 100 from each lot, the early one first
+    buy(brand, member_id, "o-9", 10_000)
+    refunded = refund(brand, member_id, "o-9", 5_000)  # half: 100 of the 200 come back
+    assert refunded["points_returned"] == 100
+    lots = lots_of(member_id)
+    # back to the lot that lives longest, which keeps the member's points alive longest
+    assert (lots["early"].remaining, lots["late"].remaining) == (0, 100)
+
+
+def test_points_given_back_after_their_day__expire_again_at_once(brand, clock):
+    member_id = enroll(brand)
+    buy(brand, member_id, "old", 10_000)  # 12-month rolling expiry
+    clock.advance(days=300)
+    redeem(brand, member_id, "o-9", 100)
+    buy(brand, member_id, "o-9", 10_000)
+    clock.advance(days=100)  # "old" has passed its day; "o-9" has not
+    refunded = refund(brand, member_id, "o-9", 10_000)
+    assert refunded["points_returned"] == 100
+    assert refunded["member"]["points_balance"] == 0  # the 100 returned to "old" expired again
+    ledger = [e.kind for e in ledger_of(member_id)]
+    assert ledger[-3:] == ["clawback", "redeem_return", "expire"]
+    assert lots_of(member_id)["old"].remaining == 0
 
 
 def test_refund_of_spent_points__records_debt_that_later_earnings_pay_off(brand):

@@ -87,3 +87,100 @@ def test_percent__discount_is_within_bounds(amount, pct, cap):
     else:
         assert 0 <= found.discount <= amount * pct / 100
         assert cap is None or found.discount <= cap
+
+
+def test_a_coupon__goes_issued_redeemed_issued_and_says_so():
+    from datetime import timedelta
+
+    from chalicelib.domain.coupons import Coupon
+
+    coupon = Coupon.issue("m", template(kind="fixed", amount_off=100), NOW, "admin", "CODE")
+    assert coupon.state(NOW) == "usable" and coupon.usable_at(NOW)
+    assert not coupon.usable_at(NOW - timedelta(seconds=1))  # not valid yet
+    coupon.redeem("o-1", NOW)
+    assert coupon.state(NOW) == "used" and not coupon.usable_at(NOW)
+    assert coupon.redeemed_on("o-1") and not coupon.redeemed_on("o-2")
+    assert coupon.release() == "o-1"
+    assert coupon.released_from("o-1") and not coupon.released_from("o-2")
+    assert coupon.usable_at(NOW) and coupon.order_id is None and coupon.redeemed_at is None
+    later = coupon.valid_until
+    assert coupon.state(later) == "expired" and not coupon.usable_at(later)
+
+
+def test_an_order__holds_one_exclusive_coupon_or_any_number_of_stackable_ones():
+    from chalicelib.domain.coupons import OrderCoupons
+
+    plain = template(kind="fixed", amount_off=100)
+    stacks = template(kind="fixed", amount_off=100, stackable=True)
+    empty = OrderCoupons("o-1")
+    assert empty.admits(plain) and empty.admits(stacks)
+    exclusive = empty.adding("A", plain)
+    assert exclusive.codes == ("A",) and exclusive.exclusive and exclusive.exists
+    assert not exclusive.admits(plain) and not exclusive.admits(stacks)
+    stacked = empty.adding("B", stacks)
+    assert stacked.admits(stacks) and not stacked.admits(plain)
+    assert stacked.adding("C", stacks).without(["B"]).codes == ("C",)
+    assert exclusive.without(["A"]).admits(plain)
+
+
+def test_a_template__says_why_it_cannot_issue():
+    from datetime import timedelta
+
+    ended = template(
+        kind="fixed",
+        amount_off=100,
+        validity={"kind": "fixed", "starts_at": "2026-01-01T00:00:00Z", "ends_at": NOW.isoformat()},
+    )
+    assert "ended" in ended.unissuable(NOW)
+    assert ended.unissuable(NOW - timedelta(seconds=1)) is None
+    stocked = template(kind="fixed", amount_off=100, total_stock=2)
+    assert stocked.unissuable(NOW) is None and stocked.unissuable(NOW, issued=1) is None
+    assert "out of stock" in stocked.unissuable(NOW, issued=2)
+
+
+def test_normalise_code__lengths_at_the_edges():
+    assert normalise_code("ABCD") == "ABCD" and normalise_code("ABC") is None
+    assert normalise_code("A" * 32) == "A" * 32 and normalise_code("A" * 33) is None
+    # twenty symbols are a personal code only in the code alphabet; otherwise a shared code
+    assert normalise_code("0" * 20) == "0" * 20
+    assert normalise_code("2" * 19) == "2" * 19  # not grouped: not a personal code
+    assert normalise_code("ÄBCD") is None and normalise_code("AB-CD!") is None
+
+
+def test_applicability__says_exactly_why_and_how_much():
+    def basket(amount, *items):
+        return Basket(amount=amount, occurred_at=NOW, items=tuple(items))
+
+    tea = template(kind="fixed", amount_off=500, categories=["tea"], min_spend=1_000)
+    assert applicability(tea, basket(5_000)) == applicability(tea, basket(0))
+    assert applicability(tea, basket(5_000)).reason == "no eligible items in the basket"
+    one_fen = basket(1, BasketItem(amount=1, category="tea"))
+    short = applicability(tea, one_fen)
+    assert (short.applies, short.reason, short.discount) == (
+        False,
+        "spend 999 more on eligible items",
+        0,
+    )
+    cheap = template(kind="fixed", amount_off=500)
+    assert applicability(cheap, basket(1)) == type(short)(True, "applies", 1)
+    pct = template(kind="percent", percent_off=15)
+    assert applicability(pct, basket(1_000)) == type(short)(True, "applies", 150)
+    ship = template(kind="free_shipping")
+    assert applicability(ship, basket(1)) == type(short)(True, "applies", 0, free_shipping=True)
+    nothing = applicability(cheap, basket(0))
+    assert (nothing.applies, nothing.discount) == (False, 0)
+
+
+def test_release__of_a_coupon_without_an_order_gives_an_empty_order_id():
+    from chalicelib.domain.coupons import Coupon
+
+    coupon = Coupon.issue("m", template(kind="fixed", amount_off=100), NOW, "admin", "CODE")
+    coupon.status = "redeemed"
+    assert coupon.release() == "" and coupon.released_order_id == ""
+
+
+def test_an_order_without_a_coupon__still_exists_once_it_had_one():
+    from chalicelib.domain.coupons import OrderCoupons
+
+    after = OrderCoupons("o-1").adding("A", template(kind="fixed", amount_off=1)).without(["A"])
+    assert after.exists is True and after.codes == () and after.exclusive is False

@@ -130,3 +130,152 @@ def test_plan_refund__gives_back_latest_expiring_lots_first():
         expiry_of=lambda x: NOW + timedelta(days=1 if x == "soon" else 99),
     )
     assert plan.returns == [("late", 100)]
+
+
+def test_ledger_rows__number_the_entries_and_carry_running_totals():
+    from chalicelib.domain.points import ledger_rows
+
+    a = account(lot("a", 100), debt=30)
+    a.earn(lot("b", 50, vests_in=None), reason="earned")  # 50 in, 30 of it pays the debt
+    a.redeem(100, "o-1", reason="spent")
+    ids = iter(["e1", "e2", "e3"])
+    rows = ledger_rows(a.entries, a.balances, last_seq=7, now=NOW, new_id=lambda: next(ids))
+    assert [(r.seq, r.kind, r.entry_id) for r in rows] == [
+        (8, "earn", "e1"),
+        (9, "debt_repayment", "e2"),
+        (10, "redeem", "e3"),
+    ]
+    # running totals replayed from the balances before the entries: 100 balance, 30 debt
+    assert [(r.balance_after, r.pending_after, r.debt_after) for r in rows] == [
+        (150, 0, 30),
+        (120, 0, 0),
+        (20, 0, 0),
+    ]
+    assert rows[-1].balance_after == a.balances.balance and rows[0].created_at == NOW
+    assert [r.points for r in rows] == [50, 0, -100]
+
+
+def test_ledger_rows__of_no_entries_are_none():
+    from chalicelib.domain.points import ledger_rows
+
+    assert ledger_rows([], Balances(5, 0, 0), last_seq=3, now=NOW, new_id=lambda: "x") == []
+
+
+def entry_of(acct, kind):
+    (found,) = [e for e in acct.entries if e.kind == kind]
+    return found
+
+
+def test_redeem__writes_one_entry_naming_each_lot_it_took_from():
+    acct = account(lot("a", 30, days_left=5), lot("b", 100, days_left=50))
+    acct.redeem(50, "o-1", "spent on o-1")
+    e = entry_of(acct, "redeem")
+    assert (e.points, e.balance_delta, e.pending_delta, e.debt_delta) == (-50, -50, 0, 0)
+    assert (e.order_id, e.reason, e.lots) == ("o-1", "spent on o-1", (("a", -30), ("b", -20)))
+    exchange = account(lot("a", 300))
+    exchange.redeem(300, "exchange:t", "for a coupon", kind="exchange")
+    assert [x.kind for x in exchange.entries] == ["exchange"]
+
+
+def test_redeem__refuses_naming_the_points_and_what_is_spendable():
+    acct = account(lot("a", 80))
+    with pytest.raises(InsufficientPoints) as refused:
+        acct.redeem(81, "o", "r")
+    assert refused.value.param == "points" and "80 spendable" in refused.value.message
+    acct.redeem(80, "o", "r")  # exactly the balance is fine
+    assert acct.balances.balance == 0
+
+
+def test_spendable__leaves_out_spent_pending_and_expired_lots():
+    acct = account(
+        lot("live", 10),
+        lot("spent", 10, remaining=0),
+        lot("one-left", 10, remaining=1),
+        lot("waiting", 10, pending=True, vests_in=1),
+        lot("at-its-end", 10, days_left=0),  # its instant has come: no longer spendable
+        lot("forever", 10, days_left=0),
+    )
+    acct.lots["forever"].expires_at = None
+    assert {x.lot_id for x in acct.spendable()} == {"live", "one-left", "forever"}
+    assert acct.available == 21
+
+
+def test_claw_back__entry_names_the_order_and_the_lots_it_took_from():
+    acct = account(lot("own", 10), lot("other", 100, days_left=5))
+    acct.claw_back(15, "o-1", "own", "refund of o-1")
+    e = entry_of(acct, "clawback")
+    assert (e.order_id, e.reason, e.lots) == ("o-1", "refund of o-1", (("own", -10), ("other", -5)))
+    one = account(lot("own", 10))
+    one.claw_back(1, "o-2", "own", "r")
+    assert one.lots["own"].remaining == 9 and entry_of(one, "clawback").points == -1
+    nothing = account(lot("own", 10))
+    nothing.claw_back(0, "o-3", "own", "r")
+    assert nothing.entries == []
+
+
+def test_claw_back__skips_an_empty_own_lot_and_goes_on_to_the_others():
+    acct = account(lot("own", 10, remaining=0), lot("b", 5, days_left=5), lot("c", 5))
+    acct.claw_back(8, "o", "own", "r")
+    assert entry_of(acct, "clawback").lots == (("b", -5), ("c", -3))
+    gone = account(lot("b", 5))
+    gone.claw_back(3, "o", "no-such-lot", "r")  # the order's lot is not loaded: others pay
+    assert entry_of(gone, "clawback").lots == (("b", -3),)
+
+
+def test_give_back__entry_names_the_order_lots_and_pays_debt_from_them():
+    acct = account(lot("a", 100, remaining=0), debt=10)
+    acct.give_back([("a", 1), ("a-none", 0)], "o-1", "given back")
+    e = entry_of(acct, "redeem_return")
+    assert (e.order_id, e.points, e.lots) == ("o-1", 1, (("a", 1),))
+    paid = entry_of(acct, "debt_repayment")
+    assert (paid.order_id, paid.points, paid.lots) == ("o-1", 0, (("a", -1),))
+    assert acct.balances == Balances(balance=0, pending=0, debt=9, lifetime=0)
+
+
+def test_settle__entries_say_which_lot_vested_or_expired():
+    acct = account(
+        lot("due", 10, pending=True, vests_in=-1, order_id="o-1"),
+        lot("old", 5, days_left=-1, order_id="o-2"),
+    )
+    acct.settle()
+    vest, expire = acct.entries
+    assert (vest.kind, vest.order_id, vest.balance_delta, vest.pending_delta) == (
+        "vest",
+        "o-1",
+        10,
+        -10,
+    )
+    assert vest.lots == (("due", 0),)
+    assert (expire.kind, expire.order_id, expire.lots) == ("expire", "o-2", (("old", -5),))
+    assert acct.touched == {"due", "old"}
+
+
+def test_earn__pending_when_it_vests_later_and_nothing_for_zero_points():
+    acct = account()
+    acct.earn(lot("p", 10, vests_in=1, order_id="o-1"), "later")
+    e = entry_of(acct, "earn")
+    assert (e.pending_delta, e.balance_delta, e.order_id, e.lots) == (10, 0, "o-1", (("p", 0),))
+    assert acct.lots["p"].pending and acct.new_lot_ids == ["p"]
+    acct.earn(lot("z", 0), "nothing")
+    assert "z" not in acct.lots and len(acct.entries) == 1
+
+
+def test_proportional__rounds_down_in_whole_points():
+    from chalicelib.domain.points import proportional
+
+    assert proportional(99, 1, 2) == 49 and isinstance(proportional(99, 1, 2), int)
+    assert proportional(100, 1000, 1000) == 100
+
+
+def test_plan_refund__too_much_names_the_amount():
+    with pytest.raises(RefundExceedsOrder) as refused:
+        plan_refund(
+            order_amount=100,
+            refunded_before=60,
+            refund_amount=41,
+            points_earned=0,
+            clawed_before=0,
+            redeemed=[],
+            expiry_of=lambda _: None,
+        )
+    assert refused.value.param == "amount" and "60 of 100" in refused.value.message

@@ -115,3 +115,42 @@ def test_rolling_window__value_is_the_sum_of_the_last_n_days(entries):
         buckets = tiers.record(buckets, rolling, day, spend=amount, today=today)
     expected = sum(amount for back, amount in entries if back < 30)
     assert tiers.window_value(buckets, ladder, today) == expected
+
+
+def test_next_review__of_a_rolling_window_is_the_first_of_next_month():
+    rolling = TierWindow(kind="rolling_days", days=30)
+    assert tiers.next_review(date(2026, 11, 23), rolling) == date(2026, 12, 1)
+
+
+def test_review__counts_the_day_before_the_review_day_in_a_rolling_window():
+    rolling = LADDER.model_copy(update={"window": TierWindow(kind="rolling_days", days=30)})
+    buckets = tiers.record(
+        {}, rolling.window, date(2026, 10, 31), spend=600, today=date(2026, 10, 31)
+    )
+    decision = tiers.review(rolling, "silver", 0, buckets, review_day=date(2026, 11, 1))
+    assert (decision.tier, decision.value, decision.grace_left) == ("silver", 600, 0)
+
+
+def test_review__a_tier_the_ladder_no_longer_has_becomes_what_the_member_earns():
+    buckets = spend((date(2026, 10, 5), 600), today=date(2026, 10, 5))
+    ladder = LADDER.model_copy(update={"grace_periods": 2})
+    gone = tiers.review(ladder, "platinum", 0, buckets, review_day=date(2026, 11, 1))
+    assert (gone.tier, gone.grace_left, gone.value) == ("silver", 2, 600)
+    none = tiers.review(ladder, None, 0, buckets, review_day=date(2026, 11, 1))
+    assert (none.tier, none.grace_left, none.value) == (None, 2, 600)
+
+
+def test_review__keeping_the_tier_reports_the_value_that_kept_it():
+    buckets = spend((date(2026, 10, 5), 700), today=date(2026, 10, 5))
+    kept = tiers.review(LADDER, "silver", 0, buckets, review_day=date(2026, 11, 1))
+    assert (kept.tier, kept.value) == ("silver", 700) and not kept.changed("silver")
+    assert kept.changed("gold")
+
+
+def test_ranks__are_zero_for_no_tier_then_one_for_the_lowest():
+    assert [LADDER.rank(n) for n in (None, "bronze", "silver", "gold", "gone")] == [0, 1, 2, 3, 0]
+
+
+def test_record__growth_alone_changes_only_growth():
+    buckets = tiers.record({}, MONTH, date(2026, 11, 5), growth=7, today=date(2026, 11, 5))
+    assert buckets == {"2026-11": [0, 0, 7]}

@@ -122,7 +122,19 @@ def package(
         check=True,
         env=env,
     )
+    from .packaging import slim
+
+    slimmed = slim(out / "deployment.zip")
     typer.echo(f"packaged {stage} into {out}")
+    typer.echo(
+        f"deployment.zip: {slimmed.size / 1e6:.1f} MB zipped, {slimmed.unzipped / 1e6:.1f} MB "
+        f"unzipped, {slimmed.compiled} modules compiled; left to the Lambda runtime: "
+        f"{', '.join(slimmed.removed) or 'nothing'}"
+    )
+    typer.echo(
+        "biggest parts (zipped): "
+        + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in slimmed.biggest)
+    )
     if lint:
         subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], check=True)
         typer.echo("cfn-lint: no findings")

@@ -29,11 +29,13 @@ Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="minor units (cen
 
 class Request(BaseModel):
     # strict: "12" is not the number 12; a storefront sending strings has a bug worth seeing.
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Response(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # -- members ---------------------------------------------------------------------------------

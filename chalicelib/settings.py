@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cache
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+PREFIX = "LOYALTY_"
+REGION_VARIABLES = ("LOYALTY_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore")
+class Settings(BaseModel):
+    """Each field from `LOYALTY_<FIELD>` (the region also from AWS_REGION / AWS_DEFAULT_REGION),
+    validated and converted by pydantic; built by `from_environment`."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     brand: str = "demo"
     table_name: str = "loyalty-demo"
-    region: str = Field(
-        "us-east-1",
-        validation_alias=AliasChoices("LOYALTY_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
-    )
+    region: str = "us-east-1"
     # The brand's secret for HMAC fingerprints of phone numbers and emails (never a bare hash).
     pii_key: SecretStr = SecretStr("")
     program_cache_seconds: float = 30.0
@@ -25,6 +29,19 @@ class Settings(BaseSettings):
     write_attempts: int = 8
     # Refused coupon codes one API key may send per minute before it gets 429s.
     coupon_failures_per_minute: int = 20
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            if name == "region":
+                found = next((environ[v] for v in REGION_VARIABLES if environ.get(v)), None)
+            else:
+                found = environ.get(PREFIX + name.upper())
+            if found is not None:
+                values[name] = found
+        return cls.model_validate(values)
 
 
 MIN_PII_KEY = 16
@@ -43,4 +60,4 @@ def pii_key_problem(key: str, brand: str) -> str | None:
 
 @cache
 def settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()

@@ -166,7 +166,7 @@ def issue(call: Call, template_id: str) -> Answer:
 
 
 class JobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
     dry_run: bool = Field(True, description="report what would happen; write nothing")
     days_back: int | None = Field(
         None, ge=0, le=366, description="re-read this many days; default: since the last run"
@@ -174,6 +174,8 @@ class JobRequest(BaseModel):
 
 
 class JobOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     job: str
     as_of: date
     dry_run: bool

@@ -43,7 +43,7 @@ def normalise_code(raw: str) -> str | None:
 
 
 class FixedValidity(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     kind: Literal["fixed"] = "fixed"
     starts_at: Instant
     ends_at: Instant
@@ -56,7 +56,7 @@ class FixedValidity(BaseModel):
 
 
 class RelativeValidity(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     kind: Literal["relative"] = "relative"
     days: int = Field(30, ge=1, le=3660)
 
@@ -67,7 +67,7 @@ Validity = Annotated[FixedValidity | RelativeValidity, Field(discriminator="kind
 class CouponTemplate(BaseModel):
     """A coupon template as the admin writes it (`POST /v1/admin/coupon-templates`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     template_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str = Field(min_length=1, max_length=80)
@@ -78,7 +78,7 @@ class CouponTemplate(BaseModel):
     min_spend: int = Field(0, ge=0, description="on the eligible items, minor units")
     categories: list[str] = Field(default_factory=list, max_length=100)
     skus: list[str] = Field(default_factory=list, max_length=500)
-    validity: Validity = RelativeValidity()
+    validity: Validity = Field(default_factory=RelativeValidity)
     per_member_limit: int | None = Field(1, ge=1, le=1000, description="null: no limit")
     total_stock: int | None = Field(None, ge=0, description="null: unlimited")
     stackable: bool = False

@@ -1,13 +1,13 @@
-"""Member identifiers: normalise, fingerprint with the brand's HMAC key, and mask for display."""
+"""Member identifiers: normalise, fingerprint with the brand's HMAC key, and mask for display.
+
+`phonenumbers` and `email_validator` are imported on first use, not with the module: most calls
+(a purchase, a read) never meet a phone number, and a cold start should not pay for them."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from typing import Literal
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from .errors import ValidationFailed
 
@@ -16,6 +16,8 @@ IdentityKind = Literal["phone", "email", "external_id"]
 
 def normalise_phone(raw: str, default_region: str) -> str:
     """E.164, so '138 0013 8000' and '+8613800138000' are one person."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
@@ -26,6 +28,8 @@ def normalise_phone(raw: str, default_region: str) -> str:
 
 
 def normalise_email(raw: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         valid = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -39,6 +43,8 @@ def fingerprint(kind: IdentityKind, value: str, key: bytes) -> str:
 
 
 def mask_phone(e164: str) -> str:
+    import phonenumbers
+
     number = phonenumbers.parse(e164)
     national = str(number.national_number)
     keep_head = 3 if len(national) >= 10 else 1

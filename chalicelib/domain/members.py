@@ -31,6 +31,7 @@ class Member:
     tier_metrics: dict[str, list[int]] = field(default_factory=dict)
     last_active_at: datetime | None = None
     dormant_on: str | None = None
+    next_due_at: datetime | None = None  # when the soonest lot vests or expires
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

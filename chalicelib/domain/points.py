@@ -27,6 +27,18 @@ class Lot:
     pending: bool
     order_id: str | None = None
 
+    @property
+    def live(self) -> bool:
+        """Points left in it (pending or not); a lot with none is history, kept by the ledger."""
+        return self.remaining > 0
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When time next changes it by itself: it vests, or (vested) it expires."""
+        if not self.live:
+            return None
+        return self.vests_at if self.pending else self.expires_at
+
     def spend_key(self) -> tuple[datetime, datetime, str]:
         """Soonest-expiring first, then the oldest earned, then by id (a total order)."""
         expiry = self.expires_at.replace(tzinfo=None) if self.expires_at else FAR_FUTURE
@@ -117,16 +129,41 @@ def ledger_rows(
 
 @dataclass
 class PointsAccount:
+    """`lots` holds every live lot (`complete`), or, when nothing was due (`next_due_at` after
+    now), none of them: the balances alone then say what is spendable, enough to earn, and
+    spending asks for the lots."""
+
     balances: Balances
     lots: dict[str, Lot]
     now: datetime
+    complete: bool = True
+    stored: set[str] = field(default_factory=set)  # the lots as loaded, to rewrite or delete
     new_lot_ids: list[str] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
 
     @classmethod
-    def load(cls, balances: Balances, lots: Iterable[Lot], now: datetime) -> PointsAccount:
-        return cls(replace(balances), {lot.lot_id: replace(lot) for lot in lots}, now)
+    def load(cls, balances: Balances, lots: Iterable[Lot] | None, now: datetime) -> PointsAccount:
+        """`lots=None`: the lots were not read because none of them is due before `now`."""
+        held = {lot.lot_id: replace(lot) for lot in lots or ()}
+        return cls(replace(balances), held, now, complete=lots is not None, stored=set(held))
+
+    def restore(self, lot: Lot) -> None:
+        """Bring back a spent lot (deleted once empty) from the terms a redemption kept."""
+        if lot.lot_id not in self.lots:
+            self.lots[lot.lot_id] = replace(lot, remaining=0, pending=False)
+
+    def next_due(self, known: datetime | None) -> datetime | None:
+        """When the soonest live lot vests or expires; without the lots, the sooner of what was
+        `known` and the lots this account added."""
+        dues = [due for lot in self.lots.values() if (due := lot.due_at) is not None]
+        if not self.complete and known is not None:
+            dues.append(known)
+        return min(dues, default=None)
+
+    def _need_lots(self) -> None:
+        if not self.complete:
+            raise RuntimeError("spending points needs the member's lots: load them")
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -180,6 +217,8 @@ class PointsAccount:
 
     @property
     def available(self) -> int:
+        if not self.complete:  # nothing due: every vested point is spendable
+            return self.balances.balance
         return sum(lot.remaining for lot in self.spendable())
 
     # -- what time does by itself ------------------------------------------------------------
@@ -241,6 +280,7 @@ class PointsAccount:
         self, points: int, order_id: str, reason: str, kind: str = "redeem"
     ) -> list[tuple[str, int]]:
         """Spend vested points, soonest-expiring first; never below zero."""
+        self._need_lots()
         if points > self.available:
             raise InsufficientPoints(
                 f"the member has {self.available} spendable points, {points} were asked for",
@@ -267,6 +307,7 @@ class PointsAccount:
     def claw_back(self, points: int, order_id: str, own_lot_id: str | None, reason: str) -> None:
         """Take back what a refunded order earned: its own lot first (pending or not), then
         other spendable points soonest-expiring first, and the rest as debt."""
+        self._need_lots()
         if points <= 0:
             return
         left = points
@@ -300,6 +341,7 @@ class PointsAccount:
 
     def give_back(self, returns: list[tuple[str, int]], order_id: str, reason: str) -> None:
         """Return redeemed points to the lots they came from, with their original expiry."""
+        self._need_lots()
         returns = [(lot_id, n) for lot_id, n in returns if n > 0]
         if not returns:
             return

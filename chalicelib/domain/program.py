@@ -14,7 +14,7 @@ Multiplier = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class EarnRate(Strict):
@@ -100,7 +100,7 @@ class TierBenefits(Strict):
 class Tier(Strict):
     name: Slug
     threshold: int = Field(ge=0, description="metric needed over the window to hold the tier")
-    benefits: TierBenefits = TierBenefits()
+    benefits: TierBenefits = Field(default_factory=TierBenefits)
 
 
 class TierWindow(Strict):
@@ -118,7 +118,7 @@ class TierLadder(Strict):
     end of each window (calendar) or month (rolling), after `grace_periods` reviews below."""
 
     metric: Literal["spend", "orders", "growth"] = "spend"
-    window: TierWindow = TierWindow()
+    window: TierWindow = Field(default_factory=TierWindow)
     tiers: list[Tier] = Field(min_length=1, max_length=20)
     grace_periods: int = Field(0, ge=0, le=4)
 
@@ -179,17 +179,17 @@ class Program(Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     time_zone: str = "UTC"
     default_phone_region: str = Field("CN", pattern=r"^[A-Z]{2}$")
-    earn: EarnRate = EarnRate()
+    earn: EarnRate = Field(default_factory=EarnRate)
     bonuses: list[Bonus] = Field(default_factory=list, max_length=200)
     campaigns: list[Campaign] = Field(default_factory=list, max_length=50)
     tiers: TierLadder | None = None
-    growth: Growth = Growth()
+    growth: Growth = Field(default_factory=Growth)
     enroll_coupon: Slug | None = Field(None, description="template issued to every new member")
-    lifecycle: Lifecycle = Lifecycle()
-    redemption: RedemptionRate = RedemptionRate()
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    redemption: RedemptionRate = Field(default_factory=RedemptionRate)
     return_window_days: int = Field(0, ge=0, le=365)
-    expiry: ExpiryPolicy = RollingExpiry()
-    limits: Limits = Limits()
+    expiry: ExpiryPolicy = Field(default_factory=RollingExpiry)
+    limits: Limits = Field(default_factory=Limits)
 
     @field_validator("time_zone")
     @classmethod

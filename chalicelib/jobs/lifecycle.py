@@ -64,6 +64,7 @@ def _run(
 
 def _gift(
     deps: Deps,
+    program: Program,
     member: Member,
     template_id: str | None,
     once_key: str,
@@ -88,7 +89,7 @@ def _gift(
     coupon = issuance.stage_issue(deps, uow, member.member_id, record.template, now, source)
     deps.once.stage(uow, member.member_id, kind, key, "", coupon.code)
     if also is not None and also(member):
-        deps.members.stage_member(uow, member, now)
+        deps.members.stage_member(uow, member, now, program.zone)
     try:
         uow.commit()
     except WriteRejected as rejected:
@@ -119,7 +120,7 @@ def birthday_perks(
         template_id = (tier.benefits.birthday_gift if tier else None) or (
             program.lifecycle.birthday_coupon
         )
-        _gift(deps, member, template_id, f"birthday:{day.year}", "birthday", now, report)
+        _gift(deps, program, member, template_id, f"birthday:{day.year}", "birthday", now, report)
 
     return _run(deps, "birthday_perks", now, days_back, dry_run, members_of, give)
 
@@ -144,6 +145,7 @@ def winback(
 
         _gift(
             deps,
+            program,
             member,
             program.lifecycle.winback_coupon,
             f"winback:{day.isoformat()}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from ..domain import tiers
 from ..domain.guards import WriteRejected
@@ -50,14 +51,20 @@ def review_tiers(
     for day in days_to_run(deps, JOB, today, days_back, FIRST_RUN_DAYS):
         for shard in range(DUE_SHARDS):
             for member in deps.due.due_for_review(day.isoformat(), shard):
-                _review_one(deps, program.tiers, member, day, now, report)
+                _review_one(deps, program.tiers, program.zone, member, day, now, report)
         if not dry_run:
             deps.jobs.advance(JOB, day, now)
     return report
 
 
 def _review_one(
-    deps: Deps, ladder: TierLadder, member: Member, day: date, now: datetime, report: ReviewReport
+    deps: Deps,
+    ladder: TierLadder,
+    zone: ZoneInfo,
+    member: Member,
+    day: date,
+    now: datetime,
+    report: ReviewReport,
 ) -> None:
     for _ in range(deps.settings.write_attempts):
         if member.tier_review_on != day.isoformat():
@@ -88,7 +95,7 @@ def _review_one(
             tiers.next_review(day, ladder.window).isoformat() if decision.tier else None
         )
         uow = deps.uow()
-        deps.members.stage_member(uow, member, now)
+        deps.members.stage_member(uow, member, now, zone)
         try:
             uow.commit()
             return

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -91,7 +92,7 @@ class MotoEngine:
         self.client = boto3.client("dynamodb")
         if not self.path.exists():
             return 0
-        items = json.loads(self.path.read_text())["items"]
+        items = [_from_json(item) for item in json.loads(self.path.read_text())["items"]]
         for start in range(0, len(items), 25):
             chunk = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
             self.client.batch_write_item(RequestItems={table: chunk})
@@ -100,7 +101,7 @@ class MotoEngine:
     def write(self) -> None:
         items: list[Any] = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
-            items.extend(page["Items"])
+            items.extend(_to_json(item) for item in page["Items"])
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"table": self.table, "items": items}))
         tmp.replace(self.path)  # atomic: a kill mid-write never leaves half a snapshot
@@ -110,7 +111,11 @@ class MotoEngine:
             while not self.stopping.is_set():
                 if self.dirty.wait(0.2):
                     self.dirty.clear()
-                    self.write()
+                    try:
+                        self.write()
+                    except Exception as exc:  # say so, and try again on the next change
+                        print(f"snapshot failed, will retry: {exc!r}", file=sys.stderr)
+                        self.dirty.set()
 
         threading.Thread(target=loop, name="snapshot", daemon=True).start()
 
@@ -118,6 +123,27 @@ class MotoEngine:
         self.stopping.set()
         if self.client is not None:
             self.write()
+
+
+def _to_json(value: Any) -> Any:
+    """An item as JSON: Binary values (the compressed answers) as base64 text."""
+    if isinstance(value, bytes):
+        return {"base64": base64.b64encode(value).decode()}
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"base64"}:
+            return base64.b64decode(value["base64"])
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 def serve(
@@ -182,7 +208,7 @@ def _app_server(host: str, port: int, data_dir: Path, moto: MotoEngine | None) -
     from ..store.models import create_table
     from .http import local_server
 
-    settings = Settings()
+    settings = Settings.from_environment()
     deps = build(settings)
     use(deps)
     create_table()

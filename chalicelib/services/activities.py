@@ -37,7 +37,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
         issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons
         )
-        deps.members.stage_member(uow, member, now)
+        deps.members.stage_member(uow, member, now, program.zone)
         body = ActivityOut(
             activity=request.activity,
             activity_id=request.activity_id,
@@ -47,8 +47,8 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
             coupons_skipped=skipped_out(skip_coupons),
             member=member_out(member, program, now),
         ).model_dump_json()
-        deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+        home = deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:

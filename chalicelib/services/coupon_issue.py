@@ -27,9 +27,12 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
         uow = deps.uow()
         coupon = issuance.stage_issue(deps, uow, request.member_id, record.template, now, "admin")
         body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
+        home = None
         if request.issue_id is not None:
-            deps.once.stage(uow, request.member_id, "issue", request.issue_id, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+            home = deps.once.stage(
+                uow, request.member_id, "issue", request.issue_id, fingerprint, body
+            )
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -58,7 +61,7 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             if found is not None:
                 return replay(found[0], found[1], True, fingerprint, "exchange_id")
         now = deps.clock()
-        member, account = deps.members.load_account(member_id, now)
+        member, account = deps.members.load_account(member_id, now, spend=True)
         account.redeem(
             price,
             f"exchange:{request.template_id}",
@@ -75,9 +78,12 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             coupon=coupon_out(coupon, now),
             member=member_out(member, program, now),
         ).model_dump_json()
+        home = None
         if request.exchange_id is not None:
-            deps.once.stage(uow, member_id, "exchange", request.exchange_id, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+            home = deps.once.stage(
+                uow, member_id, "exchange", request.exchange_id, fingerprint, body
+            )
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:

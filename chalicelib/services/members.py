@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
-from ..domain.errors import IdentityConflict, MemberNotFound, ValidationFailed
+from ..domain.errors import IdentityConflict, MemberNotFound, TooManyLots, ValidationFailed
 from ..domain.guards import WriteRejected
 from ..domain.identity import (
     IdentityKind,
@@ -74,7 +75,7 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             new = [ident for ident in identifiers if ident.kind not in owners]
             if new:  # link the identifiers this channel adds to the same person
                 _apply_identifiers(member, new)
-                deps.members.stage_member(uow, member, now)
+                deps.members.stage_member(uow, member, now, program.zone)
         else:
             member = Member(
                 member_id=f"mem_{deps.new_id(now)}",
@@ -88,7 +89,7 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
             new = identifiers
             _apply_identifiers(member, new)
             lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
-            deps.members.stage_new_member(uow, member)
+            deps.members.stage_new_member(uow, member, program.zone)
             issued = issuance.stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
             )
@@ -145,7 +146,9 @@ def read(deps: Deps, member_id: str) -> MemberOut:
             deps.members.stage_account(
                 uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
             )
-            uow.commit()
+            # more lots fell due than one transaction holds: shown settled, not written
+            with suppress(TooManyLots):
+                uow.commit()
         return Answer(member_out(member, program, now).model_dump_json())
 
     return MemberOut.model_validate_json(run_write(deps, None, attempt).body)

@@ -112,7 +112,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 growth_earned=growth,
             ),
         )
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+        home = deps.orders.order_home(member_id, request.order_id)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:

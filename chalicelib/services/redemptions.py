@@ -37,7 +37,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
 
     def attempt() -> Answer:
         now = deps.clock()
-        member, account = deps.members.load_account(member_id, now)
+        member, account = deps.members.load_account(member_id, now, spend=True)
         discount = redemption_discount(request.points, program)
         try:
             allocations = account.redeem(
@@ -73,10 +73,12 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
                 request_hash=fingerprint,
                 response=body,
                 created_at=now,
+                lots={lot_id: account.lots[lot_id] for lot_id, _ in allocations},
             ),
             is_new=True,
         )
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+        home = deps.orders.redemption_home(member_id, request.order_id)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:

@@ -36,17 +36,15 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             return first
         order, redemption = deps.orders.order_and_redemption(member_id, request.order_id)
         now = deps.clock()
-        member, account = deps.members.load_account(member_id, now)
+        member, account = deps.members.load_account(member_id, now, spend=True)
         if order is None:
             raise OrderNotFound(
                 f"member {member_id} has no purchase {request.order_id}", param="order_id"
             )
-        wanted = {order.lot_id} if order.lot_id else set()
-        wanted |= {lot_id for lot_id, _, _ in redemption.allocations} if redemption else set()
-        missing = wanted - account.lots.keys()
-        if missing:  # spent lots are not in the member query; they come back for the refund
-            for lot in deps.members.lots(member_id, missing):
-                account.lots[lot.lot_id] = lot
+        # A lot spent to nothing was deleted; points given back to it restore it, with the
+        # terms the redemption kept (its expiry above all).
+        for lot in (redemption.lots if redemption else {}).values():
+            account.restore(lot)
         plan = plan_refund(
             order_amount=order.amount,
             refunded_before=order.refunded_amount,
@@ -118,9 +116,10 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             deps.orders.stage_redemption(
                 uow, member_id, replace(redemption, allocations=allocations), is_new=False
             )
+        home = None
         if request.refund_id is not None:
-            deps.once.stage(uow, member_id, "refund", once_key, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+            home = deps.once.stage(uow, member_id, "refund", once_key, fingerprint, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
         uow.commit()
         return answer
 

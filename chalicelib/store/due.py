@@ -1,22 +1,28 @@
 """What the nightly jobs read: one local day's partition of a sparse, sharded index at a time,
-so the work follows the members concerned, not the membership."""
+so the work follows the members concerned, not the membership.
+
+The indexes keep keys only (a member's rewrite then costs no index write unless its day moves):
+a night reads a partition's keys, then its members, a hundred at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from ..domain.members import Member
 from . import keys
 from .members import member_from
-from .models import MemberItem
+from .models import Item, MemberItem
 from .unit_of_work import dynamodb
+
+BATCH = 100  # BatchGetItem's limit
 
 
 class DueStore:
     def due_for_review(self, day: str, shard: int) -> Iterator[Member]:
         """Members whose tier review falls on `day` (gsi1, `REVIEW#<day>#<shard>`)."""
-        yield from _members_in(MemberItem.due, keys.review_pk_for_shard(day, shard))
+        yield from _members_in(MemberItem.reviews, keys.review_pk_for_shard(day, shard))
 
     def birthdays(self, month_day: str, shard: int) -> Iterator[Member]:
         """Members born on `MM-DD` (gsi2)."""
@@ -26,9 +32,31 @@ class DueStore:
         """Members whose last activity makes them dormant on the local `day` (gsi3)."""
         yield from _members_in(MemberItem.dormancy, keys.shard_key("DORMANT", day, shard))
 
+    def lots_due(self, day: str, shard: int) -> Iterator[Member]:
+        """Members whose soonest lot vests or expires on the local `day` (gsi4)."""
+        yield from _members_in(MemberItem.due, keys.shard_key("DUE", day, shard))
+
+
+def _keys_in(index: Any, partition: str) -> Iterator[str]:
+    """The member keys in one index partition. Read below PynamoDB's model query, which would
+    filter on the item type, an attribute a keys-only index does not hold."""
+    connection = Item._get_connection()
+    start = None
+    while True:
+        page = connection.query(
+            partition, index_name=index.Meta.index_name, exclusive_start_key=start
+        )
+        for item in page.get("Items", []):
+            yield item["pk"]["S"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
 
 def _members_in(index: Any, partition: str) -> Iterator[Member]:
     with dynamodb():
-        for item in index.query(partition):
-            if isinstance(item, MemberItem):
+        found = _keys_in(index, partition)
+        while chunk := list(islice(found, BATCH)):
+            members = MemberItem.batch_get([(pk, keys.MEMBER_SK) for pk in chunk])
+            for item in sorted(members, key=lambda item: item.pk):
                 yield member_from(item)

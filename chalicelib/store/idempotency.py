@@ -1,4 +1,8 @@
-"""Idempotency records: the first answer to a key, written in the business transaction itself."""
+"""Idempotency records: the first answer to a key, written in the business transaction itself.
+
+Where the write's own business record keeps the answer already (an order, a redemption, a
+once-only key), the record points at it instead of copying it: the answer is stored once, and a
+replay reads it from there, byte for byte."""
 
 from __future__ import annotations
 
@@ -7,8 +11,16 @@ from datetime import datetime
 
 from ..domain.guards import Guard, Rule
 from . import keys
-from .models import IdempotencyItem
+from .models import IdempotencyItem, Item
 from .unit_of_work import UnitOfWork, get_or_none
+
+
+@dataclass(frozen=True)
+class AnswerHome:
+    """The key of a business record that keeps a first answer in its `response`."""
+
+    pk: str
+    sk: str
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,13 @@ class IdempotencyStore:
             return None
         if item.expires_at <= now:  # TTL deletes late (up to two days): trust our own clock
             return None
-        return StoredAnswer(item.request_hash, bool(item.created), item.response)
+        response: str | None = item.response
+        if item.answer_pk is not None and item.answer_sk is not None:
+            home = get_or_none(Item, item.answer_pk, item.answer_sk)
+            response = getattr(home, "response", None)
+        if response is None:
+            return None
+        return StoredAnswer(item.request_hash, bool(item.created), response)
 
     def stage(
         self,
@@ -37,16 +55,21 @@ class IdempotencyStore:
         answer: StoredAnswer,
         expires_at: datetime,
         now: datetime,
+        home: AnswerHome | None = None,
     ) -> None:
+        """`home`: the record written in the same transaction that keeps `answer.response`."""
         item = IdempotencyItem(
             pk=keys.idempotency_pk(principal, key),
             sk=keys.IDEMPOTENCY_SK,
             request_hash=answer.request_hash,
             created=answer.created,
-            response=answer.response,
             expires_at=expires_at,
             ttl=int(expires_at.timestamp()),
         )
+        if home is None:
+            item.response = answer.response
+        else:
+            item.answer_pk, item.answer_sk = home.pk, home.sk
         # A record past its own expiry may be overwritten even if TTL has not removed it yet.
         uow.put(
             Guard(Rule.IDEMPOTENCY_KEY_IS_NEW),

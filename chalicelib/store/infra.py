@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import BirthdayIndex, DormancyIndex, DueIndex, Item
+from .models import Item
+
+
+def _indexes() -> list[dict[str, Any]]:
+    """Every secondary index the models declare: name, keys and projection."""
+    rendered = []
+    for index in sorted(Item._indexes.values(), key=lambda i: i.Meta.index_name):
+        hash_key, range_key = index.Meta.attributes.values()
+        projection: dict[str, Any] = {"ProjectionType": index.Meta.projection.projection_type}
+        include = getattr(index.Meta.projection, "non_key_attributes", None)
+        if include:
+            projection["NonKeyAttributes"] = list(include)
+        rendered.append(
+            {
+                "IndexName": index.Meta.index_name,
+                "KeySchema": [
+                    {"AttributeName": hash_key.attr_name, "KeyType": "HASH"},
+                    {"AttributeName": range_key.attr_name, "KeyType": "RANGE"},
+                ],
+                "Projection": projection,
+            }
+        )
+    return rendered
 
 
 def table_template() -> dict[str, Any]:
-    key_attrs = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"]
+    indexes = _indexes()
+    key_attrs = [Item.pk.attr_name, Item.sk.attr_name] + [
+        key["AttributeName"] for index in indexes for key in index["KeySchema"]
+    ]
     return {
         "Resources": {
             "LoyaltyTable": {
@@ -24,20 +49,7 @@ def table_template() -> dict[str, Any]:
                         {"AttributeName": Item.pk.attr_name, "KeyType": "HASH"},
                         {"AttributeName": Item.sk.attr_name, "KeyType": "RANGE"},
                     ],
-                    "GlobalSecondaryIndexes": [
-                        {
-                            "IndexName": index.Meta.index_name,
-                            "KeySchema": [
-                                {"AttributeName": f"{index.Meta.index_name}pk", "KeyType": "HASH"},
-                                {
-                                    "AttributeName": f"{index.Meta.index_name}sk",
-                                    "KeyType": "RANGE",
-                                },
-                            ],
-                            "Projection": {"ProjectionType": "ALL"},
-                        }
-                        for index in (DueIndex, BirthdayIndex, DormancyIndex)
-                    ],
+                    "GlobalSecondaryIndexes": indexes,
                     "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True},
                     "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                     "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},

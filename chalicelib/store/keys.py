@@ -1,10 +1,12 @@
 """Every key of the one table, built in one place.
 
-Member partition (`MEMBER#<id>`): the member at sk `M`, its lots at `M#LOT#<id>` (so one query
-reads the member and its lots), ledger at `LEDGER#<seq>`, orders `ORDER#<order_id>`, point
-redemptions `REDEEM#<order_id>`, refunds `REFUND#<order_id>#<refund_id>`.
-GSI1 is sparse and sharded: a lot carries `DUE#<kind>#<day>#<shard>` while it waits to vest or
-expire, so nightly jobs read one day's due lots without scanning.
+Member partition (`MEMBER#<id>`): the member at sk `M`, its live lots at `M#LOT#<id>` (so one
+query reads the member and its lots; a spent lot is deleted, its history is in the ledger), the
+ledger as one journal item per write at `LEDGER#<first seq>`, orders `ORDER#<order_id>`, point
+redemptions `REDEEM#<order_id>`, once-only keys `ONCE#<kind>#<key>`.
+The secondary indexes are sparse and sharded and carry member keys only: gsi1 the tier review
+day, gsi2 the birthday, gsi3 the day the member turns dormant, gsi4 the day its soonest lot vests
+or expires (`DUE#<day>#<shard>`), so nightly jobs read one day's members without scanning.
 """
 
 from __future__ import annotations
@@ -70,13 +72,9 @@ def shard_of(member_id: str) -> int:
     return zlib.crc32(member_id.encode()) % DUE_SHARDS
 
 
-def due_pk(kind: str, day: date, member_id: str) -> str:
-    """`kind` is `vest` or `expire`; `day` is the brand-local day it falls due."""
-    return f"DUE#{kind}#{day.isoformat()}#{shard_of(member_id):02d}"
-
-
-def due_sk(member_id: str, lot_id: str) -> str:
-    return f"{member_id}#{lot_id}"
+def due_pk(day: date, member_id: str) -> str:
+    """The brand-local day the member's soonest lot vests or expires."""
+    return shard_key("DUE", day.isoformat(), shard_of(member_id))
 
 
 def review_pk(day: str, member_id: str) -> str:

@@ -1,59 +1,99 @@
-"""A member's points ledger in the table: one item per row at `LEDGER#<seq>`, read newest first."""
+"""A member's points ledger in the table: each write's rows in one journal item at
+`LEDGER#<first seq>`, read newest first."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, fields
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
 from ..domain.errors import ValidationFailed
 from ..domain.guards import Guard, Rule
 from ..domain.points import LedgerRow
 from . import keys
-from .models import LedgerItem
+from .models import JournalItem
 from .unit_of_work import UnitOfWork, dynamodb
 
-_ROW_FIELDS = [f.name for f in fields(LedgerRow)]
+ROW_FIELDS = tuple(f.name for f in fields(LedgerRow))
 
 
-def _row_from(item: LedgerItem) -> LedgerRow:
-    values = {name: getattr(item, name) for name in _ROW_FIELDS}  # numbers come back as int
-    values["lots"] = tuple((str(lot_id), int(delta)) for lot_id, delta in item.lots or [])
-    return LedgerRow(**values)
+def _encode(row: LedgerRow) -> list[Any]:
+    values: list[Any] = []
+    for name in ROW_FIELDS:
+        value = getattr(row, name)
+        if name == "lots":
+            value = [[lot_id, delta] for lot_id, delta in value]
+        elif name == "created_at":
+            value = value.isoformat()
+        values.append(value)
+    return values
 
 
-def stage_rows(uow: UnitOfWork, member_id: str, rows: Iterable[LedgerRow]) -> None:
-    """Each row once: its sequence number is new in the member's partition."""
-    for row in rows:
-        values = asdict(row)
-        values["lots"] = [[lot_id, delta] for lot_id, delta in row.lots]
-        item = LedgerItem(pk=keys.member_pk(member_id), sk=keys.ledger_sk(row.seq), **values)
-        uow.put(Guard(Rule.LEDGER_ROW_IS_NEW, str(row.seq)), item, LedgerItem.pk.does_not_exist())
+def _decode(values: list[Any]) -> LedgerRow:
+    row = dict(zip(ROW_FIELDS, values, strict=True))
+    row["lots"] = tuple((str(lot_id), int(delta)) for lot_id, delta in row["lots"])
+    row["created_at"] = datetime.fromisoformat(row["created_at"])
+    return LedgerRow(**row)
+
+
+def rows_of(item: JournalItem) -> list[LedgerRow]:
+    return [_decode(values) for values in json.loads(item.rows)]
+
+
+def stage_rows(uow: UnitOfWork, member_id: str, rows: Sequence[LedgerRow]) -> None:
+    """One journal item for the rows of one write; its first sequence number is new in the
+    member's partition (and the member's version guards the numbering)."""
+    if not rows:
+        return
+    item = JournalItem(
+        pk=keys.member_pk(member_id),
+        sk=keys.ledger_sk(rows[0].seq),
+        first_seq=rows[0].seq,
+        last_seq=rows[-1].seq,
+        rows=json.dumps([_encode(row) for row in rows], separators=(",", ":")),
+    )
+    uow.put(Guard(Rule.LEDGER_ROW_IS_NEW, str(rows[0].seq)), item, JournalItem.pk.does_not_exist())
 
 
 class LedgerStore:
     def page(
         self, member_id: str, limit: int, cursor: str | None
     ) -> tuple[list[LedgerRow], str | None]:
-        """Newest first; the cursor is opaque to callers (the last sequence number, encoded)."""
+        """Newest first; the cursor is opaque to callers (the last sequence number, encoded).
+
+        A journal item holds at least one row, so `limit + 1` items hold enough rows to fill the
+        page and tell whether more follow; the item holding the cursor's row may also hold newer
+        rows, which are left out."""
         before = _decode_cursor(cursor) if cursor else None
         if before is not None and before <= 1:
             return [], None
         upper = keys.ledger_sk(before - 1) if before is not None else keys.LEDGER_PREFIX + "~"
         with dynamodb():
             items = list(
-                LedgerItem.query(
+                JournalItem.query(
                     keys.member_pk(member_id),
-                    LedgerItem.sk.between(keys.LEDGER_PREFIX, upper),
+                    JournalItem.sk.between(keys.LEDGER_PREFIX, upper),
                     scan_index_forward=False,
                     limit=limit + 1,
                 )
             )
-        rows = [_row_from(item) for item in items]
+        rows = [row for item in items for row in reversed(rows_of(item))]
+        if before is not None:
+            rows = [row for row in rows if row.seq < before]
         page, more = rows[:limit], len(rows) > limit
         return page, (_encode_cursor(page[-1].seq) if more and page else None)
+
+    def all(self, member_id: str) -> list[LedgerRow]:
+        """Every row, oldest first (reconciliation and tests; a member's whole history)."""
+        with dynamodb():
+            items = JournalItem.query(
+                keys.member_pk(member_id), JournalItem.sk.startswith(keys.LEDGER_PREFIX)
+            )
+            return [row for item in items for row in rows_of(item)]
 
 
 def _encode_cursor(seq: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -45,10 +45,12 @@ def member_from(item: MemberItem) -> Member:
         tier_metrics=json.loads(item.tier_metrics or "{}"),
         last_active_at=item.last_active_at,
         dormant_on=item.dormant_on,
+        next_due_at=item.next_due_at,
     )
 
 
-def member_item(member: Member) -> MemberItem:
+def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
+    """`zone` is the brand's: the due index is by the brand-local day."""
     b = member.balances
     item = MemberItem(
         pk=keys.member_pk(member.member_id),
@@ -75,10 +77,11 @@ def member_item(member: Member) -> MemberItem:
         tier_metrics=json.dumps(member.tier_metrics, separators=(",", ":"), sort_keys=True),
         last_active_at=member.last_active_at,
         dormant_on=member.dormant_on,
+        next_due_at=member.next_due_at,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
-    # Sparse, sharded indexes: only members with something due tonight carry a key.
+    # Sparse, sharded indexes: only members with something due some night carry a key.
     if member.tier is not None and member.tier_review_on is not None:
         item.gsi1pk = keys.review_pk(member.tier_review_on, member.member_id)
         item.gsi1sk = member.member_id
@@ -88,6 +91,9 @@ def member_item(member: Member) -> MemberItem:
     if member.dormant_on is not None:
         item.gsi3pk = keys.dormancy_pk(member.dormant_on, member.member_id)
         item.gsi3sk = member.member_id
+    if member.next_due_at is not None:
+        item.gsi4pk = keys.due_pk(member.next_due_at.astimezone(zone).date(), member.member_id)
+        item.gsi4sk = member.member_id
     return item
 
 
@@ -104,8 +110,8 @@ def _lot_from(item: LotItem) -> Lot:
     )
 
 
-def _lot_item(member_id: str, lot: Lot, zone: ZoneInfo) -> LotItem:
-    item = LotItem(
+def _lot_item(member_id: str, lot: Lot) -> LotItem:
+    return LotItem(
         pk=keys.member_pk(member_id),
         sk=keys.lot_sk(lot.lot_id),
         lot_id=lot.lot_id,
@@ -117,14 +123,6 @@ def _lot_item(member_id: str, lot: Lot, zone: ZoneInfo) -> LotItem:
         pending=lot.pending,
         order_id=lot.order_id,
     )
-    # Sparse index: only lots still waiting for something carry a due day.
-    if lot.pending and lot.vests_at:
-        item.gsi1pk = keys.due_pk("vest", lot.vests_at.astimezone(zone).date(), member_id)
-        item.gsi1sk = keys.due_sk(member_id, lot.lot_id)
-    elif lot.remaining and lot.expires_at:
-        item.gsi1pk = keys.due_pk("expire", lot.expires_at.astimezone(zone).date(), member_id)
-        item.gsi1sk = keys.due_sk(member_id, lot.lot_id)
-    return item
 
 
 class MemberStore:
@@ -133,29 +131,39 @@ class MemberStore:
     # -- reads ----------------------------------------------------------------------------
 
     def load(self, member_id: str) -> tuple[Member, list[Lot]] | None:
-        """The member and its lots with points left, in one query (sk `M`, `M#LOT#...`)."""
+        """The member and its live lots, in one query (sk `M`, `M#LOT#...`): spent lots are
+        deleted, so this reads what is left, not the member's history."""
         member: Member | None = None
         lots: list[Lot] = []
         with dynamodb():
-            for item in Item.query(
-                keys.member_pk(member_id),
-                Item.sk.startswith(keys.MEMBER_SK),
-                filter_condition=(Item.type == MemberItem) | (LotItem.remaining > 0),
-            ):
+            for item in Item.query(keys.member_pk(member_id), Item.sk.startswith(keys.MEMBER_SK)):
                 if isinstance(item, MemberItem):
                     member = member_from(item)
                 elif isinstance(item, LotItem):
                     lots.append(_lot_from(item))
         return (member, lots) if member else None
 
-    def load_account(self, member_id: str, now: datetime) -> tuple[Member, PointsAccount]:
+    def load_account(
+        self, member_id: str, now: datetime, *, spend: bool = False
+    ) -> tuple[Member, PointsAccount]:
         """The member and its points account as of `now`: what vested or expired since the last
-        write is settled in memory (and written by whoever writes next)."""
-        loaded = self.load(member_id)
-        if loaded is None:
+        write is settled in memory (and written by whoever writes next).
+
+        The lots are read only to `spend` (redeem, claw back, give back) or when one of them
+        is due; otherwise the member item alone holds the balances, one small read whatever
+        the member's history."""
+        member = self.get_member(member_id)
+        if member is None:
             raise MemberNotFound(f"no member {member_id}", param="member_id")
-        member, lots = loaded
-        account = PointsAccount.load(member.balances, lots, now)
+        due = member.next_due_at is not None and member.next_due_at <= now
+        if spend or due:
+            loaded = self.load(member_id)
+            if loaded is None:
+                raise MemberNotFound(f"no member {member_id}", param="member_id")
+            member, lots = loaded
+            account = PointsAccount.load(member.balances, lots, now)
+        else:
+            account = PointsAccount.load(member.balances, None, now)
         account.settle()
         return member, account
 
@@ -170,28 +178,21 @@ class MemberStore:
             raise MemberNotFound(f"no member {member_id}", param="member_id")
         return found
 
-    def lots(self, member_id: str, lot_ids: Iterable[str]) -> list[Lot]:
-        wanted = sorted(set(lot_ids))
-        if not wanted:
-            return []
-        pk = keys.member_pk(member_id)
-        with dynamodb():
-            items = list(LotItem.batch_get([(pk, keys.lot_sk(lot_id)) for lot_id in wanted]))
-        return [_lot_from(item) for item in items]
-
     def member_for_identity(self, kind: str, fingerprint: str) -> str | None:
         item = get_or_none(IdentityItem, keys.identity_pk(kind, fingerprint), keys.IDENTITY_SK)
         return None if item is None else item.member_id
 
     # -- staged writes --------------------------------------------------------------------
 
-    def stage_new_member(self, uow: UnitOfWork, member: Member) -> None:
-        uow.put(Guard(Rule.MEMBER_IS_NEW), member_item(member), MemberItem.pk.does_not_exist())
+    def stage_new_member(self, uow: UnitOfWork, member: Member, zone: ZoneInfo) -> None:
+        item = member_item(member, zone)
+        uow.put(Guard(Rule.MEMBER_IS_NEW), item, MemberItem.pk.does_not_exist())
 
-    def stage_member(self, uow: UnitOfWork, member: Member, now: datetime) -> None:
+    def stage_member(self, uow: UnitOfWork, member: Member, now: datetime, zone: ZoneInfo) -> None:
         """The member changed: its next version, written only if no one else wrote meanwhile."""
         expected = member.bump(now)
-        uow.put(Guard(Rule.MEMBER_VERSION), member_item(member), MemberItem.version == expected)
+        item = member_item(member, zone)
+        uow.put(Guard(Rule.MEMBER_VERSION), item, MemberItem.version == expected)
 
     def stage_identity(self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str) -> None:
         item = IdentityItem(
@@ -212,18 +213,23 @@ class MemberStore:
         now: datetime,
         new_id: Callable[[], str],
     ) -> list[LedgerRow]:
-        """The member with its new balances, every lot touched and one ledger row per entry,
-        guarded by the member's version: a concurrent change makes the whole write fail."""
+        """The member with its new balances, every lot touched and the write's ledger rows,
+        guarded by the member's version: a concurrent change makes the whole write fail.
+        A lot left with no points is deleted (its ledger rows keep its history)."""
         member.balances = account.balances
+        member.next_due_at = account.next_due(member.next_due_at)
         rows = ledger_rows(account.entries, account.balances, member.ledger_seq, now, new_id)
         member.ledger_seq += len(rows)
         stage_rows(uow, member.member_id, rows)
-        self.stage_member(uow, member, now)
+        self.stage_member(uow, member, now, zone)
         for lot_id in sorted(account.touched):
             lot = account.lots[lot_id]
-            if lot_id in account.new_lot_ids:
-                guard, condition = Guard(Rule.LOT_IS_NEW, lot_id), LotItem.pk.does_not_exist()
+            item = _lot_item(member.member_id, lot)
+            if not lot.live:
+                if lot_id in account.stored:
+                    uow.delete(Guard(Rule.LOT_AS_READ, lot_id), item)
+            elif lot_id in account.new_lot_ids:
+                uow.put(Guard(Rule.LOT_IS_NEW, lot_id), item, LotItem.pk.does_not_exist())
             else:
-                guard, condition = Guard(Rule.LOT_AS_READ, lot_id), None
-            uow.put(guard, _lot_item(member.member_id, lot, zone), condition)
+                uow.put(Guard(Rule.LOT_AS_READ, lot_id), item)
         return rows

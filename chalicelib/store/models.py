@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     ListAttribute,
@@ -13,16 +14,36 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.constants import BINARY
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from . import answers
 
-class DueIndex(GlobalSecondaryIndex["Item"]):
-    """Sparse, sharded index of lots by the day they fall due (vest or expire)."""
+
+class CompressedText(Attribute[str]):
+    """A JSON answer kept compressed as Binary (`answers.pack`): about a quarter of its bytes,
+    and of the write capacity, and it reads back exactly as written."""
+
+    attr_type = BINARY
+
+    def serialize(self, value: str) -> bytes:
+        return answers.pack(value)
+
+    def deserialize(self, value: bytes) -> str:
+        return answers.unpack(value)
+
+
+# Every index projects keys only: a member rewrite that keeps its index keys writes no index
+# entry, and a job reads the keys of one night's members and then the members themselves.
+
+
+class ReviewIndex(GlobalSecondaryIndex["Item"]):
+    """Sparse, sharded: members with a tier by the local day of their review, `REVIEW#<day>#<s>`."""
 
     class Meta:
         index_name = "gsi1"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
@@ -33,7 +54,7 @@ class BirthdayIndex(GlobalSecondaryIndex["Item"]):
 
     class Meta:
         index_name = "gsi2"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
@@ -44,10 +65,22 @@ class DormancyIndex(GlobalSecondaryIndex["Item"]):
 
     class Meta:
         index_name = "gsi3"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi3pk = UnicodeAttribute(hash_key=True)
     gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex["Item"]):
+    """Sparse, sharded: members by the local day their next lot vests or expires,
+    `DUE#<day>#<shard>` (one entry per member, moved only when that day changes)."""
+
+    class Meta:
+        index_name = "gsi4"
+        projection = KeysOnlyProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
 
 
 class Item(Model):
@@ -66,11 +99,14 @@ class Item(Model):
     gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
     # DynamoDB TTL attribute (epoch seconds); the code never trusts TTL to have deleted anything.
     ttl = NumberAttribute(null=True)
-    due = DueIndex()
+    reviews = ReviewIndex()
     birthdays = BirthdayIndex()
     dormancy = DormancyIndex()
+    due = DueIndex()
 
 
 class MemberItem(Item, discriminator="member"):
@@ -96,6 +132,9 @@ class MemberItem(Item, discriminator="member"):
     tier_metrics = UnicodeAttribute(default="{}")  # JSON {bucket: [spend, orders, growth]}
     last_active_at = UTCDateTimeAttribute(null=True)
     dormant_on = UnicodeAttribute(null=True)  # brand-local day the member turns dormant
+    # When the member's soonest lot vests or expires: before it, the balances on this item are
+    # the whole truth and a read needs no lots.
+    next_due_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -116,21 +155,13 @@ class LotItem(Item, discriminator="lot"):
     order_id = UnicodeAttribute(null=True)
 
 
-class LedgerItem(Item, discriminator="ledger"):
-    entry_id = UnicodeAttribute()
-    seq = NumberAttribute()
-    kind = UnicodeAttribute()
-    points = NumberAttribute()
-    balance_delta = NumberAttribute()
-    pending_delta = NumberAttribute()
-    debt_delta = NumberAttribute()
-    balance_after = NumberAttribute()
-    pending_after = NumberAttribute()
-    debt_after = NumberAttribute()
-    reason = UnicodeAttribute()
-    order_id = UnicodeAttribute(null=True)
-    lots = ListAttribute[Any](default=list)  # [[lot_id, delta], ...]
-    created_at = UTCDateTimeAttribute()
+class JournalItem(Item, discriminator="journal"):
+    """The ledger rows one write made, at `LEDGER#<first seq>`: one item per write, however
+    many rows (an expiry settled on the way, a debt repaid), so the ledger reads in order."""
+
+    first_seq = NumberAttribute()
+    last_seq = NumberAttribute()
+    rows = UnicodeAttribute()  # JSON: [[field, ...], ...] in the order of `journal.ROW_FIELDS`
 
 
 class OrderItem(Item, discriminator="order"):
@@ -143,7 +174,7 @@ class OrderItem(Item, discriminator="order"):
     points_clawed_back = NumberAttribute(default=0)
     program_version = NumberAttribute()
     request_hash = UnicodeAttribute()
-    response = UnicodeAttribute()
+    response = CompressedText()
     occurred_at = UTCDateTimeAttribute()
     growth_earned = NumberAttribute(default=0)
     growth_clawed_back = NumberAttribute(default=0)
@@ -153,6 +184,11 @@ class Allocation(MapAttribute[str, Any]):
     lot_id = UnicodeAttribute()
     points = NumberAttribute()
     returned = NumberAttribute(default=0)
+    # The lot's own terms: a spent lot is deleted, and a refund restores it from these.
+    lot_points = NumberAttribute(null=True)
+    earned_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    lot_order_id = UnicodeAttribute(null=True)
 
 
 class RedemptionItem(Item, discriminator="redemption"):
@@ -161,14 +197,18 @@ class RedemptionItem(Item, discriminator="redemption"):
     discount_amount = NumberAttribute()
     allocations = ListAttribute[Allocation](of=Allocation, default=list)
     request_hash = UnicodeAttribute()
-    response = UnicodeAttribute()
+    response = CompressedText()
     created_at = UTCDateTimeAttribute()
 
 
 class IdempotencyItem(Item, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
     created = BooleanAttribute(default=False)  # the first answer created something (an HTTP 201)
-    response = UnicodeAttribute()
+    # The first answer: kept here, or (`answer_sk`) the key of the business record in the same
+    # partition as `answer_pk` that keeps it already, so it is stored once.
+    response = CompressedText(null=True)
+    answer_pk = UnicodeAttribute(null=True)
+    answer_sk = UnicodeAttribute(null=True)
     expires_at = UTCDateTimeAttribute()
 
 
@@ -211,7 +251,7 @@ class CouponItem(Item, discriminator="coupon"):
     order_id = UnicodeAttribute(null=True)
     redeemed_at = UTCDateTimeAttribute(null=True)
     released_order_id = UnicodeAttribute(null=True)
-    answer = UnicodeAttribute(null=True)  # the stored answer of the last redeem/release
+    answer = CompressedText(null=True)  # the stored answer of the last redeem/release
 
 
 class CouponCountItem(Item, discriminator="coupon_count"):
@@ -229,7 +269,7 @@ class OnceItem(Item, discriminator="once"):
     """A business key used once (an admin issue id, an exchange id) and the answer it got."""
 
     request_hash = UnicodeAttribute()
-    response = UnicodeAttribute()
+    response = CompressedText()
 
 
 class RateItem(Item, discriminator="rate"):

@@ -3,11 +3,13 @@ redemption happen once, with the first answer each gave."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain.guards import Guard, Rule
+from ..domain.points import Lot
 from . import keys
+from .idempotency import AnswerHome
 from .models import Allocation, Item, OrderItem, RedemptionItem
 from .unit_of_work import UnitOfWork, dynamodb
 
@@ -38,6 +40,9 @@ class RedemptionRecord:
     request_hash: str
     response: str
     created_at: datetime
+    # The terms of each lot spent from (points, earned, expiry), so that a refund can give
+    # points back to a lot that was spent to nothing, and so deleted, meanwhile.
+    lots: dict[str, Lot] = field(default_factory=dict)
 
 
 def _order_from(item: OrderItem) -> OrderRecord:
@@ -67,7 +72,31 @@ def _redemption_from(item: RedemptionItem) -> RedemptionRecord:
         request_hash=item.request_hash,
         response=item.response,
         created_at=item.created_at,
+        lots={
+            a.lot_id: Lot(
+                lot_id=a.lot_id,
+                points=int(a.lot_points),
+                remaining=0,
+                earned_at=a.earned_at,
+                expires_at=a.expires_at,
+                vests_at=None,
+                pending=False,
+                order_id=a.lot_order_id,
+            )
+            for a in item.allocations
+            if a.lot_points is not None and a.earned_at is not None
+        },
     )
+
+
+def _allocation(lot_id: str, taken: int, back: int, lot: Lot | None) -> Allocation:
+    allocation = Allocation(lot_id=lot_id, points=taken, returned=back)
+    if lot is not None:
+        allocation.lot_points = lot.points
+        allocation.earned_at = lot.earned_at
+        allocation.expires_at = lot.expires_at
+        allocation.lot_order_id = lot.order_id
+    return allocation
 
 
 def _order_item(member_id: str, order: OrderRecord) -> OrderItem:
@@ -91,6 +120,12 @@ def _order_item(member_id: str, order: OrderRecord) -> OrderItem:
 
 
 class OrderStore:
+    def order_home(self, member_id: str, order_id: str) -> AnswerHome:
+        return AnswerHome(keys.member_pk(member_id), keys.order_sk(order_id))
+
+    def redemption_home(self, member_id: str, order_id: str) -> AnswerHome:
+        return AnswerHome(keys.member_pk(member_id), keys.redemption_sk(order_id))
+
     def order_and_redemption(
         self, member_id: str, order_id: str
     ) -> tuple[OrderRecord | None, RedemptionRecord | None]:
@@ -136,7 +171,7 @@ class OrderStore:
             points=record.points,
             discount_amount=record.discount_amount,
             allocations=[
-                Allocation(lot_id=lot_id, points=taken, returned=back)
+                _allocation(lot_id, taken, back, record.lots.get(lot_id))
                 for lot_id, taken, back in record.allocations
             ],
             request_hash=record.request_hash,

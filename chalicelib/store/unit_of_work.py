@@ -70,11 +70,15 @@ class UnitOfWork:
     """Collects guarded writes and sends them all or nothing; nothing is sent unless committed."""
 
     connection: Connection
+    _deletes: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
     _puts: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
     _updates: list[tuple[Guard, Item, list[Action], Condition | None]] = field(default_factory=list)
 
     def put(self, guard: Guard, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((guard, item, condition))
+
+    def delete(self, guard: Guard, item: Item, condition: Condition | None = None) -> None:
+        self._deletes.append((guard, item, condition))
 
     def update(
         self, guard: Guard, item: Item, actions: list[Action], condition: Condition | None = None
@@ -83,7 +87,7 @@ class UnitOfWork:
         self._updates.append((guard, item, actions, condition))
 
     def __len__(self) -> int:
-        return len(self._puts) + len(self._updates)
+        return len(self._deletes) + len(self._puts) + len(self._updates)
 
     def commit(self) -> None:
         if not len(self):
@@ -92,12 +96,15 @@ class UnitOfWork:
             raise TooManyLots(
                 f"this change would touch {len(self)} items; one transaction holds {MAX_ITEMS}"
             )
-        # PynamoDB sends puts before updates (whatever the order they were added in), and
-        # cancellation reasons come in the order sent: keep the guards in that order.
-        guards = [guard for guard, _, _ in self._puts]
+        # PynamoDB sends deletes, then puts, then updates (whatever the order they were added
+        # in), and cancellation reasons come in the order sent: keep the guards in that order.
+        guards = [guard for guard, _, _ in self._deletes]
+        guards += [guard for guard, _, _ in self._puts]
         guards += [guard for guard, _, _, _ in self._updates]
         try:
             with TransactWrite(connection=self.connection) as tx:
+                for _, item, condition in self._deletes:
+                    tx.delete(item, condition=condition)
                 for _, item, condition in self._puts:
                     tx.save(item, condition=condition)
                 for _, item, actions, condition in self._updates:

@@ -36,89 +36,196 @@ for name, value in {
 
 from botocore.client import BaseClient  # noqa: E402
 
+from . import capacity  # noqa: E402
+
 WRU_PRICE = 0.625  # USD per million write request units, DynamoDB on-demand, us-east-1
 RRU_PRICE = 0.125  # USD per million read request units
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _value_size(value: dict[str, Any]) -> int:
-    ((kind, inner),) = value.items()
-    if kind in ("S", "B"):
-        return len(inner.encode() if isinstance(inner, str) else inner)
-    if kind == "N":
-        return math.ceil(len(inner.lstrip("-").replace(".", "")) / 2) + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(_value_size(v) + 1 for v in inner)
-    if kind == "M":
-        return 3 + sum(len(k) + _value_size(v) + 1 for k, v in inner.items())
-    if kind in ("SS", "NS", "BS"):
-        return sum(len(str(v)) for v in inner)
-    return len(json.dumps(inner))
+def _indexes() -> list[capacity.Index]:
+    from chalicelib.store.models import Item
+
+    return capacity.indexes_of(Item)
 
 
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name) + _value_size(value) for name, value in item.items())
-
-
-def _kb(size: int) -> int:
-    return max(1, math.ceil(size / 1024))
-
-
-def _gsi(item: dict[str, Any]) -> int:
-    return 1 if "gsi1pk" in item else 0
+INDEXES = _indexes()
+DEBUG = bool(os.environ.get("BENCH_DEBUG"))  # print every metered write
+HISTORY = 200  # past purchases of the member whose reads must not cost more for it
 
 
 @dataclass
 class Meter:
+    """Calls, computed capacity (see `capacity`) and, on DynamoDB Local, the engine's own."""
+
     calls: list[str] = field(default_factory=list)
     wcu: float = 0.0
     rcu: float = 0.0
+    index_wcu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    reported: float = 0.0  # DynamoDB Local's ConsumedCapacity (INDEXES), summed
     items_read: int = 0
 
-    def record(self, operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
-        self.calls.append(operation)
-        if operation == "PutItem":
-            size = _kb(item_size(params["Item"]))
-            self.wcu += size * (1 + _gsi(params["Item"]))
-        elif operation == "TransactWriteItems":
-            for action in params["TransactItems"]:
-                if "Put" in action:
-                    size = _kb(item_size(action["Put"]["Item"]))
-                    self.wcu += 2 * size + size * _gsi(action["Put"]["Item"])
-                elif "ConditionCheck" in action:
-                    self.rcu += 2
-                else:
-                    self.wcu += 2
-        elif operation == "GetItem":
-            self.rcu += 0.5 * math.ceil(max(1, item_size(result.get("Item", {}))) / 4096)
-        elif operation == "Query":
-            self.items_read += len(result.get("Items", []))
-            total = sum(item_size(i) for i in result.get("Items", []))
-            self.rcu += 0.5 * max(1, math.ceil(total / 4096))
-        elif operation == "BatchGetItem":
-            for items in result.get("Responses", {}).values():
-                self.rcu += sum(0.5 * max(1, math.ceil(item_size(i) / 4096)) for i in items)
+    def add_writes(self, writes: list[capacity.Write], transactional: bool) -> None:
+        for write in writes:
+            if DEBUG:
+                key = (write.new or write.old or {}).get("sk", {}).get("S")
+                print(
+                    f"  {key}: {capacity.item_size(write.old)} -> {capacity.item_size(write.new)}"
+                    f" bytes, {write.base_units(transactional)} WCU"
+                    f" {write.index_units(INDEXES)}"
+                )
+            self.wcu += write.base_units(transactional)
+            for name, units in write.index_units(INDEXES).items():
+                self.wcu += units
+                self.index_wcu[name] += units
+
+    def add_read(self, items: list[dict[str, Any]], *, per: float = 0.5) -> None:
+        self.items_read += len(items)
+        self.rcu += per * max(1, math.ceil(sum(map(capacity.item_size, items)) / 4096))
+
+    def add_reported(self, result: dict[str, Any]) -> None:
+        consumed = result.get("ConsumedCapacity") or []
+        for part in consumed if isinstance(consumed, list) else [consumed]:
+            self.reported += float(part.get("CapacityUnits", 0))
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """Meters every DynamoDB call at the botocore boundary. To bill a write on the item before
+    and after it, the items it touches are read around it (those reads are not metered)."""
+
+    def __init__(self, engine: str) -> None:
         self.meter: Meter | None = None
         self.lock = threading.RLock()
+        self.engine = engine
 
     def install(self) -> None:
         original = BaseClient._make_api_call
         recorder = self
 
         def recording(client: Any, operation: str, params: Any) -> Any:
+            meter = recorder.meter
+            if meter is None or client.meta.service_model.service_name != "dynamodb":
+                with recorder.lock:
+                    return original(client, operation, params)
             with recorder.lock:
+                raw = lambda op, p: original(client, op, p)  # noqa: E731
+                touched = _touched(operation, params)
+                before = {key: _get(raw, table, key) for table, key in touched}
+                if recorder.engine == "dynamodb-local" and operation in _REPORTING:
+                    params = {**params, "ReturnConsumedCapacity": "INDEXES"}
                 result = original(client, operation, params)
-            if recorder.meter is not None and client.meta.service_model.service_name == "dynamodb":
-                recorder.meter.record(operation, params, result)
+                after = {key: _get(raw, table, key) for table, key in touched}
+                meter.calls.append(operation)
+                meter.add_reported(result)
+                _bill(meter, raw, operation, params, result, before, after)
             return result
 
         BaseClient._make_api_call = recording  # type: ignore[method-assign]
+
+
+_REPORTING = {
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "GetItem",
+    "Query",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+}
+
+
+def _key_of(item: dict[str, Any]) -> tuple[str, str]:
+    return (item["pk"]["S"], item["sk"]["S"])
+
+
+def _touched(operation: str, params: dict[str, Any]) -> list[tuple[str, tuple[str, str]]]:
+    """(table, key) of every item a write may change."""
+    if operation in ("PutItem",):
+        return [(params["TableName"], _key_of(params["Item"]))]
+    if operation in ("UpdateItem", "DeleteItem"):
+        return [(params["TableName"], _key_of(params["Key"]))]
+    if operation == "TransactWriteItems":
+        found = []
+        for action in params["TransactItems"]:
+            ((kind, body),) = action.items()
+            if kind != "ConditionCheck":
+                found.append((body["TableName"], _key_of(body.get("Item") or body["Key"])))
+        return found
+    if operation == "BatchWriteItem":
+        return [
+            (
+                table,
+                _key_of(
+                    r["PutRequest"]["Item"] if "PutRequest" in r else r["DeleteRequest"]["Key"]
+                ),
+            )
+            for table, requests in params["RequestItems"].items()
+            for r in requests
+        ]
+    return []
+
+
+def _get(raw: Callable[[str, dict[str, Any]], Any], table: str, key: tuple[str, str]) -> Any:
+    found = raw(
+        "GetItem",
+        {
+            "TableName": table,
+            "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
+            "ConsistentRead": True,
+        },
+    )
+    return found.get("Item")
+
+
+def _bill(
+    meter: Meter,
+    raw: Callable[[str, dict[str, Any]], Any],
+    operation: str,
+    params: dict[str, Any],
+    result: dict[str, Any],
+    before: dict[tuple[str, str], Any],
+    after: dict[tuple[str, str], Any],
+) -> None:
+    writes = [capacity.Write(before[key], after[key]) for key in before]
+    if operation == "TransactWriteItems":
+        meter.add_writes(writes, transactional=True)
+        for action in params["TransactItems"]:
+            if "ConditionCheck" in action:
+                body = action["ConditionCheck"]
+                meter.add_read([_get(raw, body["TableName"], _key_of(body["Key"])) or {}], per=2)
+    elif writes:
+        meter.add_writes(writes, transactional=False)
+    elif operation == "GetItem":
+        meter.add_read([result.get("Item") or {}], per=1.0 if params.get("ConsistentRead") else 0.5)
+    elif operation == "Query":
+        read = result.get("Items", [])
+        if "FilterExpression" in params or "ProjectionExpression" in params:
+            # billed on what the query read, before the filter and the projection
+            unfiltered = {
+                k: v
+                for k, v in params.items()
+                if k not in ("FilterExpression", "ProjectionExpression", "ReturnConsumedCapacity")
+            }
+            names = unfiltered.get("ExpressionAttributeNames")
+            if names is not None:
+                used = unfiltered.get("KeyConditionExpression", "")
+                unfiltered["ExpressionAttributeNames"] = {
+                    k: v for k, v in names.items() if k in used
+                }
+            values = unfiltered.get("ExpressionAttributeValues")
+            if values is not None:
+                used = unfiltered.get("KeyConditionExpression", "")
+                unfiltered["ExpressionAttributeValues"] = {
+                    k: v for k, v in values.items() if k in used
+                }
+            read = raw("Query", unfiltered).get("Items", [])
+        meter.add_read(read)
+    elif operation == "BatchGetItem":
+        for items in result.get("Responses", {}).values():
+            for item in items:
+                meter.add_read([item])
 
 
 class Engine:
@@ -159,13 +266,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
     parser.add_argument(
         "--only",
-        default="use-cases,review,devserver",
-        help="comma-separated parts: use-cases, review, devserver (needs Java)",
+        default="use-cases,review,devserver,coldstart,package",
+        help="comma-separated parts: use-cases, review, devserver (needs Java), coldstart, package",
     )
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     engine = Engine(args.engine)
-    recorder = Recorder()
+    recorder = Recorder(engine.name)
     recorder.install()
     try:
         if "use-cases" in parts:
@@ -182,6 +289,12 @@ def main(argv: list[str] | None = None) -> None:
                     _review_bench(recorder, members, 300, 100, table)
     finally:
         engine.stop()
+    if "coldstart" in parts:
+        from .coldstart import main as coldstart
+
+        coldstart()
+    if "package" in parts:
+        _package_bench()
     if "devserver" in parts:
         from chalicelib.local.engine import java
 
@@ -193,22 +306,47 @@ def main(argv: list[str] | None = None) -> None:
             devserver()
 
 
+def _package_bench() -> None:
+    """The Lambda zip `make package` builds: its size and biggest parts (target ≤ 15 MB)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        loyalty = Path(sys.executable).parent / "loyalty"
+        done = subprocess.run(
+            [str(loyalty), "package", "--stage", "demo", "--out", out, "--no-lint"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+    print("\nLambda package (make package)")
+    for line in done.stdout.splitlines():
+        if line.startswith(("deployment.zip", "biggest")):
+            print(line)
+
+
 def _review_bench(
     recorder: Recorder, members: int, candidates: int, changing: int, table: str
 ) -> None:
     """`members` members, `candidates` of them holding a tier due for review tonight, of whom
     `changing` (1% of 10,000) spent too little last month and drop."""
     from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
 
     from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.members import Member
     from chalicelib.jobs.tier_review import review_tiers
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
-    from chalicelib.store.members import _member_item
+    from chalicelib.store.members import member_item
     from chalicelib.store.models import MemberItem, create_table
 
-    deps = build(Settings(table_name=table, program_cache_seconds=3600))
+    deps = build(
+        Settings.from_environment().model_copy(
+            update={"table_name": table, "program_cache_seconds": 3600}
+        )
+    )
     use(deps)
     create_table()
     seed(
@@ -229,7 +367,7 @@ def _review_bench(
                 member.tier_review_on = "2026-12-01"
                 spent = 10_000 if n < changing else 60_000  # November's spend
                 member.tier_metrics = {"2026-11": [spent, 1, 0]}
-            batch.save(_member_item(member))
+            batch.save(member_item(member, ZoneInfo("Asia/Shanghai")))
     deps.jobs.advance("tier_review", date(2026, 11, 30), night)  # last night's run finished
     meter = Meter()
     recorder.meter = meter
@@ -256,7 +394,11 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
 
-    deps = build(Settings(table_name=table, program_cache_seconds=3600))
+    deps = build(
+        Settings.from_environment().model_copy(
+            update={"table_name": table, "program_cache_seconds": 3600}
+        )
+    )
     use(deps)
     create_table()
     voucher = CouponTemplate(
@@ -274,8 +416,9 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
 
     with Client(app, stage_name="dev", project_dir=str(ROOT)) as client:
 
-        def post(path: str, body: dict[str, Any]) -> Any:
-            response = client.http.post(path, headers=headers, body=json.dumps(body))
+        def post(path: str, body: dict[str, Any], key: str | None = None) -> Any:
+            sent = headers if key is None else {**headers, "Idempotency-Key": key}
+            response = client.http.post(path, headers=sent, body=json.dumps(body))
             assert response.status_code in (200, 201), (path, response.json_body)
             return response.json_body
 
@@ -300,6 +443,15 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
             )
             codes.append(json.loads(issued.body)["coupon"]["code"])
 
+        # one member with a long history: 200 past purchases, a quarter of their points spent
+        veteran = post("/v1/members", {"phone": "13600000000"})["member_id"]
+        for j in range(HISTORY):
+            post(
+                f"/v1/members/{veteran}/purchases",
+                {"order_id": f"hist-{j}", "amount": 10_000, "currency": "CNY"},
+            )
+        post(f"/v1/members/{veteran}/redemptions", {"order_id": "hist-0", "points": 5_000})
+
         basket = {
             "amount": 12_800,
             "currency": "CNY",
@@ -311,11 +463,34 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
         cases: list[tuple[str, Callable[[int], Any]]] = [
             ("enroll", lambda i: post("/v1/members", {"phone": f"1370000{i:04d}"})),
             ("member read", lambda i: get(f"/v1/members/{ids[i]}")),
+            (f"read, {HISTORY} buys", lambda i: get(f"/v1/members/{veteran}")),
             ("quote", lambda i: post(f"/v1/members/{ids[i]}/quote", basket)),
             (
                 "purchase",
                 lambda i: post(
                     f"/v1/members/{ids[i]}/purchases", {"order_id": f"buy-{i}", **basket}
+                ),
+            ),
+            (
+                "purchase, key",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/purchases",
+                    {"order_id": f"keyed-{i}", **basket},
+                    key=f"bench-key-{i}",
+                ),
+            ),
+            (
+                "replay, key",
+                lambda i: post(
+                    f"/v1/members/{ids[i]}/purchases",
+                    {"order_id": f"keyed-{i}", **basket},
+                    key=f"bench-key-{i}",
+                ),
+            ),
+            (
+                f"buy, {HISTORY} buys",
+                lambda i: post(
+                    f"/v1/members/{veteran}/purchases", {"order_id": f"vet-{i}", **basket}
                 ),
             ),
             (
@@ -364,15 +539,27 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
                     len(meter.calls) / n,
                     meter.rcu / n,
                     meter.wcu / n,
+                    meter.reported / n,
+                    dict(meter.index_wcu),
                     statistics.median(latencies),
                     ", ".join(f"{op}×{count / n:g}" for op, count in sorted(ops.items())),
                 )
             )
 
     print(f"\nloyalty bench: {n} calls per use case, in-process Chalice test client, {engine}")
-    print(f"{'use case':<13} {'requests':>8} {'RCU':>6} {'WCU':>6} {'p50 ms':>7}  DynamoDB calls")
-    for name, requests, rcu, wcu, p50, ops in rows:
-        print(f"{name:<13} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} {p50:>7.1f}  {ops}")
+    local = engine == "dynamodb-local"
+    print(
+        f"{'use case':<16} {'requests':>8} {'RCU':>6} {'WCU':>6} "
+        + (f"{'reported':>8} " if local else "")
+        + f"{'p50 ms':>7}  {'index WCU':<16} DynamoDB calls"
+    )
+    for name, requests, rcu, wcu, reported, index_wcu, p50, ops in rows:
+        indexes = ",".join(f"{k}={v / n:g}" for k, v in sorted(index_wcu.items()) if v) or "-"
+        print(
+            f"{name:<16} {requests:>8.2f} {rcu:>6.1f} {wcu:>6.1f} "
+            + (f"{reported:>8.1f} " if local else "")
+            + f"{p50:>7.1f}  {indexes:<16} {ops}"
+        )
     purchase = next(r for r in rows if r[0] == "purchase")
     cost = purchase[3] * WRU_PRICE + purchase[2] * RRU_PRICE
     print(

@@ -9,14 +9,13 @@ from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints
 from chalicelib.services import members, purchases, redemptions
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
-from chalicelib.store.models import Item, LedgerItem
+from chalicelib.store.ledger import LedgerStore
+from chalicelib.store.models import Item
 from tests.helpers import buy, enroll, member
 
 
 def _ledger(member_id):
-    return list(
-        LedgerItem.query(keys.member_pk(member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX))
-    )
+    return LedgerStore().all(member_id)
 
 
 def test_twenty_threads_redeeming_the_same_balance_never_overdraw(brand):

@@ -20,8 +20,7 @@ from chalicelib.domain.errors import (
     RateLimited,
 )
 from chalicelib.services import coupon_checkout, coupon_issue, templates
-from chalicelib.store import keys
-from chalicelib.store.models import LedgerItem
+from chalicelib.store.ledger import LedgerStore
 from tests.helpers import add_templates, buy, enroll, member, refund, template
 
 
@@ -173,12 +172,7 @@ def test_exchange__points_out_and_coupon_in_one_transaction(brand):
     with pytest.raises(InsufficientPoints):
         coupon_issue.exchange(brand, member_id, ExchangeRequest(template_id="voucher"), None)
     assert len(coupon_checkout.list_coupons(brand, member_id).usable) == 1
-    kinds = [
-        e.kind
-        for e in LedgerItem.query(
-            keys.member_pk(member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX)
-        )
-    ]
+    kinds = [e.kind for e in LedgerStore().all(member_id)]
     assert kinds == ["earn", "exchange"]
 
 

@@ -23,7 +23,8 @@ from chalicelib.services import coupon_issue, members, purchases, redemptions, r
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store import keys
-from chalicelib.store.models import Item, LedgerItem, LotItem, MemberItem, OrderItem, create_table
+from chalicelib.store.ledger import LedgerStore
+from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem, create_table
 from tests.conftest import T0, Clock, in_engine, set_program
 from tests.helpers import add_templates, template
 from tests.integration.points_model import Model
@@ -101,12 +102,12 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def retry_purchase(self, data: st.DataObject) -> None:
         order_id = data.draw(st.sampled_from(sorted(self.model.orders)))
-        before = [e.attribute_values for e in self._entries()]
+        before = LedgerStore().all(self.member_id)
         amount = self.model.orders[order_id].amount
         request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY")
         answer = purchases.purchase(self.deps, self.member_id, request, None)
         assert answer.replayed
-        assert [e.attribute_values for e in self._entries()] == before
+        assert LedgerStore().all(self.member_id) == before
 
     def _spend(self, order_id: str, points: int, call) -> None:
         expected = self.model.spend(points, self.clock.now)
@@ -165,26 +166,23 @@ class LedgerMachine(RuleBasedStateMachine):
         members.read(self.deps, self.member_id)
         self.model.settle(self.clock.now)
 
-    def _entries(self) -> list[LedgerItem]:
-        return list(
-            LedgerItem.query(
-                keys.member_pk(self.member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX)
-            )
-        )
-
     @invariant()
     def the_books_agree_with_the_model(self) -> None:
         items = list(Item.query(keys.member_pk(self.member_id)))
         member = next(i for i in items if isinstance(i, MemberItem))
         lots = {i.lot_id: i for i in items if isinstance(i, LotItem)}
-        entries = sorted((i for i in items if isinstance(i, LedgerItem)), key=lambda e: e.seq)
+        entries = LedgerStore().all(self.member_id)
         model = self.model
         assert (member.points_balance, member.points_pending, member.points_debt) == (
             model.balance,
             model.pending,
             model.debt,
         )
-        assert set(lots) == set(model.lots)
+        # reads skip the lots until this moment: exactly the soonest change of a stored lot
+        dues = [lot.vests_at if lot.pending else lot.expires_at for lot in lots.values()]
+        assert member.next_due_at == min((d for d in dues if d is not None), default=None)
+        # a lot spent to nothing is deleted: the table keeps exactly the lots with points left
+        assert set(lots) == {lot_id for lot_id, lot in model.lots.items() if lot.remaining}
         for lot_id, lot in lots.items():
             expected = model.lots[lot_id]
             assert (lot.remaining, lot.pending) == (expected.remaining, expected.pending), lot_id
@@ -210,10 +208,10 @@ class LedgerMachine(RuleBasedStateMachine):
         for entry in entries:
             for lot_id, delta in entry.lots:
                 moved[lot_id] = moved.get(lot_id, 0) + int(delta)
-        for lot_id, lot in lots.items():
-            assert lot.points + moved.get(lot_id, 0) == lot.remaining, lot_id
+        for lot_id, expected in model.lots.items():
+            assert expected.points + moved.get(lot_id, 0) == expected.remaining, lot_id
         # pending points are never spent: no redemption ever took from a lot still pending
-        pending_ids = {lot_id for lot_id, lot in lots.items() if lot.pending}
+        pending_ids = {lot_id for lot_id, lot in model.lots.items() if lot.pending}
         for entry in entries:
             if entry.kind in ("redeem", "exchange"):
                 assert not pending_ids & {lot_id for lot_id, _ in entry.lots}

@@ -1,30 +1,31 @@
 """Points through the services and the real store (moto): lots, pending, refunds, debt."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from chalicelib.domain.errors import InsufficientPoints
 from chalicelib.store import keys
+from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import LotItem
 from tests.conftest import set_program
 from tests.helpers import buy, enroll, member, redeem, refund
 
 
 def ledger_of(member_id):
-    from chalicelib.store.models import LedgerItem
-
-    items = LedgerItem.query(
-        keys.member_pk(member_id), LedgerItem.sk.startswith(keys.LEDGER_PREFIX)
-    )
-    return sorted(items, key=lambda e: e.seq)
+    return LedgerStore().all(member_id)
 
 
 def lots_of(member_id):
-    return {
+    """Each order's lot; a spent lot is deleted, and shows here as one with nothing left."""
+    live = {
         lot.order_id: lot
         for lot in LotItem.query(keys.member_pk(member_id), LotItem.sk.startswith(keys.LOT_PREFIX))
     }
+    earned = {row.order_id for row in ledger_of(member_id) if row.kind == "earn"}
+    spent = SimpleNamespace(remaining=0, pending=False)
+    return {order_id: live.get(order_id, spent) for order_id in earned | set(live)}
 
 
 def test_redemption__spans_several_lots_in_expiry_order(brand, clock):
@@ -46,10 +47,11 @@ def test_refund_after_redemption__gives_points_back_to_their_lots_with_original_
     buy(brand, member_id, "earn-1", 10_000)
     clock.advance(days=10)
     buy(brand, member_id, "earn-2", 10_000)
+    before = lots_of(member_id)
     # the order that spent points is itself a purchase
     redeem(brand, member_id, "o-9", 200)
+    assert lots_of(member_id)["earn-1"].remaining == 0  # spent to nothing: deleted
     buy(brand, member_id, "o-9", 5_000)
-    before = lots_of(member_id)
     refunded = refund(brand, member_id, "o-9", 5_000)
     assert refunded["points_returned"] == 200
     assert refunded["points_clawed_back"] == 50
@@ -139,3 +141,40 @@ def test_points__expire_on_the_brand_local_day(brand, clock):
     assert member(brand, member_id).points_balance == 100
     clock.now = expires
     assert member(brand, member_id).points_balance == 0
+
+
+def test_reading_a_member__reads_its_lots_only_once_one_is_due(brand, clock, monkeypatch):
+    from botocore.client import BaseClient
+
+    member_id = enroll(brand)
+    for n in range(30):
+        buy(brand, member_id, f"o-{n}", 10_000)
+    calls = []
+    original = BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        calls.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    assert member(brand, member_id).points_balance == 3_000
+    assert calls == ["GetItem"]  # the member item alone, however many lots it holds
+    calls.clear()
+    clock.advance(days=366)  # every lot has passed its day (12-month rolling expiry)
+    assert member(brand, member_id).points_balance == 0
+    assert "Query" in calls and "TransactWriteItems" in calls  # read, expired, written
+    calls.clear()
+    assert member(brand, member_id).points_balance == 0
+    assert calls == ["GetItem"]  # nothing left to fall due
+    assert lots_of(member_id) and all(lot.remaining == 0 for lot in lots_of(member_id).values())
+
+
+def test_reading_a_member_with_more_lots_due_than_one_transaction_holds__still_answers(
+    brand, clock
+):
+    member_id = enroll(brand)
+    for n in range(101):
+        buy(brand, member_id, f"o-{n}", 100)
+    assert member(brand, member_id).points_balance == 101
+    clock.advance(days=366)
+    assert member(brand, member_id).points_balance == 0  # settled as shown, written later

@@ -279,3 +279,91 @@ def test_plan_refund__too_much_names_the_amount():
             expiry_of=lambda _: None,
         )
     assert refused.value.param == "amount" and "60 of 100" in refused.value.message
+
+
+# -- an account loaded without its lots (nothing was due) ---------------------------------------
+
+
+def test_without_lots__spendable_is_the_balance_and_earning_works():
+    acct = PointsAccount.load(Balances(300, 0, 50, 350), None, NOW)
+    assert not acct.complete and acct.available == 300
+    acct.earn(lot("new", 100), reason="purchase")
+    assert (acct.balances.balance, acct.balances.debt) == (350, 0)  # the debt paid first
+    assert [e.kind for e in acct.entries] == ["earn", "debt_repayment"]
+
+
+def test_without_lots__spending_asks_for_them():
+    acct = PointsAccount.load(Balances(300, 0, 0, 300), None, NOW)
+    for spend in (
+        lambda: acct.redeem(100, "o-1", "spend"),
+        lambda: acct.claw_back(100, "o-1", None, "refund"),
+        lambda: acct.give_back([("a", 100)], "o-1", "refund"),
+    ):
+        with pytest.raises(RuntimeError, match="lots"):
+            spend()
+    assert acct.balances.balance == 300 and not acct.entries
+
+
+def test_next_due__the_soonest_vest_of_a_pending_lot_or_expiry_of_a_vested_one():
+    acct = account(
+        lot("a", 100, days_left=50),
+        lot("b", 100, days_left=40, pending=True, vests_in=7),
+        lot("spent", 100, days_left=1, remaining=0),
+    )
+    assert acct.next_due(None) == NOW + timedelta(days=7)
+    acct.balances.pending = 0
+    acct.lots["b"].remaining = 0  # clawed back: nothing left to vest
+    assert acct.next_due(None) == NOW + timedelta(days=50)
+    # holding every lot, the account knows better than what was known before
+    assert account(lot("c", 100)).next_due(NOW) == NOW + timedelta(days=100)
+    never = lot("never", 100)
+    never.expires_at = None
+    assert account(never).next_due(None) is None
+
+
+def test_next_due__without_lots_keeps_the_known_moment_unless_a_new_lot_is_sooner():
+    known = NOW + timedelta(days=30)
+    acct = PointsAccount.load(Balances(100, 0, 0, 100), None, NOW)
+    acct.earn(lot("later", 100, days_left=365), reason="purchase")
+    assert acct.next_due(known) == known
+    acct.earn(lot("sooner", 100, days_left=3, vests_in=2), reason="purchase")
+    assert acct.next_due(known) == NOW + timedelta(days=2)
+    assert PointsAccount.load(Balances(), None, NOW).next_due(None) is None
+
+
+def test_restore__brings_back_a_deleted_lot_empty_with_its_terms_to_give_back_into():
+    acct = account(lot("a", 100))
+    gone = lot("gone", 200, days_left=20)
+    acct.restore(gone)
+    acct.restore(lot("a", 999))  # a lot still held is left as it is
+    assert acct.lots["gone"].remaining == 0 and acct.lots["gone"].expires_at == gone.expires_at
+    assert acct.lots["a"].points == 100
+    acct.give_back([("gone", 150)], "o-1", "refund")
+    assert acct.lots["gone"].remaining == 150 and acct.balances.balance == 250
+    assert "gone" not in acct.stored and "a" in acct.stored
+
+
+def test_ledger_rows__carry_pending_totals_and_each_entrys_order():
+    from chalicelib.domain.points import ledger_rows
+
+    a = account(lot("p", 40, pending=True, vests_in=3, order_id="o-0"))  # 40 pending before
+    a.earn(lot("q", 60, vests_in=5, order_id="o-1"), reason="earned, pending")
+    a.claw_back(30, "o-1", "q", reason="refund")
+    rows = ledger_rows(a.entries, a.balances, last_seq=0, now=NOW, new_id=lambda: "id")
+    assert [(r.pending_delta, r.pending_after) for r in rows] == [(60, 100), (-30, 70)]
+    assert [r.order_id for r in rows] == ["o-1", "o-1"]
+
+
+def test_settle__a_lot_vests_at_the_very_moment_of_its_vesting_day_in_order():
+    later = lot("later", 20, pending=True, vests_in=0)
+    first = lot("first", 10, pending=True, vests_in=0)
+    first.vests_at = later.vests_at - timedelta(hours=1)
+    a = account(later, first, debt=15)
+    a.settle()
+    assert [e.lots[0][0] for e in a.entries if e.kind == "vest"] == ["first", "later"]
+    # the debt is paid from the first lot to vest, then the next, each naming its order
+    assert [e.lots for e in a.entries if e.kind == "debt_repayment"] == [
+        (("first", -10),),
+        (("later", -5),),
+    ]
+    assert a.balances.balance == 15 and a.balances.debt == 0

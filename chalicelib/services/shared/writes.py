@@ -11,7 +11,7 @@ from typing import Any
 
 from ...domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
 from ...domain.guards import Rule, WriteRejected
-from ...store.idempotency import StoredAnswer
+from ...store.idempotency import AnswerHome, StoredAnswer
 from ...store.unit_of_work import UnitOfWork
 from ..deps import Deps
 
@@ -24,6 +24,7 @@ class Answer:
     body: str
     created: bool = False
     replayed: bool = False
+    home: AnswerHome | None = None  # the business record written with it that keeps `body`
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, answer: Answer)
         StoredAnswer(idem.request_hash, answer.created, answer.body),
         expires_at=now + timedelta(hours=deps.settings.idempotency_ttl_hours),
         now=now,
+        home=answer.home,
     )
     return answer
 

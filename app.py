@@ -2,10 +2,17 @@
 
 from chalice import Chalice
 
-from chalicelib.api import engagement_routes, openapi, routes  # noqa: F401  (registers the routes)
+from chalicelib.api import (  # noqa: F401  (registers the routes)
+    engagement_routes,
+    event_routes,
+    openapi,
+    routes,
+)
 from chalicelib.api.blueprint import api
 from chalicelib.jobs.schedules import jobs
+from chalicelib.jobs.stream import stream
 
 app = Chalice(app_name="loyalty")
 app.register_blueprint(api)
 app.register_blueprint(jobs)
+app.register_blueprint(stream)

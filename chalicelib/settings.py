@@ -27,6 +27,10 @@ class Settings(BaseModel):
     max_body_bytes: int = 64 * 1024
     idempotency_ttl_hours: int = 24 * 7
     write_attempts: int = 8
+    # Where events go: the brand's EventBridge bus and the stream consumer's dead-letter queue
+    # (unset locally: events are kept for pulling, and a poison record is only logged).
+    event_bus: str | None = None
+    stream_dlq_url: str | None = None
     # Refused coupon codes one API key may send per minute before it gets 429s.
     coupon_failures_per_minute: int = 20
 

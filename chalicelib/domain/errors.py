@@ -59,6 +59,12 @@ class MemberNotFound(NotFound):
     code = "member_not_found"
 
 
+class EventNotFound(NotFound):
+    """No event has that id (or it is older than the 30 days events are kept)."""
+
+    code = "event_not_found"
+
+
 class OrderNotFound(NotFound):
     """The member has no purchase with that order id."""
 

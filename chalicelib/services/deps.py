@@ -15,8 +15,10 @@ from ..domain.errors import Misconfigured, ProgramNotConfigured
 from ..domain.program import Program
 from ..settings import Settings, pii_key_problem, settings
 from ..store.api_keys import ApiKeyStore
+from ..store.bus import DeadLetters, EventBus
 from ..store.coupons import CouponStore
 from ..store.due import DueStore
+from ..store.events import EventStore
 from ..store.idempotency import IdempotencyStore
 from ..store.jobs import JobStore
 from ..store.ledger import LedgerStore
@@ -91,6 +93,9 @@ class Deps:
     refusals: RefusalCounter
     jobs: JobStore
     once: OnceStore
+    events: EventStore
+    bus: EventBus
+    dead_letters: DeadLetters
     pii_key: bytes
 
     def uow(self) -> UnitOfWork:
@@ -131,6 +136,9 @@ def build(
         refusals=RefusalCounter(),
         jobs=JobStore(),
         once=OnceStore(),
+        events=EventStore(),
+        bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),
+        dead_letters=DeadLetters(config.stream_dlq_url, config.region),
         pii_key=pii_key.encode(),
     )
 

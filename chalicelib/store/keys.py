@@ -132,3 +132,8 @@ def birthday_pk(month_day: str, member_id: str) -> str:
 
 def dormancy_pk(day: str, member_id: str) -> str:
     return shard_key("DORMANT", day, shard_of(member_id))
+
+
+def events_pk(day: date) -> str:
+    """Events by the UTC day they happened (kept 30 days, then removed by TTL)."""
+    return f"EVENTS#{day.isoformat()}"

@@ -276,6 +276,17 @@ class RateItem(Item, discriminator="rate"):
     failures = NumberAttribute(default=0)
 
 
+class EventItem(Item, discriminator="event"):
+    """A published business event, kept 30 days for pulling (`EVENTS#<UTC day>`, sk the id,
+    which sorts by time). Written by the stream consumer, never on a member's hot path."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    member_id = UnicodeAttribute(null=True)
+    envelope = UnicodeAttribute()  # the JSON as published
+    published = BooleanAttribute(default=False)
+
+
 class CheckpointItem(Item, discriminator="checkpoint"):
     """How far a nightly job has got: the last local day it finished."""
 

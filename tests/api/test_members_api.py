@@ -79,3 +79,15 @@ def test_enroll__without_identifier_is_refused(api):
     response = api.post("/v1/members", {"birthday": "1990-01-01"})
     assert response.status_code == 422
     assert "phone, email or external_id" in response.json_body["error"]["message"]
+
+
+def test_events__are_admin_only_and_an_unknown_id_is_a_404(api):
+    assert api.get("/v1/admin/events").status_code == 403
+    listed = api.get("/v1/admin/events", key="admin")
+    assert listed.status_code == 200 and listed.json_body == {"events": [], "next_cursor": None}
+    missing = api.get("/v1/admin/events/evt_20260301040000000000_0000", key="admin")
+    assert missing.status_code == 404
+    assert missing.json_body["error"]["code"] == "event_not_found"
+    bad = api.get("/v1/admin/events?cursor=not-ours", key="admin")
+    assert bad.status_code in (400, 422)
+    assert bad.json_body["error"]["param"] == "cursor"

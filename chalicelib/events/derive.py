@@ -1,0 +1,159 @@
+"""Business events, derived from the facts' own stream records (NEW_AND_OLD_IMAGES).
+
+Why not an outbox item per request: every fact an event reports is already written, once, by
+the transaction that decided it (a journal item's ledger rows, a new member, a coupon's status,
+the member's tier), and the stream carries each of those writes exactly once per change. Reading
+events off them costs the hot path nothing (0 WCU), cannot be forgotten by a new use case that
+writes a fact, and cannot disagree with the books. A retried request, a replay with another
+idempotency key or a re-run job writes no new fact, so it makes no new event; each event's id is
+derived from its cause (member + ledger sequence, coupon + order, member + version), so a
+redelivered stream record yields the same ids and the consumer publishes each once.
+
+Event data holds ids, amounts, local dates and masked contact data only, never a raw phone,
+email or name: the facts themselves hold nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from ..store.ledger import rows_of
+from ..store.models import CouponItem, JournalItem, MemberItem
+from ..store.stream import Change
+
+# Ledger row kind -> event type.
+POINTS_EVENTS = {
+    "earn": "points.earned",
+    "vest": "points.vested",
+    "redeem": "points.redeemed",
+    "exchange": "points.redeemed",
+    "clawback": "points.clawed_back",
+    "expire": "points.expired",
+    "redeem_return": "points.returned",
+    "debt_repayment": "points.debt_repaid",
+}
+
+# What a person reads in a notification template: English and Chinese, per type.
+SUMMARIES = {
+    "member.enrolled": ("Welcome: membership opened", "欢迎入会"),
+    "points.earned": ("Points earned", "获得积分"),
+    "points.vested": ("Pending points are now spendable", "待生效积分已可用"),
+    "points.redeemed": ("Points redeemed", "积分已使用"),
+    "points.clawed_back": ("Points taken back for a refund", "退款扣回积分"),
+    "points.expired": ("Points expired", "积分已过期"),
+    "points.returned": ("Redeemed points given back", "退回已用积分"),
+    "points.debt_repaid": ("Points paid off an earlier refund", "积分抵扣退款欠分"),
+    "tier.changed": ("Membership tier changed", "会员等级变更"),
+    "coupon.issued": ("A coupon for you", "获得优惠券"),
+    "coupon.redeemed": ("Coupon used", "优惠券已使用"),
+    "coupon.released": ("Coupon given back", "优惠券已退回"),
+}
+TYPES = tuple(SUMMARIES)
+
+
+class Derived(dict[str, Any]):
+    """An event before it is enveloped: id, type, timestamp, member_id, data."""
+
+
+def _id(at: datetime, *cause: object) -> str:
+    """Time-sortable, and the same for the same cause: `evt_<UTC time>_<hash of the cause>`."""
+    digest = hashlib.sha256("|".join(map(str, cause)).encode()).hexdigest()[:20]
+    return f"evt_{at.astimezone(UTC):%Y%m%d%H%M%S%f}_{digest}"
+
+
+def _event(
+    kind: str, at: datetime, member_id: str, data: dict[str, Any], *cause: object
+) -> Derived:
+    english, chinese = SUMMARIES[kind]
+    return Derived(
+        id=_id(at, kind, *cause),
+        type=kind,
+        timestamp=at.astimezone(UTC),
+        member_id=member_id,
+        data={**data, "summary": {"en": english, "zh": chinese}},
+    )
+
+
+def events_of(change: Change) -> list[Derived]:
+    """The events one stream record carries (none for most items)."""
+    new, old = change.new, change.old
+    if isinstance(new, JournalItem) and change.name == "INSERT":
+        return _ledger_events(new)
+    if isinstance(new, MemberItem):
+        return _member_events(old if isinstance(old, MemberItem) else None, new, change)
+    if isinstance(new, CouponItem):
+        return _coupon_events(old if isinstance(old, CouponItem) else None, new, change)
+    return []
+
+
+def _member_id(pk: str) -> str:
+    return pk.split("#", 1)[1]
+
+
+def _ledger_events(item: JournalItem) -> list[Derived]:
+    member_id = _member_id(item.pk)
+    found = []
+    for row in rows_of(item):
+        kind = POINTS_EVENTS.get(row.kind)
+        if kind is None:
+            continue
+        data = {
+            "member_id": member_id,
+            "points": row.points,
+            "balance_delta": row.balance_delta,
+            "pending_delta": row.pending_delta,
+            "debt_delta": row.debt_delta,
+            "balance_after": row.balance_after,
+            "pending_after": row.pending_after,
+            "debt_after": row.debt_after,
+            "order_id": row.order_id,
+            "ledger_seq": row.seq,
+            "ledger_kind": row.kind,
+            "reason": row.reason,
+        }
+        found.append(_event(kind, row.created_at, member_id, data, member_id, row.seq))
+    return found
+
+
+def _member_events(old: MemberItem | None, new: MemberItem, change: Change) -> list[Derived]:
+    found = []
+    if old is None:
+        data = {
+            "member_id": new.member_id,
+            "channel": new.channel,
+            "phone": new.phone_masked,
+            "email": new.email_masked,
+            "marketing_consent": bool(new.marketing_consent),
+        }
+        found.append(_event("member.enrolled", new.created_at, new.member_id, data, new.member_id))
+    elif old.tier != new.tier:
+        data = {"member_id": new.member_id, "from_tier": old.tier, "to_tier": new.tier}
+        found.append(
+            _event("tier.changed", new.updated_at, new.member_id, data, new.member_id, new.version)
+        )
+    return found
+
+
+def _coupon_events(old: CouponItem | None, new: CouponItem, change: Change) -> list[Derived]:
+    member_id = _member_id(new.pk)
+    data = {
+        "member_id": member_id,
+        "code": new.code,
+        "template_id": new.template_id,
+        "source": new.source,
+        "valid_until": new.valid_until,
+    }
+    if old is None:
+        return [_event("coupon.issued", new.issued_at, member_id, data, new.code)]
+    if old.status != "redeemed" and new.status == "redeemed":
+        at = new.redeemed_at or change.at
+        data["order_id"] = new.order_id
+        return [_event("coupon.redeemed", at, member_id, data, new.code, new.order_id)]
+    if old.status == "redeemed" and new.status != "redeemed":
+        data["order_id"] = new.released_order_id
+        return [
+            _event("coupon.released", change.at, member_id, data, new.code, new.released_order_id)
+        ]
+    return []

@@ -1,0 +1,107 @@
+"""The stream consumer: the events a batch of stream records carries, kept and published once.
+
+For each record, its events (see `derive`); a record that cannot be read is parked in the
+dead-letter queue with its reason and the batch goes on. Each event is kept (30 days, for
+pulling) unless it was published already, which makes a redelivered batch publish nothing twice;
+then the rest go to EventBridge ten at a time, and only the entries PutEvents reports as failed
+are sent again. Whatever still fails raises, so the stream delivers the batch again (the events
+already published are skipped then).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contract import EventOut
+from ..store.bus import BATCH, DeadLetters, EventBus
+from ..store.events import EventStore
+from ..store.stream import change_of
+from .derive import events_of
+
+log = logging.getLogger("loyalty.events")
+ATTEMPTS = 4
+
+
+class NotPublished(Exception):
+    """Some events could not be put on the bus after every attempt: deliver the batch again."""
+
+
+@dataclass
+class Report:
+    records: int = 0
+    events: int = 0
+    published: int = 0
+    already: int = 0
+    parked: int = 0
+    retried: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def envelope(brand: str, event: dict[str, Any]) -> str:
+    return EventOut(brand=brand, **event).model_dump_json()
+
+
+def handle(
+    records: Iterable[dict[str, Any]],
+    *,
+    brand: str,
+    events: EventStore,
+    bus: EventBus,
+    dead_letters: DeadLetters,
+    backoff: Callable[[int], None] = lambda attempt: None,
+) -> Report:
+    report = Report()
+    pending: list[tuple[str, str, str]] = []  # id, type, envelope
+    for record in records:
+        report.records += 1
+        try:
+            derived = events_of(change_of(record))
+        except Exception as exc:  # a poison record must not block the shard
+            reason = f"{type(exc).__name__}: {exc}"
+            parked = dead_letters.park(record, reason)
+            report.parked += 1
+            log.error("stream record not readable (%s); parked: %s", reason, parked)
+            continue
+        for event in derived:
+            report.events += 1
+            body = envelope(brand, event)
+            if events.keep(event["id"], event["type"], event["member_id"], body):
+                pending.append((event["id"], event["type"], body))
+            else:
+                report.already += 1
+    for start in range(0, len(pending), BATCH):
+        _publish(pending[start : start + BATCH], events, bus, backoff, report)
+    if report.failed:
+        raise NotPublished(f"{len(report.failed)} events not accepted by the bus: {report.failed}")
+    return report
+
+
+def _publish(
+    batch: list[tuple[str, str, str]],
+    events: EventStore,
+    bus: EventBus,
+    backoff: Callable[[int], None],
+    report: Report,
+) -> None:
+    left = batch
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            backoff(attempt)
+            report.retried += len(left)
+        failed = set(bus.put([(kind, body) for _, kind, body in left]))
+        for i, (event_id, _, _) in enumerate(left):
+            if i not in failed:
+                events.mark_published(event_id)
+                report.published += 1
+        left = [entry for i, entry in enumerate(left) if i in failed]
+        if not left:
+            return
+    report.failed += [event_id for event_id, _, _ in left]
+
+
+def parse(body: str) -> EventOut:
+    return EventOut.model_validate(json.loads(body))

@@ -1,0 +1,38 @@
+"""DynamoDB stream records as the items they carry: the table's own models, before and after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import Item
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stream record: `INSERT`, `MODIFY` or `REMOVE`, the item before and after it."""
+
+    name: str
+    old: Item | None
+    new: Item | None
+    sequence: str
+    at: datetime  # when DynamoDB recorded the change (the same on every redelivery)
+
+
+def change_of(record: dict[str, Any]) -> Change:
+    """Raises on a record that is not one of this table's items (a poison record)."""
+    body = record["dynamodb"]
+    old, new = body.get("OldImage"), body.get("NewImage")
+    for image in (old, new):
+        if image is not None and not {"pk", "sk", "type"} <= set(image):
+            raise ValueError("not an item of this table (no pk, sk and type)")
+    created = body.get("ApproximateCreationDateTime", 0)
+    at = created if isinstance(created, datetime) else datetime.fromtimestamp(created, UTC)
+    return Change(
+        name=record["eventName"],
+        old=Item.from_raw_data(old) if old else None,
+        new=Item.from_raw_data(new) if new else None,
+        sequence=str(body.get("SequenceNumber", "")),
+        at=at.astimezone(UTC),
+    )

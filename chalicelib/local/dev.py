@@ -179,6 +179,13 @@ def serve(
         for stop in reversed(stops):
             stop()
         raise
+    if moto is None:  # moto's stream also carries writes of cancelled transactions: not followed
+        from ..services.deps import deps
+        from .stream import follow
+
+        following = threading.Event()
+        follow(deps(), following)
+        stops.insert(0, following.set)
 
     def shutdown(signum: int, frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

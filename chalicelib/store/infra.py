@@ -121,9 +121,57 @@ def merge_template(table_name: str, brand: str) -> dict[str, Any]:
         template["Resources"][function] = {
             "Properties": {"Environment": {"Variables": secret}, "Timeout": 10, "MemorySize": 512}
         }
+    _events(template, brand, secret)
     for name, (response_type, status, code, error_type, param) in GATEWAY_RESPONSES.items():
         resource = _gateway_error(response_type, status or "", code, error_type, param)
         if status is None:  # the default responses keep the status API Gateway chose
             del resource["Properties"]["StatusCode"]
         template["Resources"][name] = resource
     return template
+
+
+def _events(template: dict[str, Any], brand: str, secret: dict[str, str]) -> None:
+    """The brand's event bus, and the stream consumer fed by the table's stream: batches of 100,
+    halved on error to isolate a bad record, retried for a day, then parked in its queue."""
+    resources = template["Resources"]
+    dlq_name = f"loyalty-{brand}-stream-dlq"
+    resources["EventBus"] = {
+        "Type": "AWS::Events::EventBus",
+        "Properties": {"Name": f"loyalty-{brand}"},
+    }
+    resources["StreamDeadLetters"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": dlq_name,
+            "MessageRetentionPeriod": 14 * 24 * 3600,
+            "SqsManagedSseEnabled": True,
+        },
+    }
+    resources["StreamEvents"] = {
+        "Properties": {
+            "Environment": {
+                "Variables": {
+                    **secret,
+                    "LOYALTY_EVENT_BUS": {"Ref": "EventBus"},
+                    "LOYALTY_STREAM_DLQ_URL": {"Ref": "StreamDeadLetters"},
+                }
+            },
+            "Timeout": 60,
+            "MemorySize": 512,
+        }
+    }
+    resources["StreamEventsSource"] = {
+        "Type": "AWS::Lambda::EventSourceMapping",
+        "Properties": {
+            "EventSourceArn": {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]},
+            "FunctionName": {"Ref": "StreamEvents"},
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 100,
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 50,
+            "MaximumRecordAgeInSeconds": 86400,
+            "DestinationConfig": {
+                "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}
+            },
+        },
+    }

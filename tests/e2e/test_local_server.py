@@ -166,3 +166,34 @@ def test_twenty_clients_at_once__are_all_answered_and_never_overdraw(tmp_path):
         assert codes.count(201) == 5 + 20  # five redemptions, twenty enrolments
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(
+    ENGINE != "dynamodb-local", reason="the dev server follows DynamoDB Local's stream only"
+)
+def test_events_of_an_enrolment_and_a_purchase__are_there_to_pull_within_seconds(tmp_path):
+    server = Server(tmp_path)
+    try:
+        enrolled = server.call("POST", "/v1/members", {"phone": "13800138000"})
+        member_id = enrolled.json()["member_id"]
+        bought = server.call(
+            "POST",
+            f"/v1/members/{member_id}/purchases",
+            {"order_id": "A-1", "amount": 10_000, "currency": "CNY"},
+        )
+        assert bought.status_code == 201
+        deadline = time.monotonic() + 10
+        types: list[str] = []
+        while time.monotonic() < deadline:
+            page = server.call("GET", f"/v1/admin/events?member_id={member_id}", key="admin")
+            types = sorted(e["type"] for e in page.json()["events"])
+            if {"member.enrolled", "points.earned", "tier.changed"} <= set(types):
+                break
+            time.sleep(0.2)
+        # the first purchase also places the member on the ladder's first tier: tier.changed
+        assert types == ["member.enrolled", "points.earned", "tier.changed"]
+        time.sleep(1.5)  # a few more polls of the stream: still once each
+        page = server.call("GET", f"/v1/admin/events?member_id={member_id}", key="admin")
+        assert sorted(e["type"] for e in page.json()["events"]) == types
+    finally:
+        server.stop()

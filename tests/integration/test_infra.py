@@ -50,6 +50,28 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     resources = template["Resources"]
     assert resources["LoyaltyTable"]["Properties"]["TableName"] == "loyalty-demo"
     assert {"UnauthorizedResponse", "ForbiddenResponse", "ApiKeyAuth"} <= set(resources)
+    # the stream consumer: fed by the table's stream, a bad batch halved, then parked
+    source = resources["StreamEventsSource"]["Properties"]
+    assert source["EventSourceArn"] == {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]}
+    assert source["FunctionName"] == {"Ref": "StreamEvents"}
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["StreamDeadLetters", "Arn"]
+    }
+    variables = resources["StreamEvents"]["Properties"]["Environment"]["Variables"]
+    assert variables["LOYALTY_EVENT_BUS"] == {"Ref": "EventBus"}
+    # every kind of write a transaction sends is allowed (a spent lot is deleted)
+    policy = json.loads((ROOT / ".chalice" / "policy-demo.json").read_text())
+    allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
+    assert {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:GetRecords",
+        "events:PutEvents",
+        "sqs:SendMessage",
+    } <= allowed
     # the zip: small, compiled, without what the Lambda runtime provides, and it imports with
     # only the runtime's libraries beside it
     package = tmp_path / "pkg" / "deployment.zip"

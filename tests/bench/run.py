@@ -104,9 +104,13 @@ class Recorder:
 
         def recording(client: Any, operation: str, params: Any) -> Any:
             meter = recorder.meter
-            if meter is None or client.meta.service_model.service_name != "dynamodb":
+            service = client.meta.service_model.service_name
+            if meter is None or service != "dynamodb":
                 with recorder.lock:
-                    return original(client, operation, params)
+                    answer = original(client, operation, params)
+                if meter is not None and service != "sqs":
+                    meter.calls.append(f"{service}:{operation}")
+                return answer
             with recorder.lock:
                 raw = lambda op, p: original(client, op, p)  # noqa: E731
                 touched = _touched(operation, params)
@@ -287,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
             for members in (2_000, 10_000):
                 with engine.table() as table:
                     _review_bench(recorder, members, 300, 100, table)
+        if "events" in parts:
+            _events_bench(recorder)
     finally:
         engine.stop()
     if "coldstart" in parts:
@@ -304,6 +310,74 @@ def main(argv: list[str] | None = None) -> None:
             from .devserver import main as devserver
 
             devserver()
+
+
+def _events_bench(recorder: Recorder, members: int = 250) -> None:
+    """Events published from the stream: DynamoDB and EventBridge calls per 1,000 events.
+    All on moto (EventBridge has no local engine), whatever the bench's engine."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.demo import seed
+    from chalicelib.events.publish import handle
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.bus import EventBus
+    from chalicelib.store.models import create_table
+    from tests.helpers import buy, enroll
+
+    endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    try:
+        with mock_aws():
+            deps = build(
+                Settings.from_environment().model_copy(
+                    update={"table_name": "loyalty-bench-events", "program_cache_seconds": 3600}
+                )
+            )
+            use(deps)
+            create_table()
+            seed(deps)
+            boto3.client("events").create_event_bus(Name="loyalty-bench")
+            deps.bus = EventBus("loyalty-bench", "loyalty.demo", "us-east-1")
+            for n in range(members):
+                member_id = enroll(deps, phone=f"1350000{n:04d}")
+                buy(deps, member_id, f"ev-{n}", 10_000)
+            streams = boto3.client("dynamodbstreams")
+            table = boto3.client("dynamodb").describe_table(TableName="loyalty-bench-events")
+            arn = table["Table"]["LatestStreamArn"]
+            records: list[Any] = []
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                iterator = streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                while iterator:
+                    page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                    records += page["Records"]
+                    if not page["Records"]:
+                        break
+                    iterator = page.get("NextShardIterator")
+            meter = Meter()
+            recorder.meter = meter
+            report = handle(
+                records,
+                brand="demo",
+                events=deps.events,
+                bus=deps.bus,
+                dead_letters=deps.dead_letters,
+            )
+            recorder.meter = None
+    finally:
+        if endpoint is not None:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    per = 1000 / max(1, report.published)
+    dynamodb_calls = sum(1 for call in meter.calls if ":" not in call)
+    bus_calls = sum(1 for call in meter.calls if call == "events:PutEvents")
+    print(f"\nevents from the stream (moto): {len(records)} records, {report.published} published")
+    print(
+        f"per 1,000 events: {dynamodb_calls * per:.0f} DynamoDB calls, {meter.wcu * per:.0f} WCU, "
+        f"{meter.rcu * per:.0f} RCU, {bus_calls * per:.0f} PutEvents calls; "
+        "WCU added to a purchase: 0 (derived from the stream, no outbox item)"
+    )
 
 
 def _package_bench() -> None:

@@ -182,6 +182,15 @@ def test_events_of_an_enrolment_and_a_purchase__are_there_to_pull_within_seconds
             {"order_id": "A-1", "amount": 10_000, "currency": "CNY"},
         )
         assert bought.status_code == 201
+        # retried, then replayed under another Idempotency-Key: no new fact, so no new event
+        for key in ("retry-1", "retry-1", "retry-2"):
+            again = server.call(
+                "POST",
+                f"/v1/members/{member_id}/purchases",
+                {"order_id": "A-1", "amount": 10_000, "currency": "CNY"},
+                headers={"Idempotency-Key": key},
+            )
+            assert again.status_code == 201 and again.json() == bought.json()
         deadline = time.monotonic() + 10
         types: list[str] = []
         while time.monotonic() < deadline:

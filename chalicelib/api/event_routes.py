@@ -1,11 +1,25 @@
-"""Events for pulling: the last 30 days, newest first (admin)."""
+"""Events for pulling (the last 30 days, newest first; admin), and their catalogue."""
 
 from __future__ import annotations
 
+import json
+
+from chalice import Response
+
 from ..contract import EventOut, EventPage, EventQuery
-from ..events import reading
+from ..events import catalogue, reading
 from ..services.deps import deps
+from .blueprint import api
 from .http import Call, endpoint
+
+
+@api.route("/v1/events/asyncapi.json", methods=["GET"])
+def asyncapi() -> Response:
+    """The event catalogue (AsyncAPI 3.0), public like the OpenAPI document."""
+    document = catalogue.document(deps().settings.brand)
+    return Response(
+        body=json.dumps(document), status_code=200, headers={"Content-Type": "application/json"}
+    )
 
 
 @endpoint(

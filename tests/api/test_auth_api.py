@@ -56,9 +56,43 @@ def test_openapi__is_public_and_lists_every_route(api):
 
     served = {(path, method) for path, methods in app.routes.items() for method in methods}
     documented = {(p, m.upper()) for p, ops in doc["paths"].items() for m in ops}
-    assert documented == served - {("/v1/openapi.json", "GET")}
+    assert documented == served - {
+        ("/v1/openapi.json", "GET"),
+        ("/v1/events/asyncapi.json", "GET"),
+    }
     purchase = doc["paths"]["/v1/members/{member_id}/purchases"]["post"]
     schema_name = purchase["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     schema = doc["components"]["schemas"][schema_name.rsplit("/", 1)[-1]]
     assert schema["additionalProperties"] is False
     assert {"order_id", "amount", "currency"} <= set(schema["required"])
+
+
+def test_the_event_catalogue__is_public_asyncapi_3_with_a_message_per_event_type(api):
+    from chalicelib.events.derive import TYPES
+
+    response = api.get("/v1/events/asyncapi.json", key=None)
+    assert response.status_code == 200
+    doc = response.json_body
+    assert doc["asyncapi"] == "3.0.0"
+    messages = doc["components"]["messages"]
+    assert sorted(m["name"] for m in messages.values()) == sorted(TYPES)
+    points = messages["points_earned"]["payload"]
+    assert points["properties"]["type"] == {"const": "points.earned"}
+    data = points["properties"]["data"]["$ref"].rsplit("/", 1)[-1]
+    assert "balance_after" in doc["components"]["schemas"][data]["properties"]
+
+    # every reference in the document resolves
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in refs(doc):
+        target = doc
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]

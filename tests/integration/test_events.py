@@ -10,8 +10,8 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from chalicelib.contract import PurchaseRequest
-from chalicelib.events import reading
+from chalicelib.contract import EventOut, PurchaseRequest
+from chalicelib.events import catalogue, reading
 from chalicelib.events.publish import NotPublished, handle
 from chalicelib.services import purchases
 from chalicelib.services.shared.writes import Idem
@@ -115,6 +115,8 @@ def test_each_fact_makes_one_event__published_once_even_when_the_batch_comes_aga
         ]
     )
     assert report.published == len(published) == len({p["detail"]["id"] for p in published})
+    for event in published:  # each as the catalogue (AsyncAPI) describes its type
+        catalogue.validate(EventOut.model_validate(event["detail"]))
     envelope = next(p["detail"] for p in published if p["detail-type"] == "member.enrolled")
     assert set(envelope) == {"id", "type", "timestamp", "brand", "member_id", "data"}
     assert envelope["brand"] == "demo" and envelope["member_id"] == member_id

@@ -1,0 +1,131 @@
+"""The event catalogue: one pydantic model of `data` per event type, and the AsyncAPI 3.0
+document built from them (served at `/v1/events/asyncapi.json`), so a brand's tools read the
+catalogue instead of our prose, and a test checks every event the code emits against it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..contract import EventOut
+from .derive import POINTS_EVENTS, SUMMARIES
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    en: str
+    zh: str
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    member_id: str
+    summary: Summary = Field(description="what a person reads, in English and Chinese")
+
+
+class MemberEnrolledData(EventData):
+    channel: str | None
+    phone: str | None = Field(description="masked, e.g. +86 138****8000")
+    email: str | None = Field(description="masked")
+    marketing_consent: bool
+
+
+class PointsData(EventData):
+    points: int = Field(description="change of balance + pending - debt")
+    balance_delta: int
+    pending_delta: int
+    debt_delta: int
+    balance_after: int
+    pending_after: int
+    debt_after: int
+    order_id: str | None
+    ledger_seq: int = Field(description="the ledger row this event reports")
+    ledger_kind: str
+    reason: str
+
+
+class TierChangedData(EventData):
+    from_tier: str | None
+    to_tier: str | None
+
+
+class CouponData(EventData):
+    code: str
+    template_id: str
+    source: str
+    valid_until: datetime
+    order_id: str | None = None
+
+
+DATA: dict[str, type[EventData]] = {
+    "member.enrolled": MemberEnrolledData,
+    "tier.changed": TierChangedData,
+    **{kind: PointsData for kind in POINTS_EVENTS.values()},
+    **{kind: CouponData for kind in ("coupon.issued", "coupon.redeemed", "coupon.released")},
+}
+assert set(DATA) == set(SUMMARIES), "every event type has a data model"
+
+
+def validate(event: EventOut) -> EventData:
+    """The event's data as its type's model (raises when the code emitted something else)."""
+    return DATA[event.type].model_validate(event.data)
+
+
+def _message_name(kind: str) -> str:
+    return kind.replace(".", "_")
+
+
+def document(brand: str) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    envelope = EventOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    envelope.pop("$defs", None)
+    for kind, model in DATA.items():
+        data = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas |= data.pop("$defs", {})
+        schemas[model.__name__] = data
+        payload = {
+            **envelope,
+            "title": f"{kind} event",
+            "properties": {
+                **envelope["properties"],
+                "type": {"const": kind},
+                "data": {"$ref": f"#/components/schemas/{model.__name__}"},
+            },
+        }
+        english, chinese = SUMMARIES[kind]
+        messages[_message_name(kind)] = {
+            "name": kind,
+            "title": f"{english} / {chinese}",
+            "contentType": "application/json",
+            "payload": payload,
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": f"Loyalty engine events ({brand})",
+            "version": "1",
+            "description": "Every business fact, once per cause. On EventBridge: source "
+            f"`loyalty.{brand}`, detail-type = the event type, detail = the envelope. Pulled: "
+            "GET /v1/admin/events (30 days).",
+        },
+        "channels": {
+            "events": {
+                "address": f"loyalty.{brand}",
+                "description": "The brand's EventBridge bus",
+                "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
+            }
+        },
+        "operations": {
+            "publishEvents": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/events"},
+                "messages": [{"$ref": f"#/channels/events/messages/{name}"} for name in messages],
+            }
+        },
+        "components": {"schemas": schemas, "messages": messages},
+    }

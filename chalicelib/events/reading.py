@@ -23,9 +23,9 @@ def page(events: EventStore, query: EventQuery, now: datetime) -> EventPage:
     oldest = today - timedelta(days=KEEP_DAYS)
     first = min(query.created_to or today, today)
     last = max(query.created_from or oldest, oldest)
-    before = query.cursor
-    if before is not None:
-        cursor_day = day_of(before)
+    cursor_day = None
+    if query.cursor is not None:
+        cursor_day = day_of(query.cursor)
         if cursor_day is None:
             raise ValidationFailed("cursor is not one this API returned", param="cursor")
         first = min(first, cursor_day)
@@ -33,7 +33,8 @@ def page(events: EventStore, query: EventQuery, now: datetime) -> EventPage:
     day: date = first
     more = False
     while day >= last and not more:
-        for item in events.newest_first(day, before if day_of(before or "") == day else None):
+        before = query.cursor if day == cursor_day else None
+        for item in events.newest_first(day, before):
             if query.type and item.event_type != query.type:
                 continue
             if query.member_id and item.member_id != query.member_id:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from pynamodb.exceptions import PutError
 
@@ -36,9 +36,7 @@ class EventStore:
             envelope=envelope,
             published=False,
             ttl=int(
-                (
-                    datetime.combine(day, datetime.min.time()) + timedelta(days=KEEP_DAYS + 1)
-                ).timestamp()
+                (datetime.combine(day, time(), UTC) + timedelta(days=KEEP_DAYS + 1)).timestamp()
             ),
         )
         with dynamodb():

@@ -152,20 +152,23 @@ class MemberStore:
         The lots are read only to `spend` (redeem, claw back, give back) or when one of them
         is due; otherwise the member item alone holds the balances, one small read whatever
         the member's history."""
-        member = self.get_member(member_id)
-        if member is None:
-            raise MemberNotFound(f"no member {member_id}", param="member_id")
-        due = member.next_due_at is not None and member.next_due_at <= now
-        if spend or due:
-            loaded = self.load(member_id)
-            if loaded is None:
-                raise MemberNotFound(f"no member {member_id}", param="member_id")
-            member, lots = loaded
-            account = PointsAccount.load(member.balances, lots, now)
+        if spend:  # one query: the member and its lots
+            member, account = self._with_lots(member_id, now)
         else:
-            account = PointsAccount.load(member.balances, None, now)
+            member = self.member(member_id)
+            if member.next_due_at is not None and member.next_due_at <= now:
+                member, account = self._with_lots(member_id, now)
+            else:
+                account = PointsAccount.load(member.balances, None, now)
         account.settle()
         return member, account
+
+    def _with_lots(self, member_id: str, now: datetime) -> tuple[Member, PointsAccount]:
+        loaded = self.load(member_id)
+        if loaded is None:
+            raise MemberNotFound(f"no member {member_id}", param="member_id")
+        member, lots = loaded
+        return member, PointsAccount.load(member.balances, lots, now)
 
     def get_member(self, member_id: str) -> Member | None:
         item = get_or_none(MemberItem, keys.member_pk(member_id), keys.MEMBER_SK)

@@ -325,6 +325,7 @@ def _events_bench(recorder: Recorder, members: int = 250) -> None:
     from chalicelib.store.bus import EventBus
     from chalicelib.store.models import create_table
     from tests.helpers import buy, enroll
+    from tests.streams import Stream
 
     endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     try:
@@ -342,20 +343,7 @@ def _events_bench(recorder: Recorder, members: int = 250) -> None:
             for n in range(members):
                 member_id = enroll(deps, phone=f"1350000{n:04d}")
                 buy(deps, member_id, f"ev-{n}", 10_000)
-            streams = boto3.client("dynamodbstreams")
-            table = boto3.client("dynamodb").describe_table(TableName="loyalty-bench-events")
-            arn = table["Table"]["LatestStreamArn"]
-            records: list[Any] = []
-            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-                iterator = streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-                while iterator:
-                    page = streams.get_records(ShardIterator=iterator, Limit=1000)
-                    records += page["Records"]
-                    if not page["Records"]:
-                        break
-                    iterator = page.get("NextShardIterator")
+            records = Stream("loyalty-bench-events").read()
             meter = Meter()
             recorder.meter = meter
             report = handle(

@@ -18,31 +18,9 @@ from chalicelib.services.shared.writes import Idem
 from chalicelib.store.bus import DeadLetters, EventBus
 from tests.conftest import ENGINE
 from tests.helpers import buy, enroll, redeem, refund
+from tests.streams import Stream
 
 pytestmark = pytest.mark.skipif(ENGINE != "moto", reason="EventBridge and SQS are moto's here")
-
-
-class Stream:
-    """Reads the table's stream from where the last read stopped, as Lambda's poller does."""
-
-    def __init__(self, table: str) -> None:
-        arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        self.client = boto3.client("dynamodbstreams")
-        shards = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        self.iterators = [
-            self.client.get_shard_iterator(
-                StreamArn=arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for s in shards
-        ]
-
-    def read(self) -> list[dict]:
-        records = []
-        for i, iterator in enumerate(self.iterators):
-            page = self.client.get_records(ShardIterator=iterator)
-            records += page["Records"]
-            self.iterators[i] = page["NextShardIterator"]
-        return records
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ Names here are the API: keep them; add fields freely. Every request refuses unkn
 client can never set points, tier or balances through a body (mass assignment).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -50,7 +48,7 @@ class EnrollRequest(Request):
     channel: str | None = Field(None, max_length=32, description="web, pos, miniprogram, ...")
 
     @model_validator(mode="after")
-    def _some_identifier(self) -> EnrollRequest:
+    def _some_identifier(self) -> "EnrollRequest":
         if not (self.phone or self.email or self.external_id):
             raise ValueError("give at least one of phone, email or external_id")
         return self
@@ -62,7 +60,7 @@ class LookupRequest(Request):
     external_id: str | None = Field(None, min_length=1, max_length=128)
 
     @model_validator(mode="after")
-    def _one_identifier(self) -> LookupRequest:
+    def _one_identifier(self) -> "LookupRequest":
         given = [v for v in (self.phone, self.email, self.external_id) if v]
         if len(given) != 1:
             raise ValueError("give exactly one of phone, email or external_id")

@@ -15,8 +15,9 @@ import sys
 import tempfile
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 # Provided by the Lambda Python runtime (boto3 and what it depends on).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -33,8 +34,7 @@ def _top(name: str) -> str:
     return {"python_dateutil": "dateutil"}.get(first, first)
 
 
-@dataclass(frozen=True)
-class Slimmed:
+class Slimmed(Struct, frozen=True):
     size: int  # bytes of the zip
     unzipped: int
     biggest: list[tuple[str, int]]  # (part, compressed bytes), largest first

@@ -1,7 +1,5 @@
 """Settings from the environment (one stack per brand), read once per warm Lambda."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from functools import cache
@@ -35,7 +33,7 @@ class Settings(BaseModel):
     coupon_failures_per_minute: int = 20
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         values: dict[str, str] = {}
         for name in cls.model_fields:

@@ -1,7 +1,5 @@
 """Coupons (storefront and admin), growth activities, and running the nightly jobs now."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field

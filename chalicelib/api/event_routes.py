@@ -7,7 +7,7 @@ import json
 from chalice import Response
 
 from ..contract import EventOut, EventPage, EventQuery
-from ..events import catalogue, reading
+from ..events import reading
 from ..services.deps import deps
 from .blueprint import api
 from .http import Call, endpoint
@@ -16,6 +16,9 @@ from .http import Call, endpoint
 @api.route("/v1/events/asyncapi.json", methods=["GET"])
 def asyncapi() -> Response:
     """The event catalogue (AsyncAPI 3.0), public like the OpenAPI document."""
+    # Its models describe events for readers of the document; only this route needs them.
+    from ..events import catalogue
+
     document = catalogue.document(deps().settings.brand)
     return Response(
         body=json.dumps(document), status_code=200, headers={"Content-Type": "application/json"}

@@ -10,12 +10,12 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
 from chalice import Response
 from chalice.app import Request
+from msgspec import Struct, field
 from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import (
@@ -43,8 +43,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 
-@dataclass(frozen=True)
-class RouteSpec:
+class RouteSpec(Struct, frozen=True):
     """What the OpenAPI document says of a route; filled in by `endpoint`."""
 
     path: str
@@ -62,8 +61,7 @@ class RouteSpec:
 ROUTES: list[RouteSpec] = []
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Struct, frozen=True):
     """What a view gets: the validated body and query, and the idempotency envelope."""
 
     body: Any

@@ -1,7 +1,5 @@
 """The v1 routes: each parses (in `endpoint`), makes one service call, and serialises."""
 
-from __future__ import annotations
-
 import re
 
 from pydantic import BaseModel, ConfigDict, Field

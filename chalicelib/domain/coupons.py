@@ -1,12 +1,10 @@
 """Coupons (优惠券): templates, unguessable codes, and what a coupon takes off a basket."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
+from msgspec import Struct
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .bounds import Instant
@@ -49,7 +47,7 @@ class FixedValidity(BaseModel):
     ends_at: Instant
 
     @model_validator(mode="after")
-    def _ordered(self) -> FixedValidity:
+    def _ordered(self) -> "FixedValidity":
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
@@ -89,7 +87,7 @@ class CouponTemplate(BaseModel):
     return_on_refund: bool = Field(False, description="a full refund gives a used coupon back")
 
     @model_validator(mode="after")
-    def _shape(self) -> CouponTemplate:
+    def _shape(self) -> "CouponTemplate":
         if self.kind == "fixed" and self.amount_off is None:
             raise ValueError("a fixed coupon needs amount_off")
         if self.kind == "percent" and self.percent_off is None:
@@ -125,8 +123,7 @@ class CouponTemplate(BaseModel):
         return issued_at, issued_at + timedelta(days=self.validity.days)
 
 
-@dataclass
-class Coupon:
+class Coupon(Struct):
     """A coupon a member holds, with the terms it was issued with (a template change never
     changes an issued coupon). issued → redeemed on an order → issued again if released."""
 
@@ -146,7 +143,7 @@ class Coupon:
     @classmethod
     def issue(
         cls, member_id: str, template: CouponTemplate, now: datetime, source: str, code: str
-    ) -> Coupon:
+    ) -> "Coupon":
         valid_from, valid_until = template.valid_window(now)
         return cls(member_id, code, template, "issued", source, now, valid_from, valid_until)
 
@@ -178,8 +175,7 @@ class Coupon:
         return order_id
 
 
-@dataclass(frozen=True)
-class OrderCoupons:
+class OrderCoupons(Struct, frozen=True):
     """The coupons used on one order: a non-stackable coupon has the order to itself."""
 
     order_id: str
@@ -190,18 +186,17 @@ class OrderCoupons:
     def admits(self, template: CouponTemplate) -> bool:
         return not self.exclusive and (not self.codes or template.stackable)
 
-    def adding(self, code: str, template: CouponTemplate) -> OrderCoupons:
+    def adding(self, code: str, template: CouponTemplate) -> "OrderCoupons":
         return OrderCoupons(self.order_id, (*self.codes, code), not template.stackable, True)
 
-    def without(self, codes: Iterable[str]) -> OrderCoupons:
+    def without(self, codes: Iterable[str]) -> "OrderCoupons":
         gone = set(codes)
         return OrderCoupons(
             self.order_id, tuple(c for c in self.codes if c not in gone), False, True
         )
 
 
-@dataclass(frozen=True)
-class Applicability:
+class Applicability(Struct, frozen=True):
     applies: bool
     reason: str
     discount: int

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+
+from msgspec import Struct
 
 from .errors import ValidationFailed
 from .program import Program, RedemptionRate
@@ -14,16 +15,14 @@ from .program import Program, RedemptionRate
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead a till's clock may run
 
 
-@dataclass(frozen=True)
-class BasketItem:
+class BasketItem(Struct, frozen=True):
     amount: int
     quantity: int = 1
     sku: str | None = None
     category: str | None = None
 
 
-@dataclass(frozen=True)
-class Basket:
+class Basket(Struct, frozen=True):
     amount: int
     occurred_at: datetime
     items: tuple[BasketItem, ...] = ()
@@ -66,8 +65,7 @@ def basket_for(
     return Basket(amount=amount, occurred_at=occurred, items=items)
 
 
-@dataclass(frozen=True)
-class EarnLine:
+class EarnLine(Struct, frozen=True):
     """One rule that applied; `points` is exact (a fraction) until the rounding line settles it."""
 
     rule: str
@@ -75,8 +73,7 @@ class EarnLine:
     points: Fraction
 
 
-@dataclass(frozen=True)
-class Earning:
+class Earning(Struct, frozen=True):
     points: int
     lines: tuple[EarnLine, ...]
 

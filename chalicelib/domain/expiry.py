@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 from .errors import ValidationFailed
 from .program import CalendarExpiry, NeverExpire, Program, RollingExpiry
@@ -49,8 +50,7 @@ def expires_at(last_day: date | None, zone: ZoneInfo) -> datetime | None:
     return _local_midnight(last_day + timedelta(days=1), zone).astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class LotTerms:
+class LotTerms(Struct, frozen=True):
     """When the points of a purchase become spendable and until when they stay so."""
 
     last_day: date | None  # the last local day they can be spent (None: never expire)

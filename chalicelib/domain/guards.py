@@ -9,8 +9,9 @@ services: a misspelt rule is a type error, not a silent retry.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 
 class Rule(StrEnum):
@@ -38,8 +39,7 @@ class Rule(StrEnum):
     ORDER_COUPONS_AS_READ = "order_coupons_as_read"
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(Struct, frozen=True):
     rule: Rule
     subject: str = ""
 

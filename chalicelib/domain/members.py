@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from .points import Balances
 
 
-@dataclass
-class Member:
+class Member(Struct):
     member_id: str
     created_at: datetime
     updated_at: datetime

@@ -8,16 +8,17 @@ ones; `debt` is what refunds clawed back beyond what was left, paid off by the n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .errors import InsufficientPoints, RefundExceedsOrder
 
 FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
 
-@dataclass
-class Lot:
+class Lot(Struct):
     lot_id: str
     points: int
     remaining: int
@@ -45,16 +46,14 @@ class Lot:
         return (expiry, self.earned_at.replace(tzinfo=None), self.lot_id)
 
 
-@dataclass
-class Balances:
+class Balances(Struct):
     balance: int = 0
     pending: int = 0
     debt: int = 0
     lifetime: int = 0
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """A ledger row. `points` is the change of balance + pending - debt; the deltas say where."""
 
     kind: str
@@ -67,8 +66,7 @@ class Entry:
     lots: tuple[tuple[str, int], ...] = ()
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(Struct, frozen=True):
     """An entry as the ledger keeps it: numbered in the member's sequence, with the running
     totals after it (the one shape of a ledger row, from the store to the API)."""
 
@@ -127,8 +125,7 @@ def ledger_rows(
     return rows
 
 
-@dataclass
-class PointsAccount:
+class PointsAccount(Struct):
     """`lots` holds every live lot (`complete`), or, when nothing was due (`next_due_at` after
     now), none of them: the balances alone then say what is spendable, enough to earn, and
     spending asks for the lots."""
@@ -360,8 +357,7 @@ def proportional(total: int, part: int, whole: int) -> int:
     return total * part // whole
 
 
-@dataclass(frozen=True)
-class RefundPlan:
+class RefundPlan(Struct, frozen=True):
     refunded_after: int
     clawback: int
     returns: list[tuple[str, int]]

@@ -1,7 +1,5 @@
 """The brand's program document: earning, redemption, pending window, expiry and time zone."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,7 +31,7 @@ class Bonus(Strict):
     multiplier: Multiplier
 
     @model_validator(mode="after")
-    def _one_target(self) -> Bonus:
+    def _one_target(self) -> "Bonus":
         if (self.sku is None) == (self.category is None):
             raise ValueError("a bonus names exactly one of sku or category")
         return self
@@ -48,7 +46,7 @@ class Campaign(Strict):
     multiplier: Multiplier
 
     @model_validator(mode="after")
-    def _ordered(self) -> Campaign:
+    def _ordered(self) -> "Campaign":
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
         return self
@@ -123,7 +121,7 @@ class TierLadder(Strict):
     grace_periods: int = Field(0, ge=0, le=4)
 
     @model_validator(mode="after")
-    def _ascending(self) -> TierLadder:
+    def _ascending(self) -> "TierLadder":
         names = [t.name for t in self.tiers]
         if len(set(names)) != len(names):
             raise ValueError("tier names must be unique")

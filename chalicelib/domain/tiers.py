@@ -7,8 +7,9 @@ windows, one per local day for rolling windows (at most 92 days). Each bucket is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+
+from msgspec import Struct
 
 from .program import Tier, TierLadder, TierWindow
 
@@ -88,8 +89,7 @@ def next_review(day: date, window: TierWindow) -> date:
     return window_bounds(day, window)[1] + timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Upgrade:
+class Upgrade(Struct, frozen=True):
     old: str | None
     new: Tier
 
@@ -102,8 +102,7 @@ def upgrade(ladder: TierLadder, current: str | None, buckets: Buckets, day: date
     return Upgrade(current, reached)
 
 
-@dataclass(frozen=True)
-class ReviewDecision:
+class ReviewDecision(Struct, frozen=True):
     tier: str | None
     grace_left: int
     value: int
@@ -131,8 +130,7 @@ def review(
     return ReviewDecision(reached_name, ladder.grace_periods, value)
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(Struct, frozen=True):
     metric: str
     value: int
     window_start: date

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from ..contract import EventOut
 from ..store.bus import BATCH, DeadLetters, EventBus
@@ -30,8 +31,7 @@ class NotPublished(Exception):
     """Some events could not be put on the bus after every attempt: deliver the batch again."""
 
 
-@dataclass
-class Report:
+class Report(Struct):
     records: int = 0
     events: int = 0
     published: int = 0

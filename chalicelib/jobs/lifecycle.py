@@ -12,8 +12,9 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+from msgspec import Struct, field
 
 from ..domain.guards import WriteRejected
 from ..domain.members import Member
@@ -27,8 +28,7 @@ FIRST_RUN_DAYS = 3
 log = logging.getLogger("loyalty.jobs")
 
 
-@dataclass
-class JobReport:
+class JobReport(Struct):
     job: str
     as_of: date
     dry_run: bool

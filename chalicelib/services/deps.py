@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from ulid import ULID
+from msgspec import Struct
 
 from ..domain.errors import Misconfigured, ProgramNotConfigured
 from ..domain.program import Program
@@ -36,6 +35,10 @@ def system_clock() -> datetime:
 
 
 def ulid_at(moment: datetime) -> str:
+    # Imported on the first id, not at start: python-ulid reads its own package metadata when
+    # imported (a scan of the installed distributions), which reads never need.
+    from ulid import ULID
+
     return str(ULID.from_datetime(moment))
 
 
@@ -43,8 +46,7 @@ def jittered_backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.002 * 2**attempt))
 
 
-@dataclass
-class ProgramCache:
+class ProgramCache(Struct):
     """The program document, cached in the warm Lambda for `ttl` seconds (0: never cached)."""
 
     store: ProgramStore
@@ -74,8 +76,7 @@ class ProgramCache:
         self._cached = None
 
 
-@dataclass
-class Deps:
+class Deps(Struct):
     settings: Settings
     clock: Callable[[], datetime]
     new_id: Callable[[datetime], str]

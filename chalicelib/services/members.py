@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
 from ..domain.errors import IdentityConflict, MemberNotFound, TooManyLots, ValidationFailed
@@ -24,8 +25,7 @@ from .shared.presenters import coupons_issued, member_out, skipped_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 
-@dataclass(frozen=True)
-class Identifier:
+class Identifier(Struct, frozen=True):
     kind: IdentityKind
     value: str
     fingerprint: str

@@ -3,8 +3,9 @@ points redeemed on it (to the lots they came from), and a used coupon where its 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
+
+from msgspec.structs import replace
 
 from ..contract import RefundOut, RefundRequest
 from ..domain.earning import format_amount

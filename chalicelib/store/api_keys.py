@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from . import keys
 from .models import ApiKeyItem
 from .unit_of_work import dynamodb, get_or_none
 
 
-@dataclass(frozen=True)
-class ApiKeyRecord:
+class ApiKeyRecord(Struct, frozen=True):
     key_id: str
     scope: str
     label: str | None

@@ -4,8 +4,9 @@ that cannot be turned into events."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct
 
 from ..domain.errors import Unavailable
 from .unit_of_work import UNAVAILABLE
@@ -13,14 +14,13 @@ from .unit_of_work import UNAVAILABLE
 BATCH = 10  # PutEvents takes at most ten entries
 
 
-@dataclass
-class EventBus:
+class EventBus(Struct):
     """`name` None: no bus configured (local trying): events are kept, not sent anywhere."""
 
     name: str | None
     source: str
     region: str
-    _client: Any = field(default=None, repr=False)
+    _client: Any = None  # made on first use
 
     def client(self) -> Any:
         if self._client is None:
@@ -51,13 +51,12 @@ class EventBus:
         return [i for i, entry in enumerate(answer.get("Entries", [])) if entry.get("ErrorCode")]
 
 
-@dataclass
-class DeadLetters:
+class DeadLetters(Struct):
     """`url` None: nowhere to park a poison record but the log."""
 
     url: str | None
     region: str
-    _client: Any = field(default=None, repr=False)
+    _client: Any = None  # made on first use
 
     def park(self, record: dict[str, Any], reason: str) -> bool:
         if self.url is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from msgspec import Struct
 from pynamodb.expressions.condition import Condition
 
 from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons
@@ -22,8 +22,7 @@ from .models import (
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 
-@dataclass(frozen=True)
-class TemplateRecord:
+class TemplateRecord(Struct, frozen=True):
     template: CouponTemplate
     issued: int
     version: int

@@ -6,8 +6,9 @@ replay reads it from there, byte for byte."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from ..domain.guards import Guard, Rule
 from . import keys
@@ -15,16 +16,14 @@ from .models import IdempotencyItem, Item
 from .unit_of_work import UnitOfWork, get_or_none
 
 
-@dataclass(frozen=True)
-class AnswerHome:
+class AnswerHome(Struct, frozen=True):
     """The key of a business record that keeps a first answer in its `response`."""
 
     pk: str
     sk: str
 
 
-@dataclass(frozen=True)
-class StoredAnswer:
+class StoredAnswer(Struct, frozen=True):
     request_hash: str
     created: bool
     response: str

@@ -7,7 +7,6 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from . import keys
 from .models import JournalItem
 from .unit_of_work import UnitOfWork, dynamodb
 
-ROW_FIELDS = tuple(f.name for f in fields(LedgerRow))
+ROW_FIELDS = LedgerRow.__struct_fields__
 
 
 def _encode(row: LedgerRow) -> list[Any]:

@@ -3,8 +3,9 @@ redemption happen once, with the first answer each gave."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from ..domain.guards import Guard, Rule
 from ..domain.points import Lot
@@ -14,8 +15,7 @@ from .models import Allocation, Item, OrderItem, RedemptionItem
 from .unit_of_work import UnitOfWork, dynamodb
 
 
-@dataclass(frozen=True)
-class OrderRecord:
+class OrderRecord(Struct, frozen=True):
     order_id: str
     amount: int
     currency: str
@@ -31,8 +31,7 @@ class OrderRecord:
     growth_clawed_back: int = 0
 
 
-@dataclass(frozen=True)
-class RedemptionRecord:
+class RedemptionRecord(Struct, frozen=True):
     order_id: str
     points: int
     discount_amount: int

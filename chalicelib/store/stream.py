@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from msgspec import Struct
 
 from .models import Item
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """One stream record: `INSERT`, `MODIFY` or `REMOVE`, the item before and after it."""
 
     name: str

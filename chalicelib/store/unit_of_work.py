@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from msgspec import Struct, field
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -65,8 +65,7 @@ class Transactions:
         return UnitOfWork(self._connection)
 
 
-@dataclass
-class UnitOfWork:
+class UnitOfWork(Struct):
     """Collects guarded writes and sends them all or nothing; nothing is sent unless committed."""
 
     connection: Connection

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from ...domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
 from ...domain.guards import Rule, WriteRejected
@@ -16,8 +17,7 @@ from ...store.unit_of_work import UnitOfWork
 from ..deps import Deps
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """What a write answered: its JSON body, exactly as first sent (a replay returns these
     bytes), whether it created something, and whether this is a replay of an earlier answer."""
 
@@ -27,8 +27,7 @@ class Answer:
     home: AnswerHome | None = None  # the business record written with it that keeps `body`
 
 
-@dataclass(frozen=True)
-class Idem:
+class Idem(Struct, frozen=True):
     """A client's Idempotency-Key, scoped to the API key that sent it."""
 
     principal: str

@@ -7,12 +7,15 @@ from chalicelib.api import (  # noqa: F401  (registers the routes)
     event_routes,
     openapi,
     routes,
+    webhook_routes,
 )
 from chalicelib.api.blueprint import api
 from chalicelib.jobs.schedules import jobs
 from chalicelib.jobs.stream import stream
+from chalicelib.jobs.webhooks import webhooks
 
 app = Chalice(app_name="loyalty")
 app.register_blueprint(api)
 app.register_blueprint(jobs)
 app.register_blueprint(stream)
+app.register_blueprint(webhooks)

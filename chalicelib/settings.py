@@ -29,6 +29,10 @@ class Settings(BaseModel):
     # (unset locally: events are kept for pulling, and a poison record is only logged).
     event_bus: str | None = None
     stream_dlq_url: str | None = None
+    # Where webhook delivery attempts wait (SQS; unset: the process's own queue, as `make dev`),
+    # and whether plain-http loopback receivers are allowed (only for trying locally).
+    webhook_queue_url: str | None = None
+    allow_loopback_webhooks: bool = False
     # Refused coupon codes one API key may send per minute before it gets 429s.
     coupon_failures_per_minute: int = 20
 

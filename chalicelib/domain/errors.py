@@ -219,3 +219,22 @@ class Misconfigured(Unavailable):
     """The stack's settings are unsafe or incomplete (the message names which); nothing runs."""
 
     code = "misconfigured"
+
+
+class UrlNotAllowed(ValidationFailed):
+    """The webhook URL is not https, or resolves to a loopback, link-local, metadata or private
+    address (checked at create, update, and again at each delivery)."""
+
+    code = "url_not_allowed"
+
+
+class WebhookNotFound(NotFound):
+    """No webhook endpoint has that id."""
+
+    code = "webhook_not_found"
+
+
+class DeliveryNotFound(NotFound):
+    """The webhook endpoint has no delivery with that id."""
+
+    code = "delivery_not_found"

@@ -37,6 +37,9 @@ class Rule(StrEnum):
     COUPON_LIMIT = "coupon_limit"
     COUPON_STATE = "coupon_state"
     ORDER_COUPONS_AS_READ = "order_coupons_as_read"
+    WEBHOOK_IS_NEW = "webhook_is_new"
+    WEBHOOK_VERSION = "webhook_version"
+    DELIVERY_ROUND = "delivery_round"
 
 
 class Guard(Struct, frozen=True):

@@ -38,6 +38,7 @@ class Report(Struct):
     already: int = 0
     parked: int = 0
     retried: int = 0
+    deliveries: int = 0
     failed: list[str] = field(default_factory=list)
 
 
@@ -53,6 +54,7 @@ def handle(
     bus: EventBus,
     dead_letters: DeadLetters,
     backoff: Callable[[int], None] = lambda attempt: None,
+    deliveries: Callable[[list[tuple[str, str]]], int] | None = None,
 ) -> Report:
     report = Report()
     pending: list[tuple[str, str, str]] = []  # id, type, envelope
@@ -73,6 +75,10 @@ def handle(
                 pending.append((event["id"], event["type"], body))
             else:
                 report.already += 1
+    if deliveries is not None and pending:
+        # Before the events are marked published: a batch that dies here comes again, and the
+        # deliveries already made are not made twice.
+        report.deliveries = deliveries([(event_id, kind) for event_id, kind, _ in pending])
     for start in range(0, len(pending), BATCH):
         _publish(pending[start : start + BATCH], events, bus, backoff, report)
     if report.failed:

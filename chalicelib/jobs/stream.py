@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from ..events.publish import handle
 from ..services.deps import deps
+from ..webhooks.delivery import fan_out
 
 stream = Blueprint(__name__)
 log = logging.getLogger("loyalty.events")
@@ -26,13 +27,17 @@ def stream_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
         bus=d.bus,
         dead_letters=d.dead_letters,
         backoff=d.backoff,
+        deliveries=lambda events: fan_out(
+            events, webhooks=d.webhooks, queue=d.delivery_queue, now=d.clock()
+        ),
     )
     log.info(
-        "stream: %d records, %d events, %d published, %d already, %d parked",
+        "stream: %d records, %d events, %d published, %d already, %d parked, %d deliveries",
         report.records,
         report.events,
         report.published,
         report.already,
         report.parked,
+        report.deliveries,
     )
     return {"records": report.records, "published": report.published, "parked": report.parked}

@@ -46,6 +46,8 @@ def _environment(data_dir: Path) -> None:
         "LOYALTY_TABLE_NAME": "loyalty-dev",
         "LOYALTY_REGION": "us-east-1",
         "LOYALTY_BRAND": "demo",
+        # webhook receivers on this machine (plain http to 127.0.0.1) are fine when trying
+        "LOYALTY_ALLOW_LOOPBACK_WEBHOOKS": "true",
     }.items():
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
@@ -180,11 +182,23 @@ def serve(
             stop()
         raise
     if moto is None:  # moto's stream also carries writes of cancelled transactions: not followed
+        from ..jobs.webhooks import attempt
         from ..services.deps import deps
+        from ..store.delivery_queue import LocalDeliveries
         from .stream import follow
 
         following = threading.Event()
         follow(deps(), following)
+        d = deps()
+        if isinstance(d.delivery_queue, LocalDeliveries):  # deliver webhooks as SQS would
+            d.delivery_queue.start(
+                lambda queued: print(
+                    f"webhook {queued['delivery_id']} attempt {queued['attempt']}: "
+                    f"{attempt(d, queued)}",
+                    flush=True,
+                ),
+                following,
+            )
         stops.insert(0, following.set)
 
     def shutdown(signum: int, frame: Any) -> None:

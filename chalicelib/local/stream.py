@@ -11,6 +11,7 @@ from typing import Any
 
 from ..events.publish import handle
 from ..services.deps import Deps
+from ..webhooks.delivery import fan_out
 
 POLL_SECONDS = 0.5
 
@@ -49,6 +50,12 @@ def _loop(deps: Deps, stopping: threading.Event) -> None:
                         events=deps.events,
                         bus=deps.bus,
                         dead_letters=deps.dead_letters,
+                        deliveries=lambda events: fan_out(
+                            events,
+                            webhooks=deps.webhooks,
+                            queue=deps.delivery_queue,
+                            now=deps.clock(),
+                        ),
                     )
         except Exception as exc:  # keep following; say why
             print(f"stream: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)

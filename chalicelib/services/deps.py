@@ -16,6 +16,7 @@ from ..settings import Settings, pii_key_problem, settings
 from ..store.api_keys import ApiKeyStore
 from ..store.bus import DeadLetters, EventBus
 from ..store.coupons import CouponStore
+from ..store.delivery_queue import DeliveryQueue, LocalDeliveries, SqsDeliveries
 from ..store.due import DueStore
 from ..store.events import EventStore
 from ..store.idempotency import IdempotencyStore
@@ -28,6 +29,8 @@ from ..store.orders import OrderStore
 from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
 from ..store.unit_of_work import Transactions, UnitOfWork
+from ..store.webhooks import WebhookStore
+from ..webhooks.sender import HttpSender
 
 
 def system_clock() -> datetime:
@@ -97,6 +100,10 @@ class Deps(Struct):
     events: EventStore
     bus: EventBus
     dead_letters: DeadLetters
+    webhooks: WebhookStore
+    delivery_queue: DeliveryQueue
+    sender: HttpSender
+    draw: Callable[[], float]  # uniform in [0, 1): the jitter of webhook retries
     pii_key: bytes
 
     def uow(self) -> UnitOfWork:
@@ -140,6 +147,14 @@ def build(
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),
         dead_letters=DeadLetters(config.stream_dlq_url, config.region),
+        webhooks=WebhookStore(),
+        delivery_queue=(
+            SqsDeliveries(config.webhook_queue_url, config.region)
+            if config.webhook_queue_url
+            else LocalDeliveries(clock)
+        ),
+        sender=HttpSender(allow_loopback=config.allow_loopback_webhooks),
+        draw=random.random,
         pii_key=pii_key.encode(),
     )
 

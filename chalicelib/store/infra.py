@@ -117,11 +117,17 @@ def merge_template(table_name: str, brand: str) -> dict[str, Any]:
     template = table_template()
     template["Resources"]["LoyaltyTable"]["Properties"]["TableName"] = table_name
     secret = {"LOYALTY_PII_KEY": f"{{{{resolve:secretsmanager:loyalty/{brand}/pii-key}}}}"}
-    for function in ("APIHandler", "ApiKeyAuth"):
+    queue = {"LOYALTY_WEBHOOK_QUEUE_URL": {"Ref": "WebhookDeliveriesQueue"}}
+    for function, variables in (("APIHandler", {**secret, **queue}), ("ApiKeyAuth", secret)):
         template["Resources"][function] = {
-            "Properties": {"Environment": {"Variables": secret}, "Timeout": 10, "MemorySize": 512}
+            "Properties": {
+                "Environment": {"Variables": variables},
+                "Timeout": 10,
+                "MemorySize": 512,
+            }
         }
-    _events(template, brand, secret)
+    _events(template, brand, {**secret, **queue})
+    _webhooks(template, brand, {**secret, **queue})
     for name, (response_type, status, code, error_type, param) in GATEWAY_RESPONSES.items():
         resource = _gateway_error(response_type, status or "", code, error_type, param)
         if status is None:  # the default responses keep the status API Gateway chose
@@ -130,7 +136,7 @@ def merge_template(table_name: str, brand: str) -> dict[str, Any]:
     return template
 
 
-def _events(template: dict[str, Any], brand: str, secret: dict[str, str]) -> None:
+def _events(template: dict[str, Any], brand: str, secret: dict[str, Any]) -> None:
     """The brand's event bus, and the stream consumer fed by the table's stream: batches of 100,
     halved on error to isolate a bad record, retried for a day, then parked in its queue."""
     resources = template["Resources"]
@@ -175,3 +181,52 @@ def _events(template: dict[str, Any], brand: str, secret: dict[str, str]) -> Non
             },
         },
     }
+
+
+def _webhooks(template: dict[str, Any], brand: str, variables: dict[str, Any]) -> None:
+    """The queue where delivery attempts wait (SQS delays a message 15 minutes at most; longer
+    waits hop), its sender function, and a dead-letter queue for messages that keep failing."""
+    resources = template["Resources"]
+    resources["WebhookDeadLetters"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": f"loyalty-{brand}-webhooks-dlq",
+            "MessageRetentionPeriod": 14 * 24 * 3600,
+            "SqsManagedSseEnabled": True,
+        },
+    }
+    resources["WebhookDeliveriesQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": f"loyalty-{brand}-webhooks",
+            # six times the function's timeout, as Lambda advises for an SQS source
+            "VisibilityTimeout": 6 * WEBHOOK_FUNCTION_SECONDS,
+            "MessageRetentionPeriod": 4 * 24 * 3600,
+            "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["WebhookDeadLetters", "Arn"]},
+                "maxReceiveCount": 10,
+            },
+        },
+    }
+    resources["WebhookDeliveries"] = {
+        "Properties": {
+            "Environment": {"Variables": variables},
+            "Timeout": WEBHOOK_FUNCTION_SECONDS,
+            "MemorySize": 256,
+        }
+    }
+    resources["WebhookDeliveriesSource"] = {
+        "Type": "AWS::Lambda::EventSourceMapping",
+        "Properties": {
+            "EventSourceArn": {"Fn::GetAtt": ["WebhookDeliveriesQueue", "Arn"]},
+            "FunctionName": {"Ref": "WebhookDeliveries"},
+            "BatchSize": WEBHOOK_BATCH,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    }
+
+
+WEBHOOK_BATCH = 5
+# Each attempt may wait 15 s for its receiver: a batch of 5 in turn, and some slack.
+WEBHOOK_FUNCTION_SECONDS = 90

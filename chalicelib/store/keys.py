@@ -137,3 +137,20 @@ def dormancy_pk(day: str, member_id: str) -> str:
 def events_pk(day: date) -> str:
     """Events by the UTC day they happened (kept 30 days, then removed by TTL)."""
     return f"EVENTS#{day.isoformat()}"
+
+
+WEBHOOKS_PK = "WEBHOOKS"
+WEBHOOK_PREFIX = "WH#"
+DELIVERY_PREFIX = "DLV#"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{webhook_id}"
+
+
+def deliveries_pk(webhook_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{webhook_id}"
+
+
+def delivery_sk(delivery_id: str) -> str:
+    return f"{DELIVERY_PREFIX}{delivery_id}"

@@ -287,6 +287,44 @@ class EventItem(Item, discriminator="event"):
     published = BooleanAttribute(default=False)
 
 
+class WebhookItem(Item, discriminator="webhook"):
+    """A webhook endpoint (`WEBHOOKS`, sk `WH#<id>`): where events go and the secrets that sign
+    them, sealed with the brand's key (`sealed.seal`); the old one signs for 24 h after a
+    rotation."""
+
+    webhook_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    events = ListAttribute[str](default=list)
+    description = UnicodeAttribute(default="")
+    enabled = BooleanAttribute(default=True)
+    secret = UnicodeAttribute()
+    old_secret = UnicodeAttribute(null=True)
+    old_secret_until = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class DeliveryItem(Item, discriminator="delivery"):
+    """One event to one endpoint (`WH#<webhook id>`, sk `DLV#<delivery id>`, ids that sort by
+    the event's time): its attempts and how the last one went. Kept 30 days."""
+
+    delivery_id = UnicodeAttribute()
+    webhook_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | delivered | failed
+    attempts = NumberAttribute(default=0)
+    round = NumberAttribute(default=1)  # 1, then one more per redelivery asked for
+    claimed_at = UTCDateTimeAttribute(null=True)  # an attempt under way (cleared when recorded)
+    last_code = NumberAttribute(null=True)
+    last_reason = UnicodeAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
 class CheckpointItem(Item, discriminator="checkpoint"):
     """How far a nightly job has got: the last local day it finished."""
 

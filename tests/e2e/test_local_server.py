@@ -206,3 +206,72 @@ def test_events_of_an_enrolment_and_a_purchase__are_there_to_pull_within_seconds
         assert sorted(e["type"] for e in page.json()["events"]) == types
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(
+    ENGINE != "dynamodb-local", reason="the dev server follows DynamoDB Local's stream only"
+)
+def test_a_registered_webhook_receives_signed_enrolment_and_purchase_events_once(tmp_path):
+    import http.server
+    import json
+    import threading
+
+    from standardwebhooks.webhooks import Webhook
+
+    got: list[tuple[dict[str, str], str]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(
+                (dict(self.headers), self.rfile.read(int(self.headers["Content-Length"])).decode())
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    server = Server(tmp_path)
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/loyalty"
+        events = ["member.enrolled", "points.earned"]
+        made = server.call(
+            "POST", "/v1/admin/webhooks", {"url": url, "events": events}, key="admin"
+        )
+        assert made.status_code == 201, made.text
+        secret, webhook_id = made.json()["secret"], made.json()["webhook_id"]
+        refused = server.call(
+            "POST",
+            "/v1/admin/webhooks",
+            {"url": "http://169.254.169.254/latest/meta-data/", "events": ["*"]},
+            key="admin",
+        )
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "url_not_allowed"
+        member_id = server.call("POST", "/v1/members", {"phone": "13900139000"}).json()["member_id"]
+        order = {"order_id": "W-1", "amount": 10_000, "currency": "CNY"}
+        for key in ("w-1", "w-1", "w-2"):  # retried and replayed: one fact, one event
+            bought = server.call(
+                "POST",
+                f"/v1/members/{member_id}/purchases",
+                order,
+                headers={"Idempotency-Key": key},
+            )
+            assert bought.status_code == 201
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(got) < 2:
+            time.sleep(0.1)
+        time.sleep(1.5)  # a few more polls: nothing comes twice
+        verified = [Webhook(secret).verify(body, headers) for headers, body in got]
+        assert sorted(e["type"] for e in verified) == events
+        assert len({headers["webhook-id"] for headers, _ in got}) == 2
+        pulled = server.call("GET", f"/v1/admin/events?member_id={member_id}", key="admin").json()
+        assert {e["id"] for e in verified} <= {e["id"] for e in pulled["events"]}
+        deliveries = server.call("GET", f"/v1/admin/webhooks/{webhook_id}/deliveries", key="admin")
+        assert [d["status"] for d in deliveries.json()["deliveries"]] == ["delivered"] * 2
+        assert json.loads(got[0][1])["member_id"] == member_id
+    finally:
+        server.stop()
+        receiver.shutdown()

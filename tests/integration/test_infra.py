@@ -60,6 +60,18 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     }
     variables = resources["StreamEvents"]["Properties"]["Environment"]["Variables"]
     assert variables["LOYALTY_EVENT_BUS"] == {"Ref": "EventBus"}
+    # webhook deliveries: a queue with a dead-letter queue, read by the sender function, which
+    # reports failed messages one by one; the API (redeliver) and the stream consumer send to it
+    deliveries = resources["WebhookDeliveriesSource"]["Properties"]
+    assert deliveries["EventSourceArn"] == {"Fn::GetAtt": ["WebhookDeliveriesQueue", "Arn"]}
+    assert deliveries["FunctionName"] == {"Ref": "WebhookDeliveries"}
+    assert deliveries["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = resources["WebhookDeliveriesQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= resources["WebhookDeliveries"]["Properties"]["Timeout"]
+    assert "deadLetterTargetArn" in queue["RedrivePolicy"]
+    for function in ("APIHandler", "StreamEvents", "WebhookDeliveries"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["LOYALTY_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookDeliveriesQueue"}
     # every kind of write a transaction sends is allowed (a spent lot is deleted)
     policy = json.loads((ROOT / ".chalice" / "policy-demo.json").read_text())
     allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
@@ -71,6 +83,8 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
         "dynamodb:GetRecords",
         "events:PutEvents",
         "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
     } <= allowed
     # the zip: small, compiled, without what the Lambda runtime provides, and it imports with
     # only the runtime's libraries beside it

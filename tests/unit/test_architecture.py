@@ -17,6 +17,7 @@ LAYERS = {
     "store": 2,
     "services": 3,
     "events": 3,
+    "webhooks": 3,
     "jobs": 4,
     "api": 5,  # the admin route starts the jobs' runner
     "local": 6,

@@ -1,0 +1,113 @@
+"""Webhook endpoints and their deliveries (admin), Standard Webhooks 1.0."""
+
+from ..contract import (
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryQuery,
+    WebhookCreate,
+    WebhookList,
+    WebhookOut,
+    WebhookSecretOut,
+    WebhookUpdate,
+)
+from ..services import webhooks
+from ..services.deps import deps
+from ..services.shared.writes import Answer
+from .http import Call, endpoint
+
+W = "/v1/admin/webhooks"
+ONE = W + "/{webhook_id}"
+
+
+@endpoint(
+    W,
+    "POST",
+    summary="Register a webhook endpoint; the answer shows its signing secret, once",
+    scope="admin",
+    body=WebhookCreate,
+    response=WebhookSecretOut,
+    status=201,
+)
+def create_webhook(call: Call) -> Answer:
+    return webhooks.create(deps(), call.body, call.idem)
+
+
+@endpoint(W, "GET", summary="Every webhook endpoint", scope="admin", response=WebhookList)
+def list_webhooks(call: Call) -> WebhookList:
+    return webhooks.list_all(deps())
+
+
+@endpoint(
+    ONE, "GET", summary="One webhook endpoint", scope="admin", response=WebhookOut, errors=(404,)
+)
+def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
+    return webhooks.get(deps(), webhook_id)
+
+
+@endpoint(
+    ONE,
+    "PATCH",
+    summary="Change an endpoint's URL, events, description, or enable or disable it",
+    scope="admin",
+    body=WebhookUpdate,
+    response=WebhookOut,
+    errors=(404, 409),
+)
+def update_webhook(call: Call, webhook_id: str) -> Answer:
+    return webhooks.update(deps(), webhook_id, call.body, call.idem)
+
+
+@endpoint(
+    ONE + "/disable",
+    "POST",
+    summary="Stop deliveries to an endpoint (PATCH enabled: true starts them again)",
+    scope="admin",
+    response=WebhookOut,
+    errors=(404, 409),
+)
+def disable_webhook(call: Call, webhook_id: str) -> Answer:
+    return webhooks.update(deps(), webhook_id, WebhookUpdate(enabled=False), call.idem)
+
+
+@endpoint(
+    ONE, "DELETE", summary="Remove an endpoint and its secrets", scope="admin", errors=(404, 409)
+)
+def delete_webhook(call: Call, webhook_id: str) -> Answer:
+    return webhooks.delete(deps(), webhook_id, call.idem)
+
+
+@endpoint(
+    ONE + "/rotate-secret",
+    "POST",
+    summary="A new signing secret, shown once; the old one also signs for 24 hours",
+    scope="admin",
+    response=WebhookSecretOut,
+    errors=(404, 409),
+)
+def rotate_secret(call: Call, webhook_id: str) -> Answer:
+    return webhooks.rotate(deps(), webhook_id, call.idem)
+
+
+@endpoint(
+    ONE + "/deliveries",
+    "GET",
+    summary="An endpoint's deliveries, newest first: status, attempts, last code, next attempt",
+    scope="admin",
+    query=DeliveryQuery,
+    response=DeliveryPage,
+    errors=(404,),
+)
+def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
+    return webhooks.deliveries(deps(), webhook_id, call.query)
+
+
+@endpoint(
+    ONE + "/deliveries/{delivery_id}/redeliver",
+    "POST",
+    summary="Deliver an event again from a first attempt, with the same webhook-id",
+    scope="admin",
+    response=DeliveryOut,
+    errors=(404, 409),
+)
+def redeliver(call: Call, webhook_id: str, delivery_id: str) -> Answer:
+    return webhooks.redeliver(deps(), webhook_id, delivery_id, call.idem)

@@ -1,0 +1,251 @@
+"""Use cases of webhook endpoints, as the admin writes them: create, read, update, disable,
+delete, rotate the secret; the deliveries of an endpoint, and delivering one again.
+
+A secret is shown once, at create and at rotation. The first answer of those two is kept for
+Idempotency-Key replays like every write's, with the secret in it sealed (as on the endpoint);
+`reveal` opens it on the way out, for the first answer and its replays alike."""
+
+import json
+import secrets as random_source
+from datetime import timedelta
+
+from msgspec.structs import replace
+
+from ..contract import (
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryQuery,
+    WebhookCreate,
+    WebhookList,
+    WebhookOut,
+    WebhookSecretOut,
+    WebhookUpdate,
+)
+from ..domain.errors import (
+    DeliveryNotFound,
+    UrlNotAllowed,
+    ValidationFailed,
+    WebhookNotFound,
+)
+from ..domain.webhooks import ALL, OLD_SECRET_HOURS, SECRET_BYTES, new_secret
+from ..events.derive import SUMMARIES
+from ..store.sealed import open_sealed, seal
+from ..store.webhooks import PENDING, Delivery, Endpoint
+from ..webhooks.delivery import message
+from .deps import Deps
+from .shared.writes import Answer, Idem, run_write, stage_answer
+
+
+def _out(endpoint: Endpoint) -> WebhookOut:
+    return WebhookOut(
+        webhook_id=endpoint.webhook_id,
+        url=endpoint.url,
+        events=list(endpoint.events),
+        description=endpoint.description,
+        enabled=endpoint.enabled,
+        old_secret_until=endpoint.old_secret_until,
+        created_at=endpoint.created_at,
+        updated_at=endpoint.updated_at,
+    )
+
+
+def _delivery_out(delivery: Delivery) -> DeliveryOut:
+    return DeliveryOut(
+        delivery_id=delivery.delivery_id,
+        webhook_id=delivery.webhook_id,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        round=delivery.round,
+        last_code=delivery.last_code,
+        last_reason=delivery.last_reason,
+        next_attempt_at=delivery.next_attempt_at,
+        delivered_at=delivery.delivered_at,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+    )
+
+
+def _check_url(deps: Deps, url: str) -> None:
+    problem = deps.sender.problem(url)
+    if problem:
+        raise UrlNotAllowed(f"url: {problem}", param="url")
+
+
+def _check_events(events: list[str]) -> tuple[str, ...]:
+    for i, name in enumerate(events):
+        if name != ALL and name not in SUMMARIES:
+            known = ", ".join(sorted(SUMMARIES))
+            raise ValidationFailed(
+                f"events.{i}: {name!r} is not an event type (known: {known}, or *)",
+                param=f"events.{i}",
+            )
+    return tuple(dict.fromkeys(events))
+
+
+def require(deps: Deps, webhook_id: str) -> Endpoint:
+    found = deps.webhooks.get(webhook_id)
+    if found is None:
+        raise WebhookNotFound(f"no webhook {webhook_id}", param="webhook_id")
+    return found
+
+
+def reveal(deps: Deps, answer: Answer) -> Answer:
+    """The answer with its sealed secret opened (create and rotate)."""
+    body = json.loads(answer.body)
+    body["secret"] = open_sealed(deps.pii_key, body["secret"], body["webhook_id"])
+    opened = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Answer(opened, answer.created, answer.replayed, answer.home)
+
+
+def _with_secret(endpoint: Endpoint) -> str:
+    out = WebhookSecretOut(**_out(endpoint).model_dump(), secret=endpoint.secret)
+    return out.model_dump_json()
+
+
+def create(deps: Deps, body: WebhookCreate, idem: Idem | None) -> Answer:
+    _check_url(deps, body.url)
+    events = _check_events(body.events)
+
+    def attempt() -> Answer:
+        now = deps.clock()
+        webhook_id = "wh_" + deps.new_id(now)
+        secret = new_secret(random_source.token_bytes(SECRET_BYTES))
+        endpoint = Endpoint(
+            webhook_id=webhook_id,
+            url=body.url,
+            events=events,
+            description=body.description,
+            enabled=True,
+            secret=seal(deps.pii_key, secret, webhook_id),
+            old_secret=None,
+            old_secret_until=None,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        uow = deps.uow()
+        deps.webhooks.stage_save(uow, endpoint, previous_version=None)
+        answer = stage_answer(deps, uow, idem, Answer(_with_secret(endpoint), created=True))
+        uow.commit()
+        return answer
+
+    return reveal(deps, run_write(deps, idem, attempt))
+
+
+def rotate(deps: Deps, webhook_id: str, idem: Idem | None) -> Answer:
+    """A new secret; the old one keeps signing beside it for 24 hours."""
+
+    def attempt() -> Answer:
+        endpoint = require(deps, webhook_id)
+        now = deps.clock()
+        secret = new_secret(random_source.token_bytes(SECRET_BYTES))
+        rotated = replace(
+            endpoint,
+            secret=seal(deps.pii_key, secret, webhook_id),
+            old_secret=endpoint.secret,
+            old_secret_until=now + timedelta(hours=OLD_SECRET_HOURS),
+            version=endpoint.version + 1,
+            updated_at=now,
+        )
+        uow = deps.uow()
+        deps.webhooks.stage_save(uow, rotated, previous_version=endpoint.version)
+        answer = stage_answer(deps, uow, idem, Answer(_with_secret(rotated)))
+        uow.commit()
+        return answer
+
+    return reveal(deps, run_write(deps, idem, attempt))
+
+
+def update(deps: Deps, webhook_id: str, body: WebhookUpdate, idem: Idem | None) -> Answer:
+    if body.url is not None:
+        _check_url(deps, body.url)
+    events = _check_events(body.events) if body.events is not None else None
+
+    def attempt() -> Answer:
+        endpoint = require(deps, webhook_id)
+        now = deps.clock()
+        changed = replace(
+            endpoint,
+            url=endpoint.url if body.url is None else body.url,
+            events=endpoint.events if events is None else events,
+            description=endpoint.description if body.description is None else body.description,
+            enabled=endpoint.enabled if body.enabled is None else body.enabled,
+            version=endpoint.version + 1,
+            updated_at=now,
+        )
+        uow = deps.uow()
+        deps.webhooks.stage_save(uow, changed, previous_version=endpoint.version)
+        answer = stage_answer(deps, uow, idem, Answer(_out(changed).model_dump_json()))
+        uow.commit()
+        return answer
+
+    return run_write(deps, idem, attempt)
+
+
+def delete(deps: Deps, webhook_id: str, idem: Idem | None) -> Answer:
+    """Gone, with its secrets; deliveries under way are parked as failed when next tried."""
+
+    def attempt() -> Answer:
+        endpoint = require(deps, webhook_id)
+        uow = deps.uow()
+        deps.webhooks.stage_delete(uow, endpoint)
+        body = json.dumps({"webhook_id": webhook_id, "deleted": True}, separators=(",", ":"))
+        answer = stage_answer(deps, uow, idem, Answer(body))
+        uow.commit()
+        return answer
+
+    return run_write(deps, idem, attempt)
+
+
+def get(deps: Deps, webhook_id: str) -> WebhookOut:
+    return _out(require(deps, webhook_id))
+
+
+def list_all(deps: Deps) -> WebhookList:
+    return WebhookList(webhooks=[_out(e) for e in deps.webhooks.all()])
+
+
+def deliveries(deps: Deps, webhook_id: str, query: DeliveryQuery) -> DeliveryPage:
+    require(deps, webhook_id)
+    if query.cursor is not None and not query.cursor.startswith("dlv_"):
+        raise ValidationFailed("cursor is not one this API returned", param="cursor")
+    found: list[DeliveryOut] = []
+    more = False
+    for delivery in deps.webhooks.deliveries(webhook_id, query.cursor):
+        if query.status and delivery.status != query.status:
+            continue
+        if len(found) == query.limit:
+            more = True
+            break
+        found.append(_delivery_out(delivery))
+    return DeliveryPage(deliveries=found, next_cursor=found[-1].delivery_id if more else None)
+
+
+def redeliver(deps: Deps, webhook_id: str, delivery_id: str, idem: Idem | None) -> Answer:
+    """Deliver the event again from a first attempt, with the same `webhook-id`."""
+    require(deps, webhook_id)
+
+    def attempt() -> Answer:
+        delivery = deps.webhooks.delivery(webhook_id, delivery_id)
+        if delivery is None:
+            raise DeliveryNotFound(f"no delivery {delivery_id}", param="delivery_id")
+        now = deps.clock()
+        again = replace(
+            delivery,
+            status=PENDING,
+            round=delivery.round + 1,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+        uow = deps.uow()
+        deps.webhooks.stage_restart(uow, delivery, now)
+        answer = stage_answer(deps, uow, idem, Answer(_delivery_out(again).model_dump_json()))
+        # Queued first: if the write then fails, the message finds no such round and is dropped.
+        deps.delivery_queue.send(message(again, 1, now), timedelta())
+        uow.commit()
+        return answer
+
+    return run_write(deps, idem, attempt)

@@ -53,6 +53,15 @@ class TierChangedData(EventData):
     to_tier: str | None
 
 
+class DormantData(EventData):
+    dormant_since: str = Field(description="the brand-local day the member was found idle")
+    last_active_at: datetime | None
+
+
+class ReactivatedData(EventData):
+    dormant_since: str = Field(description="the brand-local day the member had turned dormant")
+
+
 class CouponData(EventData):
     code: str
     template_id: str
@@ -64,6 +73,8 @@ class CouponData(EventData):
 DATA: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolledData,
     "tier.changed": TierChangedData,
+    "member.dormant": DormantData,
+    "member.reactivated": ReactivatedData,
     **{kind: PointsData for kind in POINTS_EVENTS.values()},
     **{kind: CouponData for kind in ("coupon.issued", "coupon.redeemed", "coupon.released")},
 }

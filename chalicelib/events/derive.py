@@ -46,6 +46,8 @@ SUMMARIES = {
     "points.returned": ("Redeemed points given back", "退回已用积分"),
     "points.debt_repaid": ("Points paid off an earlier refund", "积分抵扣退款欠分"),
     "tier.changed": ("Membership tier changed", "会员等级变更"),
+    "member.dormant": ("We miss you", "会员进入沉睡"),
+    "member.reactivated": ("Welcome back", "会员已唤醒"),
     "coupon.issued": ("A coupon for you", "获得优惠券"),
     "coupon.redeemed": ("Coupon used", "优惠券已使用"),
     "coupon.released": ("Coupon given back", "优惠券已退回"),
@@ -128,11 +130,24 @@ def _member_events(old: MemberItem | None, new: MemberItem, change: Change) -> l
             "marketing_consent": bool(new.marketing_consent),
         }
         found.append(_event("member.enrolled", new.created_at, new.member_id, data, new.member_id))
-    elif old.tier != new.tier:
+        return found
+    if old.tier != new.tier:
         data = {"member_id": new.member_id, "from_tier": old.tier, "to_tier": new.tier}
         found.append(
             _event("tier.changed", new.updated_at, new.member_id, data, new.member_id, new.version)
         )
+    if old.dormant_since is None and new.dormant_since is not None:
+        data = {
+            "member_id": new.member_id,
+            "dormant_since": new.dormant_since,
+            "last_active_at": new.last_active_at,
+        }
+        cause = (new.member_id, new.dormant_since)
+        found.append(_event("member.dormant", new.updated_at, new.member_id, data, *cause))
+    if old.dormant_since is not None and new.dormant_since is None:
+        data = {"member_id": new.member_id, "dormant_since": old.dormant_since}
+        cause = (new.member_id, old.dormant_since, new.version)
+        found.append(_event("member.reactivated", new.updated_at, new.member_id, data, *cause))
     return found
 
 

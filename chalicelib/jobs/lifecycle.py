@@ -72,7 +72,7 @@ def _gift(
     now: datetime,
     report: JobReport,
     also: Callable[[Member], bool] | None = None,
-) -> None:
+) -> bool:
     """One coupon and its once-only record in one transaction (plus `also`'s member change)."""
     kind, key = once_key.split(":", 1)
     if template_id is None:
@@ -84,7 +84,7 @@ def _gift(
         return _skip(report, member, f"template {template_id} no longer exists")
     if report.dry_run:
         report.given.append((member.member_id, template_id))
-        return
+        return False
     uow = deps.uow()
     coupon = issuance.stage_issue(deps, uow, member.member_id, record.template, now, source)
     deps.once.stage(uow, member.member_id, kind, key, "", coupon.code)
@@ -97,11 +97,13 @@ def _gift(
         return _skip(report, member, f"{template_id} refused: {rejected}")
     report.issued += 1
     report.given.append((member.member_id, template_id))
+    return True
 
 
-def _skip(report: JobReport, member: Member, reason: str) -> None:
+def _skip(report: JobReport, member: Member, reason: str) -> bool:
     report.skipped += 1
     log.info("%s: member %s skipped: %s", report.job, member.member_id, reason)
+    return False
 
 
 def birthday_perks(
@@ -138,12 +140,15 @@ def winback(
 
     def give(program: Program, member: Member, day: date, report: JobReport) -> None:
         cooldown = program.lifecycle.winback_cooldown_days
+        newly = member.dormant_since is None
 
         def next_nudge(m: Member) -> bool:
             m.dormant_on = (day + timedelta(days=cooldown)).isoformat()
+            if newly:
+                m.dormant_since = day.isoformat()  # the stream says member.dormant
             return True
 
-        _gift(
+        given = _gift(
             deps,
             program,
             member,
@@ -154,5 +159,20 @@ def winback(
             report,
             also=next_nudge,
         )
+        if newly and not given and not report.dry_run:
+            _mark_dormant(deps, program, member, day, now, report)
 
     return _run(deps, "winback", now, days_back, dry_run, members_of, give)
+
+
+def _mark_dormant(
+    deps: Deps, program: Program, member: Member, day: date, now: datetime, report: JobReport
+) -> None:
+    """No coupon went with it: the member is marked dormant on its own."""
+    member.dormant_since = day.isoformat()
+    uow = deps.uow()
+    deps.members.stage_member(uow, member, now, program.zone)
+    try:
+        uow.commit()
+    except WriteRejected as rejected:  # the member was active meanwhile: not dormant after all
+        log.info("winback: member %s changed meanwhile (%s)", member.member_id, rejected)

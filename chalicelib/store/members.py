@@ -45,6 +45,7 @@ def member_from(item: MemberItem) -> Member:
         tier_metrics=json.loads(item.tier_metrics or "{}"),
         last_active_at=item.last_active_at,
         dormant_on=item.dormant_on,
+        dormant_since=item.dormant_since,
         next_due_at=item.next_due_at,
     )
 
@@ -77,6 +78,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         tier_metrics=json.dumps(member.tier_metrics, separators=(",", ":"), sort_keys=True),
         last_active_at=member.last_active_at,
         dormant_on=member.dormant_on,
+        dormant_since=member.dormant_since,
         next_due_at=member.next_due_at,
         created_at=member.created_at,
         updated_at=member.updated_at,

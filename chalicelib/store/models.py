@@ -132,6 +132,7 @@ class MemberItem(Item, discriminator="member"):
     tier_metrics = UnicodeAttribute(default="{}")  # JSON {bucket: [spend, orders, growth]}
     last_active_at = UTCDateTimeAttribute(null=True)
     dormant_on = UnicodeAttribute(null=True)  # brand-local day the member turns dormant
+    dormant_since = UnicodeAttribute(null=True)  # set by the win-back job, cleared by activity
     # When the member's soonest lot vests or expires: before it, the balances on this item are
     # the whole truth and a read needs no lots.
     next_due_at = UTCDateTimeAttribute(null=True)

@@ -270,8 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
     parser.add_argument(
         "--only",
-        default="use-cases,review,devserver,coldstart,package",
-        help="comma-separated parts: use-cases, review, devserver (needs Java), coldstart, package",
+        default="use-cases,review,events,webhooks,devserver,coldstart,package",
+        help="comma-separated parts: use-cases, review, events, webhooks, devserver (needs "
+        "Java), coldstart, package",
     )
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
@@ -293,6 +294,8 @@ def main(argv: list[str] | None = None) -> None:
                     _review_bench(recorder, members, 300, 100, table)
         if "events" in parts:
             _events_bench(recorder)
+        if "webhooks" in parts:
+            _webhooks_bench(recorder)
     finally:
         engine.stop()
     if "coldstart" in parts:
@@ -365,6 +368,94 @@ def _events_bench(recorder: Recorder, members: int = 250) -> None:
         f"per 1,000 events: {dynamodb_calls * per:.0f} DynamoDB calls, {meter.wcu * per:.0f} WCU, "
         f"{meter.rcu * per:.0f} RCU, {bus_calls * per:.0f} PutEvents calls; "
         "WCU added to a purchase: 0 (derived from the stream, no outbox item)"
+    )
+
+
+def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
+    """Webhook deliveries from one sender, one after another, to a receiver on 127.0.0.1 that
+    answers 204 at once: deliveries per second and the DynamoDB work of each (moto)."""
+    import http.server
+    import threading
+    import time as clock
+
+    from moto import mock_aws
+
+    from chalicelib.contract import WebhookCreate
+    from chalicelib.demo import seed
+    from chalicelib.services import webhooks
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.delivery_queue import LocalDeliveries
+    from chalicelib.store.models import create_table
+    from chalicelib.webhooks.delivery import deliver, fan_out
+    from chalicelib.webhooks.sender import HttpSender
+
+    class Quick(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quick)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    try:
+        with mock_aws():
+            deps = build(
+                Settings.from_environment().model_copy(
+                    update={"table_name": "loyalty-bench-hooks", "program_cache_seconds": 3600}
+                )
+            )
+            use(deps)
+            create_table()
+            seed(deps)
+            deps.sender = HttpSender(allow_loopback=True)
+            queue = LocalDeliveries(deps.clock)
+            deps.delivery_queue = queue
+            url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+            webhooks.create(deps, WebhookCreate(url=url, events=["*"]), None)
+            events = []
+            for n in range(deliveries):
+                event_id = f"evt_20261201000000{n:06d}_bench{n:015d}"
+                deps.events.keep(event_id, "points.earned", None, json.dumps({"id": event_id}))
+                events.append((event_id, "points.earned"))
+            fan_out(events, webhooks=deps.webhooks, queue=queue, now=deps.clock())
+            meter = Meter()
+            recorder.meter = meter
+            started = clock.perf_counter()
+            outcomes = [
+                deliver(
+                    queued,
+                    webhooks=deps.webhooks,
+                    events=deps.events,
+                    sender=deps.sender,
+                    queue=queue,
+                    clock=deps.clock,
+                    draw=deps.draw,
+                    brand_key=deps.pii_key,
+                )
+                for queued in queue.due()
+            ]
+            seconds = clock.perf_counter() - started
+            recorder.meter = None
+    finally:
+        receiver.shutdown()
+        if endpoint is not None:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    done = outcomes.count("delivered")
+    calls = sum(1 for call in meter.calls if ":" not in call)
+    print(
+        f"\nwebhook deliveries, one sender in turn (moto, receiver on 127.0.0.1): {done} delivered"
+    )
+    print(
+        f"{done / seconds:.0f} deliveries/s ({seconds * 1000 / done:.1f} ms each); per delivery: "
+        f"{calls / done:.1f} DynamoDB calls, {meter.rcu / done:.1f} RCU, {meter.wcu / done:.1f} WCU"
     )
 
 

@@ -212,3 +212,35 @@ def test_events_are_pulled_newest_first_by_type_and_member(brand, bus, clock):
     assert reading.get(brand.events, every.events[0].id) == every.events[0]
     later = clock.now + timedelta(days=40)
     assert reading.page(brand.events, EventQuery(), later).events == []  # kept 30 days
+
+
+@pytest.mark.parametrize("coupon", [None, "miss-you"])
+def test_a_member_found_idle_is_dormant_once__and_reactivated_by_a_purchase(
+    brand, bus, clock, coupon
+):
+    from chalicelib.domain.program import Lifecycle
+    from chalicelib.jobs.lifecycle import winback
+    from tests.conftest import set_program
+    from tests.helpers import add_templates, template
+
+    captured, _ = bus
+    if coupon:
+        add_templates(brand, template(coupon))
+    set_program(brand, lifecycle=Lifecycle(dormant_after_days=30, winback_coupon=coupon))
+    stream = Stream(brand.settings.table_name)
+    member_id = enroll(brand)
+    stream.read()
+    clock.advance(days=31)
+    winback(brand, now=clock.now)
+    winback(brand, now=clock.now, days_back=3)  # a re-run of the same nights
+    consume(brand, stream.read())
+    kinds = sorted(p["detail-type"] for p in captured())
+    assert kinds == sorted(["member.dormant"] + (["coupon.issued"] if coupon else []))
+    buy(brand, member_id, "o-1", 10_000)
+    consume(brand, stream.read())
+    back = [p["detail"] for p in captured() if p["detail-type"] == "member.reactivated"]
+    assert len(back) == 1 and back[0]["data"]["dormant_since"] == "2026-03-31"
+    catalogue.validate(EventOut.model_validate(back[0]))
+    buy(brand, member_id, "o-2", 10_000)  # active already: no second reactivation
+    consume(brand, stream.read())
+    assert "member.reactivated" not in [p["detail-type"] for p in captured()]

@@ -9,7 +9,10 @@ from ...domain.program import Program
 
 
 def touch(program: Program, member: Member, now: datetime) -> None:
+    """Activity: the idle clock starts again, and a dormant member is active again (the stream
+    reports `member.reactivated` when `dormant_since` is cleared)."""
     member.last_active_at = now
+    member.dormant_since = None
     today = now.astimezone(program.zone).date()
     member.dormant_on = (today + timedelta(days=program.lifecycle.dormant_after_days)).isoformat()
 

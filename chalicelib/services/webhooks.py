@@ -105,8 +105,8 @@ def _with_secret(endpoint: Endpoint) -> str:
 
 
 def create(deps: Deps, body: WebhookCreate, idem: Idem | None) -> Answer:
-    _check_url(deps, body.url)
     events = _check_events(body.events)
+    _check_url(deps, body.url)
 
     def attempt() -> Answer:
         now = deps.clock()
@@ -159,9 +159,11 @@ def rotate(deps: Deps, webhook_id: str, idem: Idem | None) -> Answer:
 
 
 def update(deps: Deps, webhook_id: str, body: WebhookUpdate, idem: Idem | None) -> Answer:
+    if not body.model_fields_set:
+        raise ValidationFailed("send at least one of url, events, description, enabled")
+    events = _check_events(body.events) if body.events is not None else None
     if body.url is not None:
         _check_url(deps, body.url)
-    events = _check_events(body.events) if body.events is not None else None
 
     def attempt() -> Answer:
         endpoint = require(deps, webhook_id)

@@ -21,6 +21,7 @@ from .sender import HttpSender
 
 log = logging.getLogger("loyalty.webhooks")
 USER_AGENT = "loyalty-engine-webhooks/1"
+UNWRITTEN_ROUND = timedelta(seconds=30)
 
 
 def message(delivery: Delivery, attempt: int, not_before: datetime) -> dict[str, Any]:
@@ -86,12 +87,17 @@ def deliver(
     retrying, failed, waiting (not due yet: queued on), or stale (a duplicate message)."""
     round_, attempt = int(queued["round"]), int(queued["attempt"])
     delivery = webhooks.delivery(queued["webhook_id"], queued["delivery_id"])
+    now = clock()
+    due = datetime.fromisoformat(queued["not_before"])
+    if delivery is not None and delivery.round == round_ - 1 and now - due < UNWRITTEN_ROUND:
+        # A redelivery queues its message before it writes the new round: give the write a
+        # moment (if it failed, the message is dropped once this window has passed).
+        queue.send(queued, timedelta(seconds=1))
+        return "waiting"
     if delivery is None or delivery.status != PENDING or delivery.round != round_:
         return "stale"
     if delivery.attempts not in (attempt - 1, attempt):
         return "stale"
-    now = clock()
-    due = datetime.fromisoformat(queued["not_before"])
     if now < due:
         queue.send(queued, due - now)
         return "waiting"

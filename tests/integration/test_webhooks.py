@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from chalicelib.contract import DeliveryQuery, WebhookCreate, WebhookUpdate
-from chalicelib.domain.errors import UrlNotAllowed
+from chalicelib.domain.errors import UrlNotAllowed, ValidationFailed
 from chalicelib.domain.webhooks import RETRY_STEPS
 from chalicelib.events.publish import handle
 from chalicelib.services import webhooks
@@ -375,3 +376,38 @@ def test_the_readme_receivers_in_python_and_node_verify_real_deliveries(hooks):
         for d in webhooks.deliveries(hooks, w["webhook_id"], DeliveryQuery()).deliveries
     ]
     assert printed == [["member.enrolled", event_ids[0]], ["member.enrolled", event_ids[1]]]
+
+
+def test_a_redelivery_message_that_arrives_before_its_round_is_written_waits_for_it(
+    hooks, receiver
+):
+    """A redelivery queues its message first, then writes the new round: a worker quick enough
+    to get the message in between must wait for the write, not drop the message."""
+    from chalicelib.webhooks.delivery import message
+
+    stream = Stream(hooks.settings.table_name)
+    stream.read()
+    made = create(hooks, receiver.url)
+    enroll(hooks)
+    stream_to_deliveries(hooks, stream)
+    assert run_due(hooks) == ["delivered"]
+    (done,) = webhooks.deliveries(hooks, made["webhook_id"], DeliveryQuery()).deliveries
+    stored = hooks.webhooks.delivery(made["webhook_id"], done.delivery_id)
+    early = message(replace(stored, round=stored.round + 1), 1, hooks.clock())
+    hooks.delivery_queue.send(early, timedelta())
+    assert run_due(hooks) == ["waiting"]  # the round is not written yet
+    uow = hooks.uow()
+    hooks.webhooks.stage_restart(uow, stored, hooks.clock())
+    uow.commit()
+    hooks.clock.advance(seconds=1)
+    assert run_due(hooks) == ["delivered"] and len(receiver.got) == 2
+    never = message(replace(stored, round=stored.round + 2), 1, hooks.clock())
+    hooks.delivery_queue.send(never, timedelta())
+    hooks.clock.advance(seconds=31)  # a round that never gets written: dropped in the end
+    assert run_due(hooks) == ["stale"]
+
+
+def test_an_empty_update_is_refused(hooks, receiver):
+    made = create(hooks, receiver.url)
+    with pytest.raises(ValidationFailed):
+        webhooks.update(hooks, made["webhook_id"], WebhookUpdate(), None)

@@ -48,6 +48,14 @@ class PointsData(EventData):
     reason: str
 
 
+class ExpiringData(EventData):
+    """Sent by the expiry reminders of the nightly runner (#12), `reminder_days` before."""
+
+    points: int = Field(description="what will really expire: what is left unspent that day")
+    expires_on: str = Field(description="the brand-local day the points expire")
+    reminder_days: int
+
+
 class TierChangedData(EventData):
     from_tier: str | None
     to_tier: str | None
@@ -73,6 +81,7 @@ class CouponData(EventData):
 DATA: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolledData,
     "tier.changed": TierChangedData,
+    "points.expiring": ExpiringData,
     "member.dormant": DormantData,
     "member.reactivated": ReactivatedData,
     **{kind: PointsData for kind in POINTS_EVENTS.values()},

@@ -43,6 +43,7 @@ SUMMARIES = {
     "points.redeemed": ("Points redeemed", "积分已使用"),
     "points.clawed_back": ("Points taken back for a refund", "退款扣回积分"),
     "points.expired": ("Points expired", "积分已过期"),
+    "points.expiring": ("Points expiring soon", "积分即将过期"),
     "points.returned": ("Redeemed points given back", "退回已用积分"),
     "points.debt_repaid": ("Points paid off an earlier refund", "积分抵扣退款欠分"),
     "tier.changed": ("Membership tier changed", "会员等级变更"),

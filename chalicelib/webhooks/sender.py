@@ -58,10 +58,12 @@ class HttpSender:
         allow_loopback: bool,
         resolver: Resolver = resolve,
         timeout: float = TIMEOUT_SECONDS,
+        ca_certs: str | None = None,
     ) -> None:
         self.allow_loopback = allow_loopback
         self.resolver = resolver
         self.timeout = timeout
+        self.ca_certs = ca_certs  # None: the system's trusted roots
 
     def problem(self, url: str) -> str | None:
         return url_problem(url, allow_loopback=self.allow_loopback, resolver=self.resolver)
@@ -90,6 +92,8 @@ class HttpSender:
                 retries=False,
                 server_hostname=host,
                 assert_hostname=host,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=self.ca_certs,
             )
         else:
             pool = urllib3.HTTPConnectionPool(addresses[0], port, timeout=timeout, retries=False)

@@ -411,3 +411,57 @@ def test_an_empty_update_is_refused(hooks, receiver):
     made = create(hooks, receiver.url)
     with pytest.raises(ValidationFailed):
         webhooks.update(hooks, made["webhook_id"], WebhookUpdate(), None)
+
+
+def test_https_deliveries_verify_the_receivers_certificate_for_the_name_in_the_url(hooks, tmp_path):
+    """The connection goes to the checked address, and TLS still checks the certificate."""
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "receiver")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    https = receiver.url.replace("http://", "https://")
+    try:
+        trusting = HttpSender(allow_loopback=True, timeout=2, ca_certs=str(tmp_path / "cert.pem"))
+        sent = trusting.post(https, {"webhook-id": "evt_x"}, "{}")
+        assert (sent.ok, sent.code) == (True, 204)
+        assert receiver.got[0][0]["webhook-id"] == "evt_x"
+        untrusting = HttpSender(allow_loopback=True, timeout=2)  # the system's roots only
+        refused = untrusting.post(https, {"webhook-id": "evt_y"}, "{}")
+        assert not refused.ok and "TLS" in (refused.reason or "")
+        assert len(receiver.got) == 1
+    finally:
+        receiver.close()

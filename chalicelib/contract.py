@@ -396,6 +396,37 @@ class EventQuery(BaseModel):
     cursor: str | None = Field(None, max_length=128)
 
 
+# -- nightly runs ----------------------------------------------------------------------------
+
+
+class RunOut(Response):
+    run_id: str
+    job: str
+    business_date: date = Field(description="the brand-local day the run did")
+    dry_run: bool
+    status: Literal["running", "finished", "stopped"] = Field(
+        description="stopped: time ran out; the next run goes on after the last page done"
+    )
+    pages: int
+    counts: dict[str, int]
+    errors: list[str]
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class RunPage(Response):
+    runs: list[RunOut]
+    next_cursor: str | None
+
+
+class RunQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    job: str | None = Field(None, max_length=32)
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=128)
+
+
 # -- webhooks --------------------------------------------------------------------------------
 
 

@@ -16,12 +16,17 @@ from ..contract import (
     ExchangeRequest,
     IssueOut,
     IssueRequest,
+    RunOut,
+    RunPage,
+    RunQuery,
     TemplateList,
     TemplateOut,
 )
 from ..domain.coupons import CouponTemplate
 from ..domain.errors import NotFound
 from ..jobs.lifecycle import birthday_perks, winback
+from ..jobs.runs import run_out, run_page
+from ..jobs.settle import run_nights
 from ..jobs.tier_review import review_tiers
 from ..services import activities, coupon_checkout, coupon_issue, templates
 from ..services.deps import deps
@@ -178,8 +183,11 @@ class JobOut(BaseModel):
     as_of: date
     dry_run: bool
     candidates: int
-    changed: int = Field(description="tiers lowered, or coupons given")
+    changed: int = Field(description="tiers lowered, coupons given, or members settled")
     changes: list[dict[str, str | None]]
+    runs: list[RunOut] = Field(
+        default_factory=list, description="the run records (expiry: one per business date)"
+    )
 
 
 @endpoint(
@@ -206,9 +214,27 @@ def run_job(call: Call, job: str) -> JobOut:
             changed=review.downgraded,
             changes=changes,
         )
+    if job == "expiry":
+        records = run_nights(d, now=now, days_back=body.days_back, dry_run=body.dry_run)
+        runs = [run_out(r) for r in records]
+        return JobOut(
+            job=job,
+            as_of=records[-1].business_date if records else now.date(),
+            dry_run=body.dry_run,
+            candidates=sum(
+                r.counts.get(k, 0)
+                for r in records
+                for k in ("members_settled", "nothing_due", "changed_meanwhile")
+            ),
+            changed=sum(r.counts.get("members_settled", 0) for r in records),
+            changes=[],
+            runs=runs,
+        )
     runner = {"birthday-perks": birthday_perks, "winback": winback}.get(job)
     if runner is None:
-        raise NotFound(f"no job {job!r}: tier-review, birthday-perks or winback", param="job")
+        raise NotFound(
+            f"no job {job!r}: tier-review, birthday-perks, winback or expiry", param="job"
+        )
     report = runner(d, now=now, days_back=body.days_back, dry_run=body.dry_run)
     given = [{"member_id": m, "template_id": t} for m, t in report.given]
     return JobOut(
@@ -219,3 +245,15 @@ def run_job(call: Call, job: str) -> JobOut:
         changed=len(report.given),
         changes=given,
     )
+
+
+@endpoint(
+    "/v1/admin/jobs",
+    "GET",
+    summary="The nightly runs, newest first: date, status, pages, counts, errors",
+    scope="admin",
+    query=RunQuery,
+    response=RunPage,
+)
+def list_runs(call: Call) -> RunPage:
+    return run_page(deps(), call.query)

@@ -9,6 +9,7 @@ from chalice import Blueprint, Rate
 
 from ..services.deps import deps
 from .lifecycle import birthday_perks, winback
+from .settle import run_nights
 from .tier_review import review_tiers
 
 jobs = Blueprint(__name__)
@@ -50,3 +51,29 @@ def winback_job(event: Any) -> dict[str, Any]:
     report = winback(d, now=d.clock())
     log.info("win-back as of %s: %d issued", report.as_of, report.issued)
     return {"as_of": report.as_of.isoformat(), "issued": report.issued}
+
+
+@jobs.schedule(Rate(1, unit=Rate.HOURS), name="expiry")
+def expiry_job(event: Any) -> dict[str, Any]:
+    """Expiry and vesting for members nobody touched, each past local day once; stops before
+    the Lambda's time runs out, and the next hour goes on."""
+    d = deps()
+    if d.programs.current() is None:
+        return {"runs": []}
+    context = getattr(event, "context", None)
+
+    def time_left() -> float:
+        if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+            return float("inf")
+        return float(context.get_remaining_time_in_millis()) / 1000
+
+    records = run_nights(d, now=d.clock(), time_left=time_left)
+    for record in records:
+        log.info(
+            "expiry %s: %s, %d pages, %s",
+            record.business_date,
+            record.status,
+            record.pages,
+            record.counts,
+        )
+    return {"runs": [[r.business_date.isoformat(), r.status, r.counts] for r in records]}

@@ -28,6 +28,7 @@ from ..store.once import OnceStore
 from ..store.orders import OrderStore
 from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
+from ..store.runs import RunStore
 from ..store.unit_of_work import Transactions, UnitOfWork
 from ..store.webhooks import WebhookStore
 from ..webhooks.sender import HttpSender
@@ -96,6 +97,7 @@ class Deps(Struct):
     coupons: CouponStore
     refusals: RefusalCounter
     jobs: JobStore
+    runs: RunStore
     once: OnceStore
     events: EventStore
     bus: EventBus
@@ -143,6 +145,7 @@ def build(
         coupons=CouponStore(),
         refusals=RefusalCounter(),
         jobs=JobStore(),
+        runs=RunStore(),
         once=OnceStore(),
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),

@@ -6,6 +6,7 @@ a night reads a partition's keys, then its members, a hundred at a time."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -35,6 +36,24 @@ class DueStore:
     def lots_due(self, day: str, shard: int) -> Iterator[Member]:
         """Members whose soonest lot vests or expires on the local `day` (gsi4)."""
         yield from _members_in(MemberItem.due, keys.shard_key("DUE", day, shard))
+
+    def page(
+        self, partition: str, after: str | None, limit: int = BATCH
+    ) -> tuple[list[str], str | None]:
+        """One page of a due-day partition of gsi4 (`DUE#<day>#<shard>`): member ids, and where
+        the next page starts (None: this was the last), as text to keep in a checkpoint."""
+        connection = Item._get_connection()
+        start = json.loads(after) if after else None
+        with dynamodb():
+            found = connection.query(
+                partition,
+                index_name=MemberItem.due.Meta.index_name,
+                exclusive_start_key=start,
+                limit=limit,
+            )
+        member_ids = [item["pk"]["S"].split("#", 1)[1] for item in found.get("Items", [])]
+        last = found.get("LastEvaluatedKey")
+        return member_ids, json.dumps(last, sort_keys=True) if last else None
 
 
 def _keys_in(index: Any, partition: str) -> Iterator[str]:

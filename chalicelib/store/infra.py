@@ -128,6 +128,15 @@ def merge_template(table_name: str, brand: str) -> dict[str, Any]:
         }
     _events(template, brand, {**secret, **queue})
     _webhooks(template, brand, {**secret, **queue})
+    # The nightly jobs import the same app, which refuses to start without the brand's key.
+    for function in SCHEDULED:
+        template["Resources"][function] = {
+            "Properties": {
+                "Environment": {"Variables": {**secret, **queue}},
+                "Timeout": JOB_SECONDS,
+                "MemorySize": 512,
+            }
+        }
     for name, (response_type, status, code, error_type, param) in GATEWAY_RESPONSES.items():
         resource = _gateway_error(response_type, status or "", code, error_type, param)
         if status is None:  # the default responses keep the status API Gateway chose
@@ -230,3 +239,6 @@ def _webhooks(template: dict[str, Any], brand: str, variables: dict[str, Any]) -
 WEBHOOK_BATCH = 5
 # Each attempt may wait 15 s for its receiver: a batch of 5 in turn, and some slack.
 WEBHOOK_FUNCTION_SECONDS = 90
+
+SCHEDULED = ("TierReview", "BirthdayPerks", "Winback", "Expiry")
+JOB_SECONDS = 900  # a night's run stops cleanly before this and the next hour goes on

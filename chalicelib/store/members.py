@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain.errors import MemberNotFound
@@ -48,6 +48,12 @@ def member_from(item: MemberItem) -> Member:
         dormant_since=item.dormant_since,
         next_due_at=item.next_due_at,
     )
+
+
+def due_day(due_at: datetime, zone: ZoneInfo) -> date:
+    """The brand-local day by whose end the member has something due: a lot that ends at
+    midnight is due with the day before it (the nightly job of day D settles up to its end)."""
+    return (due_at - timedelta(microseconds=1)).astimezone(zone).date()
 
 
 def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
@@ -94,7 +100,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         item.gsi3pk = keys.dormancy_pk(member.dormant_on, member.member_id)
         item.gsi3sk = member.member_id
     if member.next_due_at is not None:
-        item.gsi4pk = keys.due_pk(member.next_due_at.astimezone(zone).date(), member.member_id)
+        item.gsi4pk = keys.due_pk(due_day(member.next_due_at, zone), member.member_id)
         item.gsi4sk = member.member_id
     return item
 

@@ -73,7 +73,8 @@ class DormancyIndex(GlobalSecondaryIndex["Item"]):
 
 class DueIndex(GlobalSecondaryIndex["Item"]):
     """Sparse, sharded: members by the local day their next lot vests or expires,
-    `DUE#<day>#<shard>` (one entry per member, moved only when that day changes)."""
+    `DUE#<day>#<shard>` (one entry per member, moved only when that day changes; a lot ending at
+    midnight is due with the day before: `members.due_day`)."""
 
     class Meta:
         index_name = "gsi4"
@@ -324,6 +325,30 @@ class DeliveryItem(Item, discriminator="delivery"):
     delivered_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class ShardProgressItem(Item, discriminator="shard_progress"):
+    """How far one job got through one business date's shard (`JOB#<job>#<date>`, sk the
+    shard): the index key to resume after, or done. Written after every page."""
+
+    after = UnicodeAttribute(null=True)
+    done = BooleanAttribute(default=False)
+    updated_at = UTCDateTimeAttribute()
+
+
+class RunItem(Item, discriminator="job_run"):
+    """One run of a nightly job (`RUNS`, sk `<started UTC>#<run id>`, newest last)."""
+
+    run_id = UnicodeAttribute()
+    job = UnicodeAttribute()
+    business_date = UnicodeAttribute()
+    dry_run = BooleanAttribute(default=False)
+    status = UnicodeAttribute()  # running | finished | stopped (time ran out: run again)
+    pages = NumberAttribute(default=0)
+    counts = UnicodeAttribute(default="{}")  # JSON {name: number}
+    errors = ListAttribute[str](default=list)
+    started_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
 
 
 class CheckpointItem(Item, discriminator="checkpoint"):

@@ -72,6 +72,13 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     for function in ("APIHandler", "StreamEvents", "WebhookDeliveries"):
         variables = resources[function]["Properties"]["Environment"]["Variables"]
         assert variables["LOYALTY_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookDeliveriesQueue"}
+    # every function imports the app, which refuses to start without the brand's key
+    packaged = resources
+    functions = [k for k, v in packaged.items() if v["Type"] == "AWS::Serverless::Function"]
+    assert {"TierReview", "Expiry", "StreamEvents"} <= set(functions)
+    for function in functions:
+        variables = packaged[function]["Properties"]["Environment"]["Variables"]
+        assert "LOYALTY_PII_KEY" in variables, function
     # every kind of write a transaction sends is allowed (a spent lot is deleted)
     policy = json.loads((ROOT / ".chalice" / "policy-demo.json").read_text())
     allowed = {a for statement in policy["Statement"] for a in statement["Action"]}

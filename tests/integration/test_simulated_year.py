@@ -1,0 +1,132 @@
+"""Simulated nights (120 in CI, a whole year with YEAR_DAYS=365): members buy, redeem and
+refund on random days, and every night the expiry job settles the members nobody touched. Each night, for every member, the books as stored (not
+as a read would settle them) agree with the plain reference model of `points_model.py`, the
+ledger adds up to the balances, and the points each member lost to expiry equal the model's."""
+
+import os
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.program import RollingExpiry
+from chalicelib.jobs.settle import run_nights
+from chalicelib.store import keys
+from chalicelib.store.ledger import LedgerStore
+from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem
+from tests.conftest import ENGINE, set_program
+from tests.helpers import buy, enroll, redeem, refund
+from tests.integration.points_model import ZONE, Lot, Model
+
+pytestmark = [
+    pytest.mark.slow,
+    # about 100 s on moto; `make test-engine` leaves it out to keep CI within its time
+    pytest.mark.skipif(ENGINE != "moto", reason="run on moto by `make test` only"),
+]
+MEMBERS = 6
+# CI runs 120 nights (about four expiry cycles; moto slows as the table grows); YEAR_DAYS=365
+# runs the whole year (about ten minutes here).
+DAYS = int(os.environ.get("YEAR_DAYS", "120"))
+
+
+class CountingModel(Model):
+    """The reference model, counting what expires (its own settle, step for step)."""
+
+    expired: int = 0
+
+    def settle(self, now: datetime) -> None:
+        for lot in sorted(
+            (x for x in self.lots.values() if x.pending and x.vests_at <= now),
+            key=lambda x: (x.vests_at, x.lot_id),
+        ):
+            lot.pending = False
+            self.pending -= lot.remaining
+            self.balance += lot.remaining
+            self._pay_debt(lot)
+        for lot in sorted(self.lots.values(), key=Lot.order_key):
+            if not lot.pending and lot.remaining and lot.expires_at <= now:
+                self.balance -= lot.remaining
+                self.expired += lot.remaining
+                lot.remaining = 0
+
+
+def forget_stream(table_name: str) -> None:
+    """moto keeps every stream record and copies them all in each transaction, which over a
+    year grows without bound; nothing here reads the stream, so its records are dropped."""
+    if ENGINE != "moto":
+        return
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[table_name]
+    if table.stream_shard is not None:
+        table.stream_shard.items.clear()
+
+
+def stored(member_id: str) -> tuple[int, int, int, int]:
+    """Balance, pending, debt as stored, and the points still in stored lots."""
+    items = list(Item.query(keys.member_pk(member_id)))
+    member = next(i for i in items if isinstance(i, MemberItem))
+    lots = sum(int(i.remaining) for i in items if isinstance(i, LotItem) and not i.pending)
+    return int(member.points_balance), int(member.points_pending), int(member.points_debt), lots
+
+
+def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock):
+    rng = random.Random(20261201)
+    set_program(brand, return_window_days=7, expiry=RollingExpiry(months=1))
+    start = date(2026, 3, 2)
+    clock.now = datetime.combine(start, time(12), ZONE).astimezone(UTC)
+    people = {
+        enroll(brand, phone=f"1360013{n:04d}"): CountingModel(return_days=7) for n in range(MEMBERS)
+    }
+    counter = 0
+    for day_no in range(DAYS):
+        today = start + timedelta(days=day_no)
+        forget_stream(brand.settings.table_name)
+        # the night: the job for yesterday, at 01:00 local
+        clock.now = datetime.combine(today, time(1), ZONE).astimezone(UTC)
+        run_nights(brand, now=clock.now)
+        night_end = datetime.combine(today, time(0), ZONE)
+        for member_id, model in people.items():
+            model.settle(night_end)
+            balance, pending, debt, in_lots = stored(member_id)
+            assert (balance, pending, debt) == (model.balance, model.pending, model.debt), (
+                today,
+                member_id,
+            )
+            assert in_lots - debt <= balance <= in_lots  # debt is paid out of vesting lots
+            rows = LedgerStore().all(member_id)
+            assert sum(r.balance_delta for r in rows) == balance
+            expired = -sum(r.points for r in rows if r.kind == "expire")
+            assert expired == model.expired, (today, member_id)
+        # the day: a few members come by at noon
+        clock.now = datetime.combine(today, time(12), ZONE).astimezone(UTC)
+        for member_id, model in people.items():
+            roll = rng.random()
+            if roll < 0.08:
+                counter += 1
+                order_id = f"o-{counter}"
+                amount = rng.randrange(1_000, 30_000, 100)
+                buy(brand, member_id, order_id, amount)
+                lot_id = OrderItem.get(keys.member_pk(member_id), keys.order_sk(order_id)).lot_id
+                model.purchase(order_id, amount, lot_id or "", clock.now)
+            elif roll < 0.11 and model.orders:
+                counter += 1
+                points = 100 * rng.randint(1, 3)
+                expected = model.spend(points, clock.now)
+                try:
+                    redeem(brand, member_id, f"r-{counter}", points)
+                except DomainError as exc:
+                    assert exc.code == "insufficient_points" and expected is None
+                else:
+                    assert expected is not None
+            elif roll < 0.125:
+                open_orders = [o for o, v in model.orders.items() if v.amount > v.refunded]
+                if open_orders:
+                    order_id = rng.choice(sorted(open_orders))
+                    order = model.orders[order_id]
+                    amount = rng.randint(1, order.amount - order.refunded)
+                    refund(brand, member_id, order_id, amount)
+                    model.refund(order_id, amount, clock.now)
+    assert sum(m.expired for m in people.values()) > 0  # points did expire on the way

@@ -1,7 +1,8 @@
 """Simulated nights (120 in CI, a whole year with YEAR_DAYS=365): members buy, redeem and
-refund on random days, and every night the expiry job settles the members nobody touched. Each night, for every member, the books as stored (not
-as a read would settle them) agree with the plain reference model of `points_model.py`, the
-ledger adds up to the balances, and the points each member lost to expiry equal the model's."""
+refund on random days, and every night the expiry job settles the members nobody touched. Each
+night, for every member, the books as stored (not as a read would settle them) agree with the
+plain reference model of `points_model.py`, the ledger adds up to the balances, and the points
+each member lost to expiry equal the model's."""
 
 import os
 import random

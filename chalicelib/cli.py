@@ -13,7 +13,11 @@ app = typer.Typer(help="Operate a loyalty engine stack.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for storefronts and admins.", no_args_is_help=True)
 table_app = typer.Typer(help="The brand's DynamoDB table.", no_args_is_help=True)
 infra_app = typer.Typer(help="Deployment templates.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="The nightly jobs: run a date, read the run records.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 app.add_typer(table_app, name="table")
 app.add_typer(infra_app, name="infra")
 
@@ -138,6 +142,75 @@ def package(
     if lint:
         subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], check=True)
         typer.echo("cfn-lint: no findings")
+
+
+class JobChoice(StrEnum):
+    expiry = "expiry"  # the jobs on the runner so far (#12 moves the others onto it)
+
+
+@jobs_app.command("run")
+def jobs_run(
+    job: JobChoice = typer.Argument(..., help="the job (expiry: expiry and vesting)"),
+    on: str = typer.Option(..., "--date", help="the brand-local business date, YYYY-MM-DD"),
+    until: str = typer.Option(None, help="run every date from --date through this one"),
+    dry_run: bool = typer.Option(False, help="count what would happen; write nothing"),
+) -> None:
+    """Run a job for past dates in the stack named by LOYALTY_TABLE_NAME (for `make dev`'s data,
+    set AWS_ENDPOINT_URL_DYNAMODB to the engine it printed); finished shards are not redone."""
+    from datetime import date, timedelta
+
+    from rich.progress import Progress
+
+    from .jobs.settle import run_nights
+    from .services.deps import build
+
+    try:
+        first = date.fromisoformat(on)
+        last = date.fromisoformat(until) if until else first
+    except ValueError as exc:
+        raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from exc
+    if last < first:
+        raise typer.BadParameter("--until is before --date")
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    deps = build(require_pii_key=False)  # settling points fingerprints no one
+    with Progress() as progress:
+        task = progress.add_task(f"{job.value} {first}…{last}", total=len(days) * 16)
+        records = run_nights(
+            deps,
+            now=deps.clock(),
+            days=days,
+            dry_run=dry_run,
+            on_shard=lambda day, shard: progress.advance(task),
+        )
+    for record in records:
+        typer.echo(
+            f"{record.business_date} {record.status}{' (dry run)' if record.dry_run else ''}: "
+            f"{record.pages} pages, {json.dumps(record.counts)}"
+        )
+    if len(records) < len(days):
+        typer.echo(f"stopped before {days[len(records)]}: dates not over yet are not run")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    job: JobChoice = typer.Option(None, help="only this job"),
+    limit: int = typer.Option(20, min=1, max=100),
+) -> None:
+    """The run records, newest first."""
+    from .contract import RunQuery
+    from .jobs.runs import run_page
+    from .services.deps import build
+
+    page = run_page(
+        build(require_pii_key=False), RunQuery(job=job.value if job else None, limit=limit)
+    )
+    for run in page.runs:
+        typer.echo(
+            f"{run.started_at:%Y-%m-%d %H:%M} {run.job} {run.business_date} {run.status}"
+            f"{' (dry run)' if run.dry_run else ''}: {run.pages} pages, {json.dumps(run.counts)}"
+        )
+    if not page.runs:
+        typer.echo("no runs yet")
 
 
 def main() -> None:

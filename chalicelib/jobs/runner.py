@@ -41,6 +41,7 @@ def run(
     time_left: Callable[[], float] = lambda: float("inf"),
     page: int = PAGE,
     stop_after_pages: int | None = None,
+    on_shard: Callable[[int], None] | None = None,
 ) -> Run:
     """Run `job` for the brand-local `day`; `stop_after_pages` stops it as if out of time."""
     program = deps.programs.require()
@@ -80,6 +81,8 @@ def run(
                 deps.runs.advance(job.name, day, shard, after, after is None, now)
             if after is None:
                 break
+        if on_shard is not None:
+            on_shard(shard)
     return _finish(deps, record, counts, "finished", now)
 
 

@@ -78,6 +78,8 @@ def run_nights(
     days_back: int | None = None,
     dry_run: bool = False,
     time_left: Callable[[], float] = lambda: float("inf"),
+    days: list[date] | None = None,
+    on_shard: Callable[[date, int], None] | None = None,
 ) -> list[Run]:
     """Every business date not finished yet, through `through` (default: yesterday, local),
     each to its end unless time runs out (the next run goes on where this one stopped)."""
@@ -85,11 +87,21 @@ def run_nights(
     yesterday = now.astimezone(program.zone).date() - timedelta(days=1)
     last = min(through or yesterday, yesterday)
     records = []
-    for day in days_to_run(deps, SETTLE.name, last, days_back, FIRST_RUN_DAYS):
-        record = run(deps, SETTLE, day, now=now, dry_run=dry_run, time_left=time_left)
+    wanted = (
+        days
+        if days is not None
+        else days_to_run(deps, SETTLE.name, last, days_back, FIRST_RUN_DAYS)
+    )
+    for day in wanted:
+        if day > yesterday:
+            break  # a day not over yet is not settled
+        progress = (lambda shard, d=day: on_shard(d, shard)) if on_shard else None
+        record = run(
+            deps, SETTLE, day, now=now, dry_run=dry_run, time_left=time_left, on_shard=progress
+        )
         records.append(record)
         if record.status != "finished":
             break
-        if not dry_run:
-            deps.jobs.advance(SETTLE.name, day, now)
+        if not dry_run and days is None:  # dates asked for by hand leave the schedule's
+            deps.jobs.advance(SETTLE.name, day, now)  # checkpoint alone (their shards are done)
     return records

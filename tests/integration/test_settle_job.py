@@ -108,3 +108,35 @@ def test_two_runners_on_the_same_night_settle_each_member_once(expiring, clock):
     for member_id in members:
         kinds = [row.kind for row in LedgerStore().all(member_id)]
         assert kinds.count("expire") == 1 and balance_items(brand, member_id).balance == 0
+
+
+def test_the_cli_runs_past_dates_dry_or_for_real_and_lists_the_runs(expiring, clock, monkeypatch):
+    """`loyalty jobs run expiry --date … [--until …] [--dry-run]` and `loyalty jobs list`,
+    against the same table (the test's deps stand in for what `build` makes from the env)."""
+    from typer.testing import CliRunner
+
+    from chalicelib import cli
+    from chalicelib.services import deps as composition
+
+    brand = expiring
+    member_id = enroll(brand)
+    buy(brand, member_id, "o-1", 10_000)
+    clock.now = datetime(2026, 4, 3, 1, tzinfo=UTC)
+    monkeypatch.setattr(composition, "build", lambda **kwargs: brand)
+    runner_ = CliRunner()
+    dry = runner_.invoke(cli.app, ["jobs", "run", "expiry", "--date", "2026-04-01", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert '2026-04-01 finished (dry run): 16 pages, {"expired_points": 100' in dry.output
+    assert balance_items(brand, member_id).balance == 100
+    real = runner_.invoke(
+        cli.app, ["jobs", "run", "expiry", "--date", "2026-03-31", "--until", "2026-04-05"]
+    )
+    assert real.exit_code == 0, real.output
+    assert "2026-04-01 finished: 16 pages" in real.output
+    assert "stopped before 2026-04-03: dates not over yet are not run" in real.output
+    assert balance_items(brand, member_id).balance == 0
+    listed = runner_.invoke(cli.app, ["jobs", "list", "--job", "expiry", "--limit", "5"])
+    assert listed.exit_code == 0 and listed.output.count(" expiry 2026-") == 4
+    assert listed.output.count("(dry run)") == 1
+    bad = runner_.invoke(cli.app, ["jobs", "run", "expiry", "--date", "April 1st"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

@@ -27,7 +27,7 @@ pytestmark = [
 ]
 MEMBERS = 6
 # CI runs 120 nights (about four expiry cycles; moto slows as the table grows); YEAR_DAYS=365
-# runs the whole year (about ten minutes here).
+# runs the whole year (more than six minutes on moto here).
 DAYS = int(os.environ.get("YEAR_DAYS", "120"))
 
 

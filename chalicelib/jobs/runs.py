@@ -2,6 +2,8 @@
 
 import base64
 
+from msgspec.structs import asdict
+
 from ..contract import RunOut, RunPage, RunQuery
 from ..domain.errors import ValidationFailed
 from ..services.deps import Deps
@@ -9,18 +11,7 @@ from ..store.runs import Run
 
 
 def run_out(run: Run) -> RunOut:
-    return RunOut(
-        run_id=run.run_id,
-        job=run.job,
-        business_date=run.business_date,
-        dry_run=run.dry_run,
-        status=run.status,
-        pages=run.pages,
-        counts=run.counts,
-        errors=run.errors,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-    )
+    return RunOut.model_validate(asdict(run))
 
 
 def _cursor(key: str) -> str:

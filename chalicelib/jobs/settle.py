@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from ..domain.errors import MemberNotFound, TooManyLots
+from ..domain.errors import MemberNotFound
 from ..domain.guards import WriteRejected
 from ..domain.program import Program
 from ..services.deps import Deps
@@ -41,26 +41,20 @@ def _settle(
     if not account.entries:
         counts["nothing_due"] += 1  # settled meanwhile by the member's own read or write
         return
-    for entry in account.entries:
-        if entry.kind == "expire":
-            counts["expired_points"] += -entry.points
-        elif entry.kind == "vest":
-            counts["vested_points"] += entry.balance_delta
+    expired = -sum(e.points for e in account.entries if e.kind == "expire")
+    vested = sum(e.balance_delta for e in account.entries if e.kind == "vest")
+    if not dry_run:
+        uow = deps.uow()
+        deps.members.stage_account(
+            uow, member, account, zone=program.zone, now=as_of, new_id=lambda: deps.new_id(as_of)
+        )
+        try:
+            uow.commit()  # TooManyLots goes up: the runner records it as the member's error
+        except WriteRejected:
+            counts["changed_meanwhile"] += 1  # its own write settled it, through the same code
+            return
     counts["members_settled"] += 1
-    if dry_run:
-        return
-    uow = deps.uow()
-    deps.members.stage_account(
-        uow, member, account, zone=program.zone, now=as_of, new_id=lambda: deps.new_id(as_of)
-    )
-    try:
-        uow.commit()
-    except WriteRejected:
-        counts["members_settled"] -= 1
-        counts["changed_meanwhile"] += 1  # its own write settled it, through the same code
-    except TooManyLots:
-        counts["members_settled"] -= 1
-        raise
+    counts.update({k: v for k, v in (("expired_points", expired), ("vested_points", vested)) if v})
 
 
 SETTLE = Job(

@@ -9,7 +9,7 @@ import json
 import secrets as random_source
 from datetime import timedelta
 
-from msgspec.structs import replace
+from msgspec.structs import asdict, replace
 
 from ..contract import (
     DeliveryOut,
@@ -50,21 +50,7 @@ def _out(endpoint: Endpoint) -> WebhookOut:
 
 
 def _delivery_out(delivery: Delivery) -> DeliveryOut:
-    return DeliveryOut(
-        delivery_id=delivery.delivery_id,
-        webhook_id=delivery.webhook_id,
-        event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        status=delivery.status,
-        attempts=delivery.attempts,
-        round=delivery.round,
-        last_code=delivery.last_code,
-        last_reason=delivery.last_reason,
-        next_attempt_at=delivery.next_attempt_at,
-        delivered_at=delivery.delivered_at,
-        created_at=delivery.created_at,
-        updated_at=delivery.updated_at,
-    )
+    return DeliveryOut.model_validate(asdict(delivery))
 
 
 def _check_url(deps: Deps, url: str) -> None:

@@ -5,6 +5,7 @@ open there. Stored as `v1.<base64 of nonce + ciphertext + tag>`."""
 
 import base64
 import os
+from functools import cache
 
 from ..domain.errors import Misconfigured
 
@@ -12,6 +13,7 @@ VERSION = "v1"
 _INFO = b"loyalty webhook secrets v1"
 
 
+@cache  # one key derivation per warm Lambda, not one per secret opened
 def _cipher(brand_key: bytes):  # type: ignore[no-untyped-def]
     # Imported on first use: a cold start that never touches a secret does not load OpenSSL.
     from cryptography.hazmat.primitives import hashes

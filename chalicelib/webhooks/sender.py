@@ -8,7 +8,7 @@ a private network. Redirects are not followed (a 3xx is a failed attempt)."""
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from msgspec import Struct
 
@@ -39,16 +39,19 @@ def addresses_of(host: str, port: int, resolver: Resolver) -> list[str]:
         return list(resolver(host, port))
 
 
-def url_problem(url: str, *, allow_loopback: bool, resolver: Resolver = resolve) -> str | None:
-    """Why deliveries cannot go to `url` now (None: they can)."""
+def checked(
+    url: str, *, allow_loopback: bool, resolver: Resolver = resolve
+) -> tuple[list[str], str | None]:
+    """The addresses `url` may be called at now, or why it may not (then no addresses)."""
     problem = url_shape_problem(url, allow_loopback=allow_loopback)
     if problem:
-        return problem
+        return [], problem
     parts = urlsplit(url)
     assert parts.hostname is not None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = _port(parts)
     addresses = addresses_of(parts.hostname, port, resolver)
-    return addresses_problem(addresses, allow_loopback=allow_loopback)
+    problem = addresses_problem(addresses, allow_loopback=allow_loopback)
+    return ([], problem) if problem else (addresses, None)
 
 
 class HttpSender:
@@ -66,22 +69,21 @@ class HttpSender:
         self.ca_certs = ca_certs  # None: the system's trusted roots
 
     def problem(self, url: str) -> str | None:
-        return url_problem(url, allow_loopback=self.allow_loopback, resolver=self.resolver)
+        """Why deliveries cannot go to `url` now (None: they can)."""
+        return checked(url, allow_loopback=self.allow_loopback, resolver=self.resolver)[1]
 
     def post(self, url: str, headers: dict[str, str], body: str) -> Sent:
         import urllib3  # the Lambda runtime has it (botocore's); loaded on the first delivery
 
-        problem = url_shape_problem(url, allow_loopback=self.allow_loopback)
-        parts = urlsplit(url)
-        if problem is None:
-            assert parts.hostname is not None
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            addresses = addresses_of(parts.hostname, port, self.resolver)
-            problem = addresses_problem(addresses, allow_loopback=self.allow_loopback)
+        addresses, problem = checked(
+            url, allow_loopback=self.allow_loopback, resolver=self.resolver
+        )
         if problem:
             return Sent(False, None, f"url_not_allowed: {problem}")
+        parts = urlsplit(url)
         host = parts.hostname
         assert host is not None
+        port = _port(parts)
         timeout = urllib3.Timeout(total=self.timeout)
         pool: urllib3.HTTPConnectionPool
         if parts.scheme == "https":
@@ -119,6 +121,10 @@ class HttpSender:
         if 200 <= code < 300:
             return Sent(True, code, None)
         return Sent(False, code, f"HTTP {code} from the receiver")
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _short(exc: Exception) -> str:

@@ -315,52 +315,62 @@ def main(argv: list[str] | None = None) -> None:
             devserver()
 
 
-def _events_bench(recorder: Recorder, members: int = 100) -> None:
-    """Events published from the stream: DynamoDB and EventBridge calls per 1,000 events.
-    All on moto (EventBridge has no local engine), whatever the bench's engine; 100 members, as
-    moto copies the whole table (its stream too) in every transaction, which grows quadratically."""
-    import boto3
+@contextmanager
+def _seeded_on_moto(table: str) -> Iterator[Any]:
+    """The demo brand seeded into a table of moto's, whatever the bench's engine (for the parts
+    that need AWS services DynamoDB Local does not have)."""
     from moto import mock_aws
 
     from chalicelib.demo import seed
-    from chalicelib.events.publish import handle
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
-    from chalicelib.store.bus import EventBus
     from chalicelib.store.models import create_table
-    from tests.helpers import buy, enroll
-    from tests.streams import Stream
 
     endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     try:
         with mock_aws():
             deps = build(
                 Settings.from_environment().model_copy(
-                    update={"table_name": "loyalty-bench-events", "program_cache_seconds": 3600}
+                    update={"table_name": table, "program_cache_seconds": 3600}
                 )
             )
             use(deps)
             create_table()
             seed(deps)
-            boto3.client("events").create_event_bus(Name="loyalty-bench")
-            deps.bus = EventBus("loyalty-bench", "loyalty.demo", "us-east-1")
-            for n in range(members):
-                member_id = enroll(deps, phone=f"1350000{n:04d}")
-                buy(deps, member_id, f"ev-{n}", 10_000)
-            records = Stream("loyalty-bench-events").read()
-            meter = Meter()
-            recorder.meter = meter
-            report = handle(
-                records,
-                brand="demo",
-                events=deps.events,
-                bus=deps.bus,
-                dead_letters=deps.dead_letters,
-            )
-            recorder.meter = None
+            yield deps
     finally:
         if endpoint is not None:
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+
+
+def _events_bench(recorder: Recorder, members: int = 100) -> None:
+    """Events published from the stream: DynamoDB and EventBridge calls per 1,000 events.
+    All on moto (EventBridge has no local engine), whatever the bench's engine; 100 members, as
+    moto copies the whole table (its stream too) in every transaction, which grows quadratically."""
+    import boto3
+
+    from chalicelib.events.publish import handle
+    from chalicelib.store.bus import EventBus
+    from tests.helpers import buy, enroll
+    from tests.streams import Stream
+
+    with _seeded_on_moto("loyalty-bench-events") as deps:
+        boto3.client("events").create_event_bus(Name="loyalty-bench")
+        deps.bus = EventBus("loyalty-bench", "loyalty.demo", "us-east-1")
+        for n in range(members):
+            member_id = enroll(deps, phone=f"1350000{n:04d}")
+            buy(deps, member_id, f"ev-{n}", 10_000)
+        records = Stream("loyalty-bench-events").read()
+        meter = Meter()
+        recorder.meter = meter
+        report = handle(
+            records,
+            brand="demo",
+            events=deps.events,
+            bus=deps.bus,
+            dead_letters=deps.dead_letters,
+        )
+        recorder.meter = None
     per = 1000 / max(1, report.published)
     dynamodb_calls = sum(1 for call in meter.calls if ":" not in call)
     bus_calls = sum(1 for call in meter.calls if call == "events:PutEvents")
@@ -379,15 +389,9 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
     import threading
     import time as clock
 
-    from moto import mock_aws
-
     from chalicelib.contract import WebhookCreate
-    from chalicelib.demo import seed
     from chalicelib.services import webhooks
-    from chalicelib.services.deps import build, use
-    from chalicelib.settings import Settings
     from chalicelib.store.delivery_queue import LocalDeliveries
-    from chalicelib.store.models import create_table
     from chalicelib.webhooks.delivery import deliver, fan_out
     from chalicelib.webhooks.sender import HttpSender
 
@@ -405,17 +409,8 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
 
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quick)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     try:
-        with mock_aws():
-            deps = build(
-                Settings.from_environment().model_copy(
-                    update={"table_name": "loyalty-bench-hooks", "program_cache_seconds": 3600}
-                )
-            )
-            use(deps)
-            create_table()
-            seed(deps)
+        with _seeded_on_moto("loyalty-bench-hooks") as deps:
             deps.sender = HttpSender(allow_loopback=True)
             queue = LocalDeliveries(deps.clock)
             deps.delivery_queue = queue
@@ -447,8 +442,6 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
             recorder.meter = None
     finally:
         receiver.shutdown()
-        if endpoint is not None:
-            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     done = outcomes.count("delivered")
     calls = sum(1 for call in meter.calls if ":" not in call)
     print(

@@ -65,6 +65,7 @@ class Model:
     balance: int = 0
     pending: int = 0
     debt: int = 0
+    expired: int = 0  # points lost to expiry, all told
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ class Model:
         for lot in sorted(self.lots.values(), key=Lot.order_key):
             if not lot.pending and lot.remaining and lot.expires_at <= now:
                 self.balance -= lot.remaining
+                self.expired += lot.remaining
                 lot.remaining = 0
 
     def spendable(self, now: datetime) -> list[Lot]:

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.events.catalogue import document
 from chalicelib.events.derive import TYPES
+from tests.npm import installed
 
 ROOT = Path(__file__).resolve().parents[2]
 PARSER = "@asyncapi/parser@3.6.6"
@@ -22,24 +23,7 @@ pytestmark = [
 
 
 def _parser_dir() -> Path:
-    where = ROOT / ".cache" / "asyncapi-parser"
-    if not (where / "node_modules" / "@asyncapi" / "parser").exists():
-        where.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--silent",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(where),
-                PARSER,
-            ],
-            check=True,
-            timeout=300,
-        )
-    return where
+    return installed(PARSER, "@asyncapi/parser", "asyncapi-parser")
 
 
 def test_the_catalogue__parses_with_no_error_and_a_message_per_event_type(tmp_path):

@@ -18,7 +18,7 @@ from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, redeem, refund
-from tests.integration.points_model import ZONE, Lot, Model
+from tests.integration.points_model import ZONE, Model
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,27 +29,6 @@ MEMBERS = 6
 # CI runs 120 nights (about four expiry cycles; moto slows as the table grows); YEAR_DAYS=365
 # runs the whole year (more than six minutes on moto here).
 DAYS = int(os.environ.get("YEAR_DAYS", "120"))
-
-
-class CountingModel(Model):
-    """The reference model, counting what expires (its own settle, step for step)."""
-
-    expired: int = 0
-
-    def settle(self, now: datetime) -> None:
-        for lot in sorted(
-            (x for x in self.lots.values() if x.pending and x.vests_at <= now),
-            key=lambda x: (x.vests_at, x.lot_id),
-        ):
-            lot.pending = False
-            self.pending -= lot.remaining
-            self.balance += lot.remaining
-            self._pay_debt(lot)
-        for lot in sorted(self.lots.values(), key=Lot.order_key):
-            if not lot.pending and lot.remaining and lot.expires_at <= now:
-                self.balance -= lot.remaining
-                self.expired += lot.remaining
-                lot.remaining = 0
 
 
 def forget_stream(table_name: str) -> None:
@@ -78,9 +57,7 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock)
     set_program(brand, return_window_days=7, expiry=RollingExpiry(months=1))
     start = date(2026, 3, 2)
     clock.now = datetime.combine(start, time(12), ZONE).astimezone(UTC)
-    people = {
-        enroll(brand, phone=f"1360013{n:04d}"): CountingModel(return_days=7) for n in range(MEMBERS)
-    }
+    people = {enroll(brand, phone=f"1360013{n:04d}"): Model(return_days=7) for n in range(MEMBERS)}
     counter = 0
     for day_no in range(DAYS):
         today = start + timedelta(days=day_no)

@@ -32,6 +32,7 @@ from chalicelib.webhooks.delivery import deliver, fan_out
 from chalicelib.webhooks.sender import HttpSender
 from tests.conftest import ENGINE
 from tests.helpers import buy, enroll
+from tests.npm import installed
 from tests.streams import Stream
 
 pytestmark = pytest.mark.skipif(ENGINE != "moto", reason="reads moto's stream in process")
@@ -297,24 +298,7 @@ JS_LIBRARY = "standardwebhooks@1.1.1"
 
 
 def _js_library() -> Path:
-    where = ROOT / ".cache" / "standardwebhooks-js"
-    if not (where / "node_modules" / "standardwebhooks").exists():
-        where.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--silent",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(where),
-                JS_LIBRARY,
-            ],
-            check=True,
-            timeout=300,
-        )
-    return where
+    return installed(JS_LIBRARY, "standardwebhooks", "standardwebhooks-js")
 
 
 def _free_port() -> int:

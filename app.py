@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.api import (  # noqa: F401  (registers the routes)
     engagement_routes,
     event_routes,
+    job_routes,
     openapi,
     routes,
     webhook_routes,

@@ -144,24 +144,37 @@ def package(
         typer.echo("cfn-lint: no findings")
 
 
-class JobChoice(StrEnum):
-    expiry = "expiry"  # the jobs on the runner so far (#12 moves the others onto it)
+JobChoice = StrEnum(  # type: ignore[misc]
+    "JobChoice",
+    {
+        n: n
+        for n in ("expiry", "vesting", "reminders", "dormancy", "birthdays", "tier-review", "all")
+    },
+)
 
 
 @jobs_app.command("run")
 def jobs_run(
-    job: JobChoice = typer.Argument(..., help="the job (expiry: expiry and vesting)"),
+    job: JobChoice = typer.Argument(..., help="the job; all: every job, in order"),
     on: str = typer.Option(..., "--date", help="the brand-local business date, YYYY-MM-DD"),
     until: str = typer.Option(None, help="run every date from --date through this one"),
     dry_run: bool = typer.Option(False, help="count what would happen; write nothing"),
 ) -> None:
-    """Run a job for past dates in the stack named by LOYALTY_TABLE_NAME (for `make dev`'s data,
-    set AWS_ENDPOINT_URL_DYNAMODB to the engine it printed); finished shards are not redone."""
+    """Run jobs for dates in the stack named by LOYALTY_TABLE_NAME (for `make dev`'s data, set
+    AWS_ENDPOINT_URL_DYNAMODB to the engine it printed); finished partitions are not redone.
+    每晚任务：按日期运行（过期、提醒、沉睡、生日、等级复核）。"""
     from datetime import date, timedelta
 
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    from .jobs.settle import run_nights
+    from .jobs import nightly
+    from .jobs.runner import last_day
     from .services.deps import build
 
     try:
@@ -172,23 +185,50 @@ def jobs_run(
     if last < first:
         raise typer.BadParameter("--until is before --date")
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    deps = build(require_pii_key=False)  # settling points fingerprints no one
-    with Progress() as progress:
-        task = progress.add_task(f"{job.value} {first}…{last}", total=len(days) * 16)
-        records = run_nights(
-            deps,
-            now=deps.clock(),
-            days=days,
-            dry_run=dry_run,
-            on_shard=lambda day, shard: progress.advance(task),
-        )
-    for record in records:
+    deps = build(require_pii_key=False)  # the nightly jobs fingerprint no one
+    program = deps.programs.current()
+    if program is None:
+        typer.echo("no program yet: PUT /v1/admin/program first (还没有会员方案)", err=True)
+        raise typer.Exit(1)
+    jobs = nightly.jobs_named(job.value)
+    now = deps.clock()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[members]} members"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as progress:
+        tasks = {
+            j.name: progress.add_task(f"{j.name} {first}…{last}", total=None, members=0)
+            for j in jobs
+        }
+
+        def on_page(j: object, day: date, done: int, of: int) -> None:
+            task = tasks[j.name]  # type: ignore[attr-defined]
+            runnable = [d for d in days if d <= last_day(j, program, now)]  # type: ignore[arg-type]
+            index = runnable.index(day) if day in runnable else 0
+            progress.update(task, total=len(runnable) * of, completed=index * of + done)
+
+        results = nightly.run_jobs(deps, jobs, now=now, days=days, dry_run=dry_run, on_page=on_page)
+        for j in jobs:
+            members = sum(r.counts.get("members", 0) for r, _ in results if r.job == j.name)
+            progress.update(tasks[j.name], members=members)
+    for record, _ in results:
         typer.echo(
-            f"{record.business_date} {record.status}{' (dry run)' if record.dry_run else ''}: "
-            f"{record.pages} pages, {json.dumps(record.counts)}"
+            f"{record.job} {record.business_date} {record.status}"
+            f"{' (dry run)' if record.dry_run else ''}: {record.pages} pages, "
+            f"{json.dumps(record.counts)}"
         )
-    if len(records) < len(days):
-        typer.echo(f"stopped before {days[len(records)]}: dates not over yet are not run")
+    for j in jobs:
+        ran = [r.business_date for r, _ in results if r.job == j.name]
+        skipped = [d for d in days if d not in ran]
+        if skipped:
+            why = "not begun yet" if j.when == "on" else "not over yet"
+            typer.echo(f"{j.name}: {skipped[0]}… not run: {why} (还未到运行日期)")
+    if not results:
+        typer.echo("nothing run")
 
 
 @jobs_app.command("list")
@@ -196,21 +236,21 @@ def jobs_list(
     job: JobChoice = typer.Option(None, help="only this job"),
     limit: int = typer.Option(20, min=1, max=100),
 ) -> None:
-    """The run records, newest first."""
+    """The run records, newest first. 运行记录（最新在前）。"""
     from .contract import RunQuery
     from .jobs.runs import run_page
     from .services.deps import build
 
-    page = run_page(
-        build(require_pii_key=False), RunQuery(job=job.value if job else None, limit=limit)
-    )
+    wanted = job.value if job and job.value != "all" else None
+    page = run_page(build(require_pii_key=False), RunQuery(job=wanted, limit=limit))
     for run in page.runs:
         typer.echo(
-            f"{run.started_at:%Y-%m-%d %H:%M} {run.job} {run.business_date} {run.status}"
-            f"{' (dry run)' if run.dry_run else ''}: {run.pages} pages, {json.dumps(run.counts)}"
+            f"{run.started_at:%Y-%m-%d %H:%M} {run.run_id} {run.job} {run.business_date} "
+            f"{run.status}{' (dry run)' if run.dry_run else ''}: {run.pages} pages, "
+            f"{json.dumps(run.counts)}" + (f", {len(run.errors)} errors" if run.errors else "")
         )
     if not page.runs:
-        typer.echo("no runs yet")
+        typer.echo("no runs yet (还没有运行记录)")
 
 
 def main() -> None:

@@ -96,8 +96,10 @@ class MemberOut(Response):
     tier_benefits: dict[str, Any] | None = None
     tier_progress: TierProgressOut | None = None
     last_active_at: datetime | None = Field(None, description="last purchase or activity")
-    lifecycle_state: Literal["active", "dormant"] = Field(
-        "active", description="dormant once lifecycle.dormant_after_days pass without activity"
+    lifecycle_state: Literal["active", "dormant", "churned"] = Field(
+        "active",
+        description="dormant once lifecycle.dormant_after_days pass without a purchase or "
+        "activity, churned once lifecycle.churned_after_days pass",
     )
 
 
@@ -404,8 +406,9 @@ class RunOut(Response):
     job: str
     business_date: date = Field(description="the brand-local day the run did")
     dry_run: bool
-    status: Literal["running", "finished", "stopped"] = Field(
-        description="stopped: time ran out; the next run goes on after the last page done"
+    status: Literal["running", "finished", "stopped", "failed"] = Field(
+        description="stopped: time ran out, and failed: the store failed (see errors); the "
+        "next run goes on after the last page done"
     )
     pages: int
     counts: dict[str, int]

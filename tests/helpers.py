@@ -73,3 +73,28 @@ def template(template_id: str = "t", **fields: object):
     if fields["kind"] == "fixed":
         fields.setdefault("amount_off", 500)
     return CouponTemplate(template_id=template_id, **fields)
+
+
+class Night:
+    """What one call of the nightly runner did: the counts of every run summed, the changes
+    (coupons given, tiers moved) and the run records."""
+
+    def __init__(self, results: list) -> None:
+        from collections import Counter
+
+        self.runs = [record for record, _ in results]
+        self.counts: Counter[str] = Counter()
+        self.changes: list[dict] = []
+        for record, night in results:
+            self.counts.update(record.counts)
+            self.changes += night.changes
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+
+def nightly(deps: Deps, job: str, now, **options: object) -> Night:
+    """Run a job (a name `loyalty jobs run` takes) as the hourly schedule would at `now`."""
+    from chalicelib.jobs import nightly as jobs
+
+    return Night(jobs.run_jobs(deps, jobs.jobs_named(job), now=now, **options))

@@ -31,7 +31,8 @@ class Member(Struct):
     tier_metrics: dict[str, list[int]] = field(default_factory=dict)
     last_active_at: datetime | None = None
     dormant_on: str | None = None
-    dormant_since: str | None = None  # the local day the win-back job found the member idle
+    dormant_since: str | None = None  # the local day the dormancy job found the member idle
+    churned_since: str | None = None  # the local day the dormancy job found it churned
     next_due_at: datetime | None = None  # when the soonest lot vests or expires
 
     def bump(self, now: datetime) -> int:

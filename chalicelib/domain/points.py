@@ -239,17 +239,28 @@ class PointsAccount(Struct):
                     lots=((lot.lot_id, 0),),
                 )
                 self._pay_debt_from(lot, lot.order_id)
-        for lot in sorted(self.lots.values(), key=Lot.spend_key):
-            if lot.remaining and not lot.pending and lot.expires_at and lot.expires_at <= self.now:
-                amount = lot.remaining
-                self._move(lot, -amount)
-                self._record(
-                    "expire",
-                    f"{amount} points expired (earned {lot.earned_at.date().isoformat()})",
-                    lot.order_id,
-                    balance=-amount,
-                    lots=((lot.lot_id, -amount),),
-                )
+        gone = [
+            lot
+            for lot in sorted(self.lots.values(), key=Lot.spend_key)
+            if lot.remaining and not lot.pending and lot.expires_at and lot.expires_at <= self.now
+        ]
+        if not gone:
+            return
+        # one ledger row for all the lots that ended, each lot's part kept on the row
+        taken = tuple((lot.lot_id, -lot.remaining) for lot in gone)
+        amount = sum(lot.remaining for lot in gone)
+        earned = sorted({lot.earned_at.date().isoformat() for lot in gone})
+        when = earned[0] if len(earned) == 1 else f"{earned[0]} to {earned[-1]}"
+        lots = f"{len(gone)} lots, " if len(gone) > 1 else ""
+        for lot in gone:
+            self._move(lot, -lot.remaining)
+        self._record(
+            "expire",
+            f"{amount} points expired ({lots}earned {when})",
+            gone[0].order_id if len(gone) == 1 else None,
+            balance=-amount,
+            lots=taken,
+        )
 
     # -- use cases ---------------------------------------------------------------------------
 

@@ -60,11 +60,30 @@ class RedemptionRate(Strict):
     min_points: int = Field(0, ge=0)
 
 
+ReminderDays = Annotated[
+    list[Annotated[int, Field(ge=1, le=365)]],
+    Field(
+        max_length=4,
+        description="days before points expire on which the member is reminded "
+        "(a points.expiring event with what is left unspent that day); [] for none",
+    ),
+]
+
+
+def _distinct_days(days: list[int]) -> list[int]:
+    if len(set(days)) != len(days):
+        raise ValueError("reminder_days must not repeat a day")
+    return sorted(days, reverse=True)
+
+
 class RollingExpiry(Strict):
     """Each lot expires at the end of its earning day, `months` months later."""
 
     kind: Literal["rolling"] = "rolling"
     months: int = Field(12, ge=1, le=120)
+    reminder_days: ReminderDays = Field(default_factory=lambda: [30, 7])
+
+    _distinct = field_validator("reminder_days")(_distinct_days)
 
 
 class CalendarExpiry(Strict):
@@ -73,10 +92,17 @@ class CalendarExpiry(Strict):
     kind: Literal["calendar"] = "calendar"
     period: Literal["year", "quarter"] = "year"
     grace_periods: int = Field(1, ge=0, le=10)
+    reminder_days: ReminderDays = Field(default_factory=lambda: [30, 7])
+
+    _distinct = field_validator("reminder_days")(_distinct_days)
 
 
 class NeverExpire(Strict):
     kind: Literal["never"] = "never"
+
+    @property
+    def reminder_days(self) -> list[int]:
+        return []
 
 
 ExpiryPolicy = Annotated[RollingExpiry | CalendarExpiry | NeverExpire, Field(discriminator="kind")]
@@ -147,7 +173,9 @@ class Growth(Strict):
 
 
 class Lifecycle(Strict):
-    """Birthday perks and dormancy win-back (唤醒), run by the nightly jobs."""
+    """Birthday perks and the member lifecycle, run by the nightly jobs: active, dormant (沉睡)
+    after `dormant_after_days` without a purchase or activity, with a win-back coupon (唤醒)
+    then and after each cooldown while still idle, churned (流失) after `churned_after_days`."""
 
     birthday_coupon: Slug | None = Field(
         None, description="for members whose tier has no birthday_gift of its own"
@@ -155,6 +183,17 @@ class Lifecycle(Strict):
     dormant_after_days: int = Field(30, ge=1, le=730)
     winback_coupon: Slug | None = Field(None, description="issued when a member turns dormant")
     winback_cooldown_days: int = Field(60, ge=1, le=730)
+    churned_after_days: int | None = Field(
+        180, ge=2, le=3650, description="idle days before a member counts as churned; null: never"
+    )
+
+    @model_validator(mode="after")
+    def _churn_after_dormancy(self) -> "Lifecycle":
+        if self.churned_after_days is not None and (
+            self.churned_after_days <= self.dormant_after_days
+        ):
+            raise ValueError("churned_after_days must be more than dormant_after_days")
+        return self
 
 
 class Limits(Strict):

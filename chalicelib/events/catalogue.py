@@ -49,11 +49,13 @@ class PointsData(EventData):
 
 
 class ExpiringData(EventData):
-    """Sent by the expiry reminders of the nightly runner (#12), `reminder_days` before."""
+    """Sent by the nightly reminders, on each of the program's `expiry.reminder_days` before."""
 
     points: int = Field(description="what will really expire: what is left unspent that day")
-    expires_on: str = Field(description="the brand-local day the points expire")
-    reminder_days: int
+    expires_on: str = Field(
+        description="the last brand-local day the points can be spent (gone at its end)"
+    )
+    reminder_days: int = Field(description="how many days before that day this reminder is")
 
 
 class TierChangedData(EventData):
@@ -66,8 +68,14 @@ class DormantData(EventData):
     last_active_at: datetime | None
 
 
+class ChurnedData(EventData):
+    churned_since: str = Field(description="the brand-local day the member was found churned")
+    last_active_at: datetime | None
+
+
 class ReactivatedData(EventData):
     dormant_since: str = Field(description="the brand-local day the member had turned dormant")
+    churned_since: str | None = Field(None, description="and churned, if it had")
 
 
 class CouponData(EventData):
@@ -83,6 +91,7 @@ DATA: dict[str, type[EventData]] = {
     "tier.changed": TierChangedData,
     "points.expiring": ExpiringData,
     "member.dormant": DormantData,
+    "member.churned": ChurnedData,
     "member.reactivated": ReactivatedData,
     **{kind: PointsData for kind in POINTS_EVENTS.values()},
     **{kind: CouponData for kind in ("coupon.issued", "coupon.redeemed", "coupon.released")},

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..store.ledger import rows_of
-from ..store.models import CouponItem, JournalItem, MemberItem
+from ..store.models import CouponItem, JournalItem, MemberItem, ReminderItem
 from ..store.stream import Change
 
 # Ledger row kind -> event type.
@@ -48,6 +48,7 @@ SUMMARIES = {
     "points.debt_repaid": ("Points paid off an earlier refund", "积分抵扣退款欠分"),
     "tier.changed": ("Membership tier changed", "会员等级变更"),
     "member.dormant": ("We miss you", "会员进入沉睡"),
+    "member.churned": ("Member churned", "会员已流失"),
     "member.reactivated": ("Welcome back", "会员已唤醒"),
     "coupon.issued": ("A coupon for you", "获得优惠券"),
     "coupon.redeemed": ("Coupon used", "优惠券已使用"),
@@ -88,7 +89,21 @@ def events_of(change: Change) -> list[Derived]:
         return _member_events(old if isinstance(old, MemberItem) else None, new, change)
     if isinstance(new, CouponItem):
         return _coupon_events(old if isinstance(old, CouponItem) else None, new, change)
+    if isinstance(new, ReminderItem) and change.name == "INSERT":
+        return [_reminder_event(new)]
     return []
+
+
+def _reminder_event(item: ReminderItem) -> Derived:
+    member_id = _member_id(item.pk)
+    data = {
+        "member_id": member_id,
+        "points": int(item.points),
+        "expires_on": item.expires_on,
+        "reminder_days": int(item.days_before),
+    }
+    cause = (member_id, item.expires_on, int(item.days_before))
+    return _event("points.expiring", item.created_at, member_id, data, *cause)
 
 
 def _member_id(pk: str) -> str:
@@ -145,8 +160,20 @@ def _member_events(old: MemberItem | None, new: MemberItem, change: Change) -> l
         }
         cause = (new.member_id, new.dormant_since)
         found.append(_event("member.dormant", new.updated_at, new.member_id, data, *cause))
+    if old.churned_since is None and new.churned_since is not None:
+        data = {
+            "member_id": new.member_id,
+            "churned_since": new.churned_since,
+            "last_active_at": new.last_active_at,
+        }
+        cause = (new.member_id, new.churned_since)
+        found.append(_event("member.churned", new.updated_at, new.member_id, data, *cause))
     if old.dormant_since is not None and new.dormant_since is None:
-        data = {"member_id": new.member_id, "dormant_since": old.dormant_since}
+        data = {
+            "member_id": new.member_id,
+            "dormant_since": old.dormant_since,
+            "churned_since": old.churned_since,
+        }
         cause = (new.member_id, old.dormant_since, new.version)
         found.append(_event("member.reactivated", new.updated_at, new.member_id, data, *cause))
     return found

@@ -1,178 +1,189 @@
-"""Nightly lifecycle jobs: birthday perks and dormancy win-back (唤醒).
+"""Nightly lifecycle jobs on the runner: birthday perks, and the member lifecycle — active,
+dormant (沉睡) with a win-back coupon (唤醒) then and after each cooldown while still idle,
+churned (流失).
 
-Both read one local day's partitions of a sparse, sharded index (members with a birthday; members
-by the day they turn dormant), so the work follows the members concerned, not the membership.
-Each gift is written with a once-only record (`birthday:<year>`, `winback:<day>`) in the same
-transaction as the coupon, so a re-run, or a resumed run, never gives twice. A checkpoint per job
-records the last local day finished; missed nights are caught up.
-"""
-
-from __future__ import annotations
+Both read one local day's partitions of a sparse, sharded index (members with a birthday that
+day; members whose lifecycle day it is), so the work follows the members concerned, not the
+membership. Each gift is written with a once-only record (`birthday:<year>`, `winback:<day>`)
+in the same transaction as the coupon and the member's change, so a re-run, a resumed page or a
+second runner never gives twice, and a member's own purchase meanwhile wins (version guard)."""
 
 import calendar
 import logging
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
-from msgspec import Struct, field
-
-from ..domain.guards import WriteRejected
+from ..domain.coupons import CouponTemplate
+from ..domain.guards import Rule, WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
-from ..services.deps import Deps
 from ..services.shared import issuance
+from ..store import keys
+from ..store.due import Page, member_id_of
 from ..store.keys import DUE_SHARDS
-from .checkpoints import days_to_run
+from .runner import Job, Night
 
-FIRST_RUN_DAYS = 3
 log = logging.getLogger("loyalty.jobs")
 
 
-class JobReport(Struct):
-    job: str
-    as_of: date
-    dry_run: bool
-    candidates: int = 0
-    issued: int = 0
-    skipped: int = 0
-    given: list[tuple[str, str]] = field(default_factory=list)  # member id, template id
+def _template(night: Night, member_id: str, template_id: str) -> CouponTemplate | None:
+    """The template, read once per run; None (the reason counted and logged) if it cannot
+    issue now."""
+    key = f"template:{template_id}"
+    if key not in night.cache:
+        record = night.deps.coupons.template(template_id)
+        if record is None:
+            night.cache[key] = "the template no longer exists"
+        else:
+            night.cache[key] = record.template.unissuable(night.now, record.issued) or record
+    found = night.cache[key]
+    if isinstance(found, str):
+        night.skip(member_id, f"{template_id}: {found}", "template_unusable")
+        return None
+    return found.template  # type: ignore[attr-defined, no-any-return]
 
 
-def _run(
-    deps: Deps,
-    job: str,
-    now: datetime,
-    days_back: int | None,
-    dry_run: bool,
-    members_of: Callable[[date, int], Iterator[Member]],
-    give: Callable[[Program, Member, date, JobReport], None],
-) -> JobReport:
-    program = deps.programs.current()
-    today = now.astimezone(program.zone).date() if program else now.date()
-    report = JobReport(job, today, dry_run)
-    if program is None:
-        return report
-    for day in days_to_run(deps, job, today, days_back, FIRST_RUN_DAYS):
-        for shard in range(DUE_SHARDS):
-            for member in members_of(day, shard):
-                report.candidates += 1
-                give(program, member, day, report)
-        if not dry_run:
-            deps.jobs.advance(job, day, now)
-    return report
-
-
-def _gift(
-    deps: Deps,
-    program: Program,
+def _write(
+    night: Night,
     member: Member,
     template_id: str | None,
     once_key: str,
     source: str,
-    now: datetime,
-    report: JobReport,
-    also: Callable[[Member], bool] | None = None,
-) -> bool:
-    """One coupon and its once-only record in one transaction (plus `also`'s member change)."""
-    kind, key = once_key.split(":", 1)
-    if template_id is None:
-        return _skip(report, member, "the program names no coupon for it")
-    if deps.once.get(member.member_id, kind, key) is not None:
-        return _skip(report, member, f"already given ({once_key})")
-    record = deps.coupons.template(template_id)
-    if record is None:
-        return _skip(report, member, f"template {template_id} no longer exists")
-    if report.dry_run:
-        report.given.append((member.member_id, template_id))
-        return False
-    uow = deps.uow()
-    coupon = issuance.stage_issue(deps, uow, member.member_id, record.template, now, source)
-    deps.once.stage(uow, member.member_id, kind, key, "", coupon.code)
-    if also is not None and also(member):
-        deps.members.stage_member(uow, member, now, program.zone)
-    try:
-        uow.commit()
-    except WriteRejected as rejected:
-        # out of stock, at its limit, given meanwhile, or the member changed: skipped tonight
-        return _skip(report, member, f"{template_id} refused: {rejected}")
-    report.issued += 1
-    report.given.append((member.member_id, template_id))
-    return True
+    change: Callable[[Member], None] | None = None,
+) -> None:
+    """The member's `change` and a coupon with its once-only record, in one transaction; a
+    coupon refused by stock or limit goes, and the change is written without it."""
+    deps, kind, key = night.deps, *once_key.split(":", 1)
+    template = _template(night, member.member_id, template_id) if template_id else None
+    if night.dry_run:
+        if template is not None and deps.once.get(member.member_id, kind, key) is None:
+            _given(night, member, template.template_id)
+        return
+    for attempt in range(2):
+        uow = deps.uow()
+        if template is not None:
+            issuance.stage_issue(deps, uow, member.member_id, template, night.now, source)
+            deps.once.stage(uow, member.member_id, kind, key, "", "")
+        if change is not None:
+            change(member)
+            deps.members.stage_member(uow, member, night.now, night.program.zone)
+        if not len(uow):
+            return
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            if rejected.broke(Rule.MEMBER_VERSION) or rejected.broke(Rule.ONCE_IS_NEW):
+                night.counts["changed_meanwhile"] += 1  # its own write, or another runner's
+                return
+            # out of stock, or the member holds as many as the template allows
+            night.skip(member.member_id, f"{template_id} refused: {rejected}", "coupon_refused")
+            if change is None or attempt:
+                return
+            fresh = deps.members.get_member(member.member_id)
+            if fresh is None:
+                return
+            member, template = fresh, None
+            continue
+        if template is not None:
+            _given(night, member, template.template_id)
+        return
 
 
-def _skip(report: JobReport, member: Member, reason: str) -> bool:
-    report.skipped += 1
-    log.info("%s: member %s skipped: %s", report.job, member.member_id, reason)
-    return False
+def _given(night: Night, member: Member, template_id: str) -> None:
+    night.counts["coupons_issued"] += 1
+    night.event("coupon.issued")
+    if len(night.changes) < 1000:
+        night.changes.append({"member_id": member.member_id, "template_id": template_id})
 
 
-def birthday_perks(
-    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
-) -> JobReport:
-    """On a member's birthday (local day; 29 February falls on the 28th in other years), the
-    tier's `birthday_gift`, else the program's `birthday_coupon`, once a year."""
+# -- birthdays ---------------------------------------------------------------------------------
 
-    def members_of(day: date, shard: int) -> Iterator[Member]:
-        yield from deps.due.birthdays(day.strftime("%m-%d"), shard)
-        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
-            yield from deps.due.birthdays("02-29", shard)
 
-    def give(program: Program, member: Member, day: date, report: JobReport) -> None:
+def _birthday_partitions(program: Program, day: date) -> list[str]:
+    """Members born on the day; 29 February is celebrated on the 28th in other years."""
+    month_days = [day.strftime("%m-%d")]
+    if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+        month_days.append("02-29")
+    return [keys.shard_key("BDAY", md, s) for md in month_days for s in range(DUE_SHARDS)]
+
+
+def _birthdays(night: Night, partition: str, page: Page) -> None:
+    program = night.program
+
+    def give(member: Member) -> None:
         tier = program.tiers.tier(member.tier) if program.tiers else None
         template_id = (tier.benefits.birthday_gift if tier else None) or (
             program.lifecycle.birthday_coupon
         )
-        _gift(deps, program, member, template_id, f"birthday:{day.year}", "birthday", now, report)
+        night.counts["members"] += 1
+        if template_id is None:
+            night.skip(member.member_id, "the program names no coupon for it", "no_coupon")
+            return
+        _write(night, member, template_id, f"birthday:{night.day.year}", "birthday")
 
-    return _run(deps, "birthday_perks", now, days_back, dry_run, members_of, give)
+    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    night.each(members, lambda m: m.member_id, give)
 
 
-def winback(
-    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
-) -> JobReport:
-    """A member idle for `dormant_after_days` gets the win-back coupon; if still idle, again
-    after each `winback_cooldown_days`. Any purchase moves the day (see services.lifecycle)."""
+BIRTHDAYS = Job(
+    name="birthdays",
+    when="on",
+    partitions=_birthday_partitions,
+    handle=_birthdays,
+    changed="coupons_issued",
+)
 
-    def members_of(day: date, shard: int) -> Iterator[Member]:
-        for member in deps.due.turning_dormant(day.isoformat(), shard):
-            if member.dormant_on == day.isoformat():  # the index is eventually consistent
-                yield member
 
-    def give(program: Program, member: Member, day: date, report: JobReport) -> None:
-        cooldown = program.lifecycle.winback_cooldown_days
-        newly = member.dormant_since is None
+# -- the lifecycle -----------------------------------------------------------------------------
 
-        def next_nudge(m: Member) -> bool:
-            m.dormant_on = (day + timedelta(days=cooldown)).isoformat()
-            if newly:
+
+def _lifecycle(night: Night, partition: str, page: Page) -> None:
+    day, lifecycle = night.day, night.program.lifecycle
+    zone = night.program.zone
+
+    def look_at(member: Member) -> None:
+        if member.dormant_on != day.isoformat():
+            night.counts["moved_meanwhile"] += 1  # active again (the index lags the item)
+            return
+        night.counts["members"] += 1
+        since = date.fromisoformat(member.dormant_since) if member.dormant_since else day
+        active = (member.last_active_at or member.created_at).astimezone(zone).date()
+        churn_after = lifecycle.churned_after_days
+        churn_day = active + timedelta(days=churn_after) if churn_after else None
+        cooldown = lifecycle.winback_cooldown_days
+        nudge_today = (day - since).days % cooldown == 0
+        next_nudge = day + timedelta(days=cooldown - (day - since).days % cooldown)
+        churns = churn_day is not None and member.churned_since is None and day >= churn_day
+        upcoming = [next_nudge]
+        if churn_day is not None and member.churned_since is None and not churns:
+            upcoming.append(churn_day)
+
+        def change(m: Member) -> None:
+            if m.dormant_since is None:
                 m.dormant_since = day.isoformat()  # the stream says member.dormant
-            return True
+            if churns:
+                m.churned_since = day.isoformat()  # the stream says member.churned
+            m.dormant_on = min(upcoming).isoformat()
 
-        given = _gift(
-            deps,
-            program,
-            member,
-            program.lifecycle.winback_coupon,
-            f"winback:{day.isoformat()}",
-            "dormancy",
-            now,
-            report,
-            also=next_nudge,
-        )
-        if newly and not given and not report.dry_run:
-            _mark_dormant(deps, program, member, day, now, report)
+        if member.dormant_since is None:
+            night.counts["turned_dormant"] += 1
+            night.event("member.dormant")
+        if churns:
+            night.counts["churned"] += 1
+            night.event("member.churned")
+        template_id = lifecycle.winback_coupon if nudge_today else None
+        _write(night, member, template_id, f"winback:{day.isoformat()}", "dormancy", change)
 
-    return _run(deps, "winback", now, days_back, dry_run, members_of, give)
+    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    night.each(members, lambda m: m.member_id, look_at)
 
 
-def _mark_dormant(
-    deps: Deps, program: Program, member: Member, day: date, now: datetime, report: JobReport
-) -> None:
-    """No coupon went with it: the member is marked dormant on its own."""
-    member.dormant_since = day.isoformat()
-    uow = deps.uow()
-    deps.members.stage_member(uow, member, now, program.zone)
-    try:
-        uow.commit()
-    except WriteRejected as rejected:  # the member was active meanwhile: not dormant after all
-        log.info("winback: member %s changed meanwhile (%s)", member.member_id, rejected)
+DORMANCY = Job(
+    name="dormancy",
+    when="on",
+    partitions=lambda program, day: [
+        keys.shard_key("DORMANT", day.isoformat(), s) for s in range(DUE_SHARDS)
+    ],
+    handle=_lifecycle,
+    changed="members",
+)

@@ -1,44 +1,41 @@
 """The run records of the nightly jobs, as the admin reads them."""
 
-import base64
+import re
 
 from msgspec.structs import asdict
 
 from ..contract import RunOut, RunPage, RunQuery
-from ..domain.errors import ValidationFailed
+from ..domain.errors import NotFound, ValidationFailed
 from ..services.deps import Deps
 from ..store.runs import Run
+from .nightly import ALIASES
+
+RUN_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")  # a ULID
 
 
 def run_out(run: Run) -> RunOut:
     return RunOut.model_validate(asdict(run))
 
 
-def _cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def _key(cursor: str) -> str:
-    try:
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        key = ""
-    if "#" not in key:
-        raise ValidationFailed("cursor is not one this API returned", param="cursor")
-    return key
-
-
 def run_page(deps: Deps, query: RunQuery) -> RunPage:
-    before = _key(query.cursor) if query.cursor is not None else None
+    """Newest first; the cursor is the last run id of the page before."""
+    if query.cursor is not None and not RUN_ID.match(query.cursor):
+        raise ValidationFailed("cursor is not one this API returned", param="cursor")
+    job = ALIASES.get(query.job, query.job) if query.job else None
     found: list[RunOut] = []
-    last_key = None
     more = False
-    for key, run in deps.runs.newest_first(before):
-        if query.job and run.job != query.job:
+    for run in deps.runs.newest_first(query.cursor):
+        if job and run.job != job:
             continue
         if len(found) == query.limit:
             more = True
             break
         found.append(run_out(run))
-        last_key = key
-    return RunPage(runs=found, next_cursor=_cursor(last_key) if more and last_key else None)
+    return RunPage(runs=found, next_cursor=found[-1].run_id if more else None)
+
+
+def one_run(deps: Deps, job: str, run_id: str) -> RunOut:
+    run = deps.runs.get(run_id) if RUN_ID.match(run_id) else None
+    if run is None or run.job != ALIASES.get(job, job):
+        raise NotFound(f"no run {run_id} of job {job}", param="run_id")
+    return run_out(run)

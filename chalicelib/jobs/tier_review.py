@@ -1,114 +1,96 @@
-"""The tier review: at the end of each window, members whose tier may drop are re-evaluated.
+"""The tier review on the runner: at the end of each window, members whose tier may drop are
+re-evaluated.
 
 Candidates come from the sparse, sharded review index (only members holding a tier carry a
 review day), so the work grows with the candidates, not with the membership. A reviewed member
 moves to its next review day in the same write, so re-running a day, or resuming after a kill,
-changes nothing more. `dry_run` reports what would change and writes nothing.
-"""
-
-from __future__ import annotations
+changes nothing more."""
 
 import logging
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from msgspec import Struct, field
+from datetime import date
 
 from ..domain import tiers
 from ..domain.guards import WriteRejected
 from ..domain.members import Member
-from ..domain.program import TierLadder
-from ..services.deps import Deps
+from ..domain.program import Program
+from ..store import keys
+from ..store.due import Page, member_id_of
 from ..store.keys import DUE_SHARDS
-from .checkpoints import days_to_run
+from .runner import Job, Night
 
-
-class ReviewReport(Struct):
-    as_of: date
-    dry_run: bool
-    candidates: int = 0
-    kept: int = 0
-    grace_used: int = 0
-    downgraded: int = 0
-    changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-
-
-JOB = "tier_review"
 log = logging.getLogger("loyalty.jobs")
-FIRST_RUN_DAYS = 31
 
 
-def review_tiers(
-    deps: Deps, *, now: datetime, days_back: int | None = None, dry_run: bool = False
-) -> ReviewReport:
-    """Review every member due on the local days since the last finished run, through today
-    (a night the job did not run is caught up). `days_back` re-reads that many days instead."""
-    program = deps.programs.current()
-    today = now.astimezone(program.zone).date() if program else now.date()
-    report = ReviewReport(as_of=today, dry_run=dry_run)
-    if program is None or program.tiers is None:
-        return report
-    for day in days_to_run(deps, JOB, today, days_back, FIRST_RUN_DAYS):
-        for shard in range(DUE_SHARDS):
-            for member in deps.due.due_for_review(day.isoformat(), shard):
-                _review_one(deps, program.tiers, program.zone, member, day, now, report)
-        if not dry_run:
-            deps.jobs.advance(JOB, day, now)
-    return report
+def _partitions(program: Program, day: date) -> list[str]:
+    if program.tiers is None:
+        return []
+    return [keys.review_pk_for_shard(day.isoformat(), s) for s in range(DUE_SHARDS)]
 
 
-def _review_one(
-    deps: Deps,
-    ladder: TierLadder,
-    zone: ZoneInfo,
-    member: Member,
-    day: date,
-    now: datetime,
-    report: ReviewReport,
-) -> None:
-    for _ in range(deps.settings.write_attempts):
-        if member.tier_review_on != day.isoformat():
-            # reviewed meanwhile (the index is eventually consistent)
-            log.info(
-                "tier review: member %s already reviewed for %s; skipped", member.member_id, day
-            )
+def _review(night: Night, member: Member | None) -> None:
+    ladder, day, counts = night.program.tiers, night.day, night.counts
+    assert ladder is not None
+    for _ in range(night.deps.settings.write_attempts):
+        if member is None:
+            counts["gone"] += 1
             return
-        report.candidates += 1
+        if member.tier_review_on != day.isoformat():
+            counts["moved_meanwhile"] += 1  # reviewed meanwhile (the index lags the item)
+            return
         decision = tiers.review(
             ladder, member.tier, member.tier_grace_left, member.tier_metrics, day
         )
-        before = member.tier
-        if decision.changed(before):
-            report.downgraded += 1
-            report.changes.append((member.member_id, before, decision.tier))
-        elif decision.grace_left < member.tier_grace_left:
-            report.grace_used += 1
-        else:
-            report.kept += 1
-        if report.dry_run:
+        before, grace_before = member.tier, member.tier_grace_left
+        if night.dry_run:
+            _count(night, member.member_id, before, grace_before, decision)
             return
         member.tier = decision.tier
         member.tier_grace_left = decision.grace_left
         if decision.changed(before):
-            member.tier_since = now if decision.tier else None
+            member.tier_since = night.now if decision.tier else None
         member.tier_review_on = (
             tiers.next_review(day, ladder.window).isoformat() if decision.tier else None
         )
-        uow = deps.uow()
-        deps.members.stage_member(uow, member, now, zone)
+        uow = night.deps.uow()
+        night.deps.members.stage_member(uow, member, night.now, night.program.zone)
         try:
             uow.commit()
-            return
         except WriteRejected:
-            log.info(
-                "tier review: member %s changed while reviewed; reading it again", member.member_id
-            )
-            report.candidates -= 1  # counted again on the retry
-            if decision.changed(before):
-                report.downgraded -= 1
-                report.changes.pop()
-            fresh = deps.members.get_member(member.member_id)
-            if fresh is None:
-                log.warning("tier review: member %s is gone; skipped", member.member_id)
-                return
-            member = fresh
+            log.info("tier review: member %s changed while reviewed; again", member.member_id)
+            member = night.deps.members.get_member(member.member_id)
+            continue
+        _count(night, member.member_id, before, grace_before, decision)
+        return
+
+
+def _count(
+    night: Night,
+    member_id: str,
+    before: str | None,
+    grace_before: int,
+    decision: tiers.ReviewDecision,
+) -> None:
+    night.counts["members"] += 1
+    if decision.changed(before):
+        night.counts["downgraded"] += 1
+        night.event("tier.changed")
+        night.changes.append({"member_id": member_id, "from": before, "to": decision.tier})
+    elif decision.grace_left < grace_before:
+        night.counts["grace_used"] += 1
+    else:
+        night.counts["kept"] += 1
+
+
+def _page(night: Night, partition: str, page: Page) -> None:
+    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    night.each(members, lambda m: m.member_id, lambda m: _review(night, m))
+
+
+TIER_REVIEW = Job(
+    name="tier-review",
+    when="on",
+    partitions=_partitions,
+    handle=_page,
+    changed="downgraded",
+    first_run_days=31,
+)

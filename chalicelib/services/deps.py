@@ -28,6 +28,7 @@ from ..store.once import OnceStore
 from ..store.orders import OrderStore
 from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
+from ..store.reminders import ReminderStore
 from ..store.runs import RunStore
 from ..store.unit_of_work import Transactions, UnitOfWork
 from ..store.webhooks import WebhookStore
@@ -99,6 +100,7 @@ class Deps(Struct):
     jobs: JobStore
     runs: RunStore
     once: OnceStore
+    reminders: ReminderStore
     events: EventStore
     bus: EventBus
     dead_letters: DeadLetters
@@ -147,6 +149,7 @@ def build(
         jobs=JobStore(),
         runs=RunStore(),
         once=OnceStore(),
+        reminders=ReminderStore(),
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),
         dead_letters=DeadLetters(config.stream_dlq_url, config.region),

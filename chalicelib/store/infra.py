@@ -240,5 +240,5 @@ WEBHOOK_BATCH = 5
 # Each attempt may wait 15 s for its receiver: a batch of 5 in turn, and some slack.
 WEBHOOK_FUNCTION_SECONDS = 90
 
-SCHEDULED = ("TierReview", "BirthdayPerks", "Winback", "Expiry")
-JOB_SECONDS = 900  # a night's run stops cleanly before this and the next hour goes on
+SCHEDULED = ("Nightly",)
+JOB_SECONDS = 900  # a night stops cleanly before this and invokes itself to go on

@@ -3,10 +3,12 @@
 Member partition (`MEMBER#<id>`): the member at sk `M`, its live lots at `M#LOT#<id>` (so one
 query reads the member and its lots; a spent lot is deleted, its history is in the ledger), the
 ledger as one journal item per write at `LEDGER#<first seq>`, orders `ORDER#<order_id>`, point
-redemptions `REDEEM#<order_id>`, once-only keys `ONCE#<kind>#<key>`.
-The secondary indexes are sparse and sharded and carry member keys only: gsi1 the tier review
-day, gsi2 the birthday, gsi3 the day the member turns dormant, gsi4 the day its soonest lot vests
-or expires (`DUE#<day>#<shard>`), so nightly jobs read one day's members without scanning.
+redemptions `REDEEM#<order_id>`, once-only keys `ONCE#<kind>#<key>`, expiry reminders sent
+`REMIND#<day>#<days before>`.
+The secondary indexes are sparse and sharded and carry keys only: gsi1 the tier review day,
+gsi2 the birthday, gsi3 the day the lifecycle job looks at the member next, gsi4 the day its
+soonest lot vests or expires (`DUE#<day>#<shard>`) and, for lots, the last day each lot can be
+spent (`EXPIRES#<day>#<shard>`), so nightly jobs read one day's members without scanning.
 """
 
 from __future__ import annotations
@@ -132,6 +134,16 @@ def birthday_pk(month_day: str, member_id: str) -> str:
 
 def dormancy_pk(day: str, member_id: str) -> str:
     return shard_key("DORMANT", day, shard_of(member_id))
+
+
+def expiring_pk(last_day: date, member_id: str) -> str:
+    """A lot by the last local day it can be spent (gsi4, beside the members' `DUE#` days), for
+    the expiry reminders: `EXPIRES#<day>#<shard>`, sk `<member id>#<lot id>`."""
+    return shard_key("EXPIRES", last_day.isoformat(), shard_of(member_id))
+
+
+def reminder_sk(last_day: date, days_before: int) -> str:
+    return f"REMIND#{last_day.isoformat()}#{days_before:03d}"
 
 
 def events_pk(day: date) -> str:

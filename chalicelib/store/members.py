@@ -46,6 +46,7 @@ def member_from(item: MemberItem) -> Member:
         last_active_at=item.last_active_at,
         dormant_on=item.dormant_on,
         dormant_since=item.dormant_since,
+        churned_since=item.churned_since,
         next_due_at=item.next_due_at,
     )
 
@@ -85,6 +86,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         last_active_at=member.last_active_at,
         dormant_on=member.dormant_on,
         dormant_since=member.dormant_since,
+        churned_since=member.churned_since,
         next_due_at=member.next_due_at,
         created_at=member.created_at,
         updated_at=member.updated_at,
@@ -105,7 +107,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
     return item
 
 
-def _lot_from(item: LotItem) -> Lot:
+def lot_from(item: LotItem) -> Lot:
     return Lot(
         lot_id=item.lot_id,
         points=int(item.points),
@@ -118,8 +120,8 @@ def _lot_from(item: LotItem) -> Lot:
     )
 
 
-def _lot_item(member_id: str, lot: Lot) -> LotItem:
-    return LotItem(
+def _lot_item(member_id: str, lot: Lot, zone: ZoneInfo) -> LotItem:
+    item = LotItem(
         pk=keys.member_pk(member_id),
         sk=keys.lot_sk(lot.lot_id),
         lot_id=lot.lot_id,
@@ -131,6 +133,10 @@ def _lot_item(member_id: str, lot: Lot) -> LotItem:
         pending=lot.pending,
         order_id=lot.order_id,
     )
+    if lot.expires_at is not None:  # for the reminders: keys only, written when the lot is new
+        item.gsi4pk = keys.expiring_pk(due_day(lot.expires_at, zone), member_id)
+        item.gsi4sk = f"{member_id}#{lot.lot_id}"
+    return item
 
 
 class MemberStore:
@@ -148,7 +154,7 @@ class MemberStore:
                 if isinstance(item, MemberItem):
                     member = member_from(item)
                 elif isinstance(item, LotItem):
-                    lots.append(_lot_from(item))
+                    lots.append(lot_from(item))
         return (member, lots) if member else None
 
     def load_account(
@@ -235,7 +241,7 @@ class MemberStore:
         self.stage_member(uow, member, now, zone)
         for lot_id in sorted(account.touched):
             lot = account.lots[lot_id]
-            item = _lot_item(member.member_id, lot)
+            item = _lot_item(member.member_id, lot, zone)
             if not lot.live:
                 if lot_id in account.stored:
                     uow.delete(Guard(Rule.LOT_AS_READ, lot_id), item)

@@ -132,8 +132,9 @@ class MemberItem(Item, discriminator="member"):
     growth_total = NumberAttribute(default=0)
     tier_metrics = UnicodeAttribute(default="{}")  # JSON {bucket: [spend, orders, growth]}
     last_active_at = UTCDateTimeAttribute(null=True)
-    dormant_on = UnicodeAttribute(null=True)  # brand-local day the member turns dormant
-    dormant_since = UnicodeAttribute(null=True)  # set by the win-back job, cleared by activity
+    dormant_on = UnicodeAttribute(null=True)  # brand-local day the lifecycle job looks next
+    dormant_since = UnicodeAttribute(null=True)  # set by the dormancy job, cleared by activity
+    churned_since = UnicodeAttribute(null=True)  # likewise
     # When the member's soonest lot vests or expires: before it, the balances on this item are
     # the whole truth and a read needs no lots.
     next_due_at = UTCDateTimeAttribute(null=True)
@@ -337,18 +338,29 @@ class ShardProgressItem(Item, discriminator="shard_progress"):
 
 
 class RunItem(Item, discriminator="job_run"):
-    """One run of a nightly job (`RUNS`, sk `<started UTC>#<run id>`, newest last)."""
+    """One run of a nightly job (`RUNS`, sk the run id, a ULID: newest last)."""
 
     run_id = UnicodeAttribute()
     job = UnicodeAttribute()
     business_date = UnicodeAttribute()
     dry_run = BooleanAttribute(default=False)
-    status = UnicodeAttribute()  # running | finished | stopped (time ran out: run again)
+    status = UnicodeAttribute()  # running | finished | stopped (out of time) | failed
     pages = NumberAttribute(default=0)
     counts = UnicodeAttribute(default="{}")  # JSON {name: number}
     errors = ListAttribute[str](default=list)
     started_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)
+
+
+class ReminderItem(Item, discriminator="reminder"):
+    """An expiry reminder sent (`REMIND#<last day>#<days before>` in the member's partition):
+    written once, and the stream makes it the `points.expiring` event. Removed by TTL."""
+
+    points = NumberAttribute()
+    expires_on = UnicodeAttribute()  # the last brand-local day the points can be spent
+    days_before = NumberAttribute()
+    business_date = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
 
 
 class CheckpointItem(Item, discriminator="checkpoint"):

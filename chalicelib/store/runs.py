@@ -3,7 +3,7 @@ stopped anywhere resumes after the last page it finished and a finished shard is
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from msgspec import Struct
 from pynamodb.exceptions import PutError
@@ -34,10 +34,6 @@ class Run(Struct):
 
 def _pk(job: str, day: date) -> str:
     return f"JOB#{job}#{day.isoformat()}"
-
-
-def _sk(run: Run) -> str:
-    return f"{run.started_at.astimezone(UTC):%Y%m%d%H%M%S%f}#{run.run_id}"
 
 
 def _run(item: RunItem) -> Run:
@@ -79,7 +75,7 @@ class RunStore:
     def save(self, run: Run) -> None:
         item = RunItem(
             pk=RUNS_PK,
-            sk=_sk(run),
+            sk=run.run_id,  # a ULID from the run's clock: newest last
             run_id=run.run_id,
             job=run.job,
             business_date=run.business_date.isoformat(),
@@ -94,8 +90,13 @@ class RunStore:
         with dynamodb():
             item.save()
 
-    def newest_first(self, before: str | None = None) -> Iterator[tuple[str, Run]]:
+    def get(self, run_id: str) -> Run | None:
+        item = get_or_none(RunItem, RUNS_PK, run_id)
+        return None if item is None else _run(item)
+
+    def newest_first(self, before: str | None = None) -> Iterator[Run]:
+        """Every run, newest first; after `before` (a run id) if given."""
         condition = RunItem.sk < before if before else None
         with dynamodb():
             for item in RunItem.query(RUNS_PK, condition, scan_index_forward=False):
-                yield item.sk, _run(item)
+                yield _run(item)

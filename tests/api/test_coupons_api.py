@@ -131,10 +131,13 @@ def test_tier_review__admin_dry_run_by_default(api):
     assert unknown.status_code == 404 and unknown.json_body["error"]["param"] == "job"
 
 
-def test_scheduled_tier_review__runs_as_a_lambda(api):
+def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
     _setup(api)
     event = api.client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
-    result = api.client.lambda_.invoke("tier_review", event)
-    assert result.payload["candidates"] == 0 and "as_of" in result.payload
+    result = api.client.lambda_.invoke("nightly", event)
+    ran = {job for job, _, status, _ in result.payload["runs"] if status == "finished"}
+    assert ran == {"expiry", "reminders", "dormancy", "birthdays", "tier-review"}
+    again = api.client.lambda_.invoke("nightly", event)  # the same hour: nothing left to do
+    assert again.payload["runs"] == [] and again.payload["continued"] is False

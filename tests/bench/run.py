@@ -64,6 +64,8 @@ class Meter:
     index_wcu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     reported: float = 0.0  # DynamoDB Local's ConsumedCapacity (INDEXES), summed
     items_read: int = 0
+    index_items: int = 0  # of items_read: keys read from a secondary index
+    queries: int = 0  # of calls: queries of a secondary index
 
     def add_writes(self, writes: list[capacity.Write], transactional: bool) -> None:
         for write in writes:
@@ -225,6 +227,9 @@ def _bill(
                     k: v for k, v in values.items() if k in used
                 }
             read = raw("Query", unfiltered).get("Items", [])
+        if "IndexName" in params:
+            meter.index_items += len(read)
+            meter.queries += 1
         meter.add_read(read)
     elif operation == "BatchGetItem":
         for items in result.get("Responses", {}).values():
@@ -270,9 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
     parser.add_argument(
         "--only",
-        default="use-cases,review,events,webhooks,devserver,coldstart,package",
-        help="comma-separated parts: use-cases, review, events, webhooks, devserver (needs "
-        "Java), coldstart, package",
+        default="use-cases,review,nightly,events,webhooks,devserver,coldstart,package",
+        help="comma-separated parts: use-cases, review, nightly, events, webhooks, devserver "
+        "(needs Java), coldstart, package",
     )
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
@@ -292,6 +297,19 @@ def main(argv: list[str] | None = None) -> None:
             for members in (2_000, 10_000):
                 with engine.table() as table:
                     _review_bench(recorder, members, 300, 100, table)
+        if "nightly" in parts:
+            print(
+                "\nnightly jobs (one night, 1% of members due): reads follow the due items"
+                f" ({engine.name})"
+            )
+            print(
+                f"{'job':>10} {'members':>8} {'due':>6} {'requests':>8} {'queries':>7} "
+                f"{'keys':>6} {'items':>6} {'due items':>9} {'ratio':>5} {'RCU':>7} "
+                f"{'WCU':>7} {'seconds':>7}"
+            )
+            for members in NIGHTLY_SIZES:
+                with engine.table() as table:
+                    _nightly_bench(recorder, members, table)
         if "events" in parts:
             _events_bench(recorder)
         if "webhooks" in parts:
@@ -527,6 +545,92 @@ def _review_bench(
         f"{members:>8} {report.candidates:>10} {report.downgraded:>10} {len(meter.calls):>8} "
         f"{items:>10} {meter.rcu:>7.1f} {meter.wcu:>6.1f} {elapsed:>8.1f}"
     )
+
+
+NIGHTLY_SIZES = tuple(int(n) for n in os.environ.get("NIGHTLY_SIZES", "10000,100000").split(","))
+
+
+def _nightly_bench(recorder: Recorder, members: int, table: str) -> None:
+    """`members` members, each with a lot; 1% have a lot ending tonight (expiry), 1% one ending
+    in 7 days (reminders), 1% turn dormant tonight (dormancy); the others are due some other
+    day. Per job: requests, index queries, index keys read, table items read (beside each
+    shard's progress item), the items the job needs (the due members and their lots), their
+    ratio, capacity and wall time."""
+    from datetime import UTC, date, datetime, timedelta
+    from datetime import time as clock_time
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.demo import DEMO_PROGRAM, seed
+    from chalicelib.domain.members import Member
+    from chalicelib.domain.points import Balances, Lot
+    from chalicelib.domain.program import RollingExpiry
+    from chalicelib.jobs import runner
+    from chalicelib.jobs.lifecycle import DORMANCY
+    from chalicelib.jobs.reminders import REMINDERS
+    from chalicelib.jobs.settle import SETTLE
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.members import _lot_item, member_item
+    from chalicelib.store.models import Item, create_table
+
+    zone = ZoneInfo("Asia/Shanghai")
+    deps = build(
+        Settings.from_environment().model_copy(
+            update={"table_name": table, "program_cache_seconds": 3600}
+        )
+    )
+    use(deps)
+    create_table()
+    seed(deps, DEMO_PROGRAM.model_copy(update={"expiry": RollingExpiry(reminder_days=[7])}))
+    night = date(2026, 12, 1)
+    created = datetime(2025, 12, 1, 4, tzinfo=UTC)
+    due = members // 100
+    started = time.perf_counter()
+    with Item.batch_write() as batch:
+        for n in range(members):
+            # expiry: the first 1%; reminders: the next; dormancy: the next; others: later
+            group = n // due if n < 3 * due else 3
+            ends = night + timedelta(days={0: 0, 1: 7}.get(group, 40 + n % 300))
+            expires_at = datetime.combine(ends + timedelta(days=1), clock_time(), zone)
+            lot = Lot(f"lot{n:022d}", 100, 100, created, expires_at.astimezone(UTC), None, False)
+            member = Member(
+                member_id=f"mem_{n:026d}",
+                created_at=created,
+                updated_at=created,
+                version=1,
+                balances=Balances(balance=100, lifetime=100),
+                last_active_at=created,
+                dormant_on=(
+                    night if group == 2 else night + timedelta(days=50 + n % 90)
+                ).isoformat(),
+                next_due_at=lot.expires_at,
+            )
+            batch.save(member_item(member, zone))
+            batch.save(_lot_item(member.member_id, lot, zone))
+    seeded = time.perf_counter() - started
+    now = datetime.combine(night + timedelta(days=1), clock_time(1), zone)
+    for job, day, needed in (
+        (SETTLE, night, 2 * due),  # the member and its lot
+        (REMINDERS, night, due),  # the lot ending in 7 days
+        (DORMANCY, night, due),  # the member
+    ):
+        meter = Meter()
+        recorder.meter = meter
+        began = time.perf_counter()
+        record, _ = runner.run(deps, job, day, now=now)
+        elapsed = time.perf_counter() - began
+        recorder.meter = None
+        assert record.status == "finished" and not record.errors, record
+        # beside the shard queries, one read per shard of its progress (a GetItem)
+        shards = len(job.partitions(deps.programs.require(), day))
+        table_items = meter.items_read - meter.index_items - shards
+        print(
+            f"{job.name:>10} {members:>8} {record.counts.get('members', 0):>6} "
+            f"{len(meter.calls):>8} {meter.queries:>7} {meter.index_items:>6} {table_items:>6} "
+            f"{needed:>9} {table_items / needed:>5.2f} {meter.rcu:>7.1f} {meter.wcu:>7.1f} "
+            f"{elapsed:>7.1f}"
+        )
+    print(f"{'':>10} (seeding {members} members and their lots took {seeded:.0f} s)")
 
 
 def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:

@@ -90,6 +90,15 @@ class Model:
                 self.expired += lot.remaining
                 lot.remaining = 0
 
+    def expiring(self, last_day: date, now: datetime) -> int:
+        """What is left of the lots whose last spendable local day is `last_day`."""
+        self.settle(now)
+        return sum(
+            x.remaining
+            for x in self.lots.values()
+            if (x.expires_at.astimezone(ZONE) - timedelta(days=1)).date() == last_day
+        )
+
     def spendable(self, now: datetime) -> list[Lot]:
         live = [
             x for x in self.lots.values() if not x.pending and x.remaining and x.expires_at > now

@@ -219,9 +219,8 @@ def test_a_member_found_idle_is_dormant_once__and_reactivated_by_a_purchase(
     brand, bus, clock, coupon
 ):
     from chalicelib.domain.program import Lifecycle
-    from chalicelib.jobs.lifecycle import winback
     from tests.conftest import set_program
-    from tests.helpers import add_templates, template
+    from tests.helpers import add_templates, nightly, template
 
     captured, _ = bus
     if coupon:
@@ -231,8 +230,8 @@ def test_a_member_found_idle_is_dormant_once__and_reactivated_by_a_purchase(
     member_id = enroll(brand)
     stream.read()
     clock.advance(days=31)
-    winback(brand, now=clock.now)
-    winback(brand, now=clock.now, days_back=3)  # a re-run of the same nights
+    nightly(brand, "dormancy", clock.now)
+    nightly(brand, "dormancy", clock.now, days_back=3)  # a re-run of the same nights
     consume(brand, stream.read())
     kinds = sorted(p["detail-type"] for p in captured())
     assert kinds == sorted(["member.dormant"] + (["coupon.issued"] if coupon else []))

@@ -75,7 +75,7 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     # every function imports the app, which refuses to start without the brand's key
     packaged = resources
     functions = [k for k, v in packaged.items() if v["Type"] == "AWS::Serverless::Function"]
-    assert {"TierReview", "Expiry", "StreamEvents"} <= set(functions)
+    assert {"Nightly", "StreamEvents"} <= set(functions)
     for function in functions:
         variables = packaged[function]["Properties"]["Environment"]["Variables"]
         assert "LOYALTY_PII_KEY" in variables, function

@@ -5,10 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.contract import EnrollRequest
 from chalicelib.domain.program import Lifecycle
-from chalicelib.jobs.lifecycle import birthday_perks, winback
 from chalicelib.services import coupon_checkout, members
 from tests.conftest import set_program
-from tests.helpers import add_templates, buy, ladder, template
+from tests.helpers import add_templates, buy, ladder, nightly, template
 
 
 def born(deps, phone, birthday):
@@ -36,22 +35,23 @@ def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
     other_day = born(brand, "13700137000", date(1990, 3, 6))
     buy(brand, silver, "o-1", 60_000)
     night = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)  # 00:30 on 5 March in Shanghai
-    report = birthday_perks(brand, now=night)
-    assert report.issued == 2
+    report = nightly(brand, "birthdays", night)
+    assert report["coupons_issued"] == 2
     assert held(brand, plain) == ["cake"]
     assert held(brand, silver) == ["birthday-gift", "silver-welcome"]
     assert held(brand, other_day) == []
-    again = birthday_perks(brand, now=night, days_back=1)  # re-read the same nights
-    assert again.issued == 0 and held(brand, plain) == ["cake"]
-    next_year = birthday_perks(brand, now=night.replace(year=2027), days_back=0)
-    assert next_year.issued == 2
+    again = nightly(brand, "birthdays", night, days_back=1)  # re-read the same nights
+    assert again["coupons_issued"] == 0 and held(brand, plain) == ["cake"]
+    assert again["members"] == 0  # its partitions are done: not read again
+    next_year = nightly(brand, "birthdays", night.replace(year=2027), days_back=0)
+    assert next_year["coupons_issued"] == 2
 
 
 def test_birthday__29_february_is_celebrated_on_the_28th_in_other_years(brand):
     add_templates(brand, template("cake", per_member_limit=None))
     set_program(brand, lifecycle=Lifecycle(birthday_coupon="cake"))
     leapling = born(brand, "13800138000", date(2000, 2, 29))
-    birthday_perks(brand, now=datetime(2027, 2, 28, 4, tzinfo=UTC), days_back=0)
+    nightly(brand, "birthdays", datetime(2027, 2, 28, 4, tzinfo=UTC), days_back=0)
     assert held(brand, leapling) == ["cake"]
 
 
@@ -70,7 +70,7 @@ def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock
         clock.now = datetime(2026, 3, 1, 4, tzinfo=UTC) + timedelta(days=day)
         if day % 20 == 0:
             buy(brand, busy, f"o-{day}", 1_000)
-        winback(brand, now=clock.now)
+        nightly(brand, "dormancy", clock.now)
     # idle: dormant on 31 March, nudged again 60 days later (30 May); busy never
     given = coupon_checkout.list_coupons(brand, idle)
     issued_on = sorted(c.valid_from.date().isoformat() for c in given.usable + given.expired)
@@ -97,5 +97,6 @@ def test_winback__dry_run_gives_nothing(brand, clock):
     add_templates(brand, template("miss-you"))
     set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
     idle = born(brand, "13800138000", None)
-    report = winback(brand, now=clock.now + timedelta(days=2), dry_run=True)
-    assert report.given == [(idle, "miss-you")] and held(brand, idle) == []
+    report = nightly(brand, "dormancy", clock.now + timedelta(days=2), dry_run=True)
+    assert report.changes == [{"member_id": idle, "template_id": "miss-you"}]
+    assert held(brand, idle) == [] and report["events.member.dormant"] == 1

@@ -13,7 +13,6 @@ import pytest
 
 from chalicelib.domain.errors import CouponNotUsable, Misconfigured, RateLimited
 from chalicelib.domain.program import Lifecycle
-from chalicelib.jobs.lifecycle import winback
 from chalicelib.services import api_keys
 from chalicelib.services.deps import build
 from chalicelib.services.shared import refusals
@@ -21,7 +20,7 @@ from chalicelib.settings import Settings
 from chalicelib.store import keys
 from chalicelib.store.models import ApiKeyItem
 from tests.conftest import set_program
-from tests.helpers import add_templates, enroll, template
+from tests.helpers import add_templates, enroll, nightly, template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +73,8 @@ def test_nightly_skips__are_logged_with_their_reason(brand, clock, caplog):
     set_program(brand, lifecycle=Lifecycle(dormant_after_days=1, winback_coupon="miss-you"))
     member_id = enroll(brand)
     with caplog.at_level(logging.INFO, logger="loyalty.jobs"):
-        report = winback(brand, now=clock.now + timedelta(days=2))
-    assert report.skipped == 1 and report.issued == 0
+        report = nightly(brand, "dormancy", clock.now + timedelta(days=2))
+    assert report["skipped.template_unusable"] == 1 and report["coupons_issued"] == 0
+    assert report["turned_dormant"] == 1  # the member is dormant all the same
     lines = [r.getMessage() for r in caplog.records if member_id in r.getMessage()]
-    assert lines and "coupon_stock" in lines[0], lines
+    assert lines and "miss-you: it is out of stock" in lines[0], lines

@@ -13,6 +13,11 @@ from tests.conftest import set_program
 from tests.helpers import buy, enroll
 
 
+def run(*args, **kwargs):
+    record, _ = runner.run(*args, **kwargs)
+    return record
+
+
 def balance_items(brand, member_id):
     """The member item as stored (not as a read would settle it)."""
     return brand.members.member(member_id).balances
@@ -32,9 +37,9 @@ def test_points_of_members_nobody_touches_expire_on_their_day_once(expiring, clo
     earned = {m: balance_items(brand, m).balance for m in members}
     due_day = date(2026, 4, 1)  # bought 1 March, noon in Shanghai: the lots end with 1 April
     clock.now = datetime(2026, 4, 2, 1, tzinfo=UTC)  # 09:00 on 2 April in Shanghai
-    before = runner.run(brand, SETTLE, due_day - timedelta(days=1), now=clock.now)
+    before = run(brand, SETTLE, due_day - timedelta(days=1), now=clock.now)
     assert before.counts == {} and before.status == "finished"
-    record = runner.run(brand, SETTLE, due_day, now=clock.now)
+    record = run(brand, SETTLE, due_day, now=clock.now)
     assert record.status == "finished" and record.pages == 16
     assert record.counts["members_settled"] == 5
     assert record.counts["expired_points"] == sum(earned.values())
@@ -42,7 +47,7 @@ def test_points_of_members_nobody_touches_expire_on_their_day_once(expiring, clo
         assert balance_items(brand, member_id).balance == 0
         rows = LedgerStore().all(member_id)[::-1]
         assert rows[0].kind == "expire" and rows[0].points == -earned[member_id]
-    again = runner.run(brand, SETTLE, due_day, now=clock.now)  # finished shards: not read again
+    again = run(brand, SETTLE, due_day, now=clock.now)  # finished shards: not read again
     assert again.pages == 0 and again.counts == {}
 
 
@@ -56,7 +61,7 @@ def test_a_stopped_run_resumes_after_its_last_page_and_settles_each_member_once(
     settled = 0
     pages = 0
     for k in (0, 1, 3, 2, 100):  # stop after k pages, again and again, then let it finish
-        record = runner.run(brand, SETTLE, due_day, now=clock.now, page=1, stop_after_pages=k)
+        record = run(brand, SETTLE, due_day, now=clock.now, page=1, stop_after_pages=k)
         settled += record.counts.get("members_settled", 0)
         pages += record.pages
         assert record.counts.get("changed_meanwhile", 0) == 0
@@ -69,10 +74,15 @@ def test_a_dry_run_counts_what_the_night_would_do_and_writes_nothing(expiring, c
     member_id = enroll(brand)
     buy(brand, member_id, "o-1", 10_000)
     clock.now = datetime(2026, 4, 2, 1, tzinfo=UTC)
-    dry = runner.run(brand, SETTLE, date(2026, 4, 1), now=clock.now, dry_run=True)
-    assert dry.counts == {"expired_points": 100, "members_settled": 1}
+    dry = run(brand, SETTLE, date(2026, 4, 1), now=clock.now, dry_run=True)
+    assert dry.counts == {
+        "events.points.expired": 1,
+        "expired_points": 100,
+        "members": 1,
+        "members_settled": 1,
+    }
     assert balance_items(brand, member_id).balance == 100
-    real = runner.run(brand, SETTLE, date(2026, 4, 1), now=clock.now)
+    real = run(brand, SETTLE, date(2026, 4, 1), now=clock.now)
     assert real.counts == dry.counts
 
 
@@ -86,7 +96,7 @@ def test_a_member_who_came_back_before_the_job_is_settled_by_its_own_write_not_t
     buy(brand, member_id, "o-2", 5_000)  # its write settles the expired lot on the way
     rows = [r.kind for r in LedgerStore().all(member_id)]
     assert rows.count("expire") == 1
-    record = runner.run(brand, SETTLE, date(2026, 4, 1), now=clock.now)
+    record = run(brand, SETTLE, date(2026, 4, 1), now=clock.now)
     assert record.counts.get("members_settled", 0) == 0
     assert [r.kind for r in LedgerStore().all(member_id)].count("expire") == 1
     assert balance_items(brand, member_id).balance == 50
@@ -102,7 +112,7 @@ def test_two_runners_on_the_same_night_settle_each_member_once(expiring, clock):
     clock.now = datetime(2026, 4, 2, 1, tzinfo=UTC)
     with ThreadPoolExecutor(2) as pool:
         records = list(
-            pool.map(lambda _: runner.run(brand, SETTLE, date(2026, 4, 1), now=clock.now), [0, 1])
+            pool.map(lambda _: run(brand, SETTLE, date(2026, 4, 1), now=clock.now), [0, 1])
         )
     assert sum(r.counts.get("members_settled", 0) for r in records) == 8
     for member_id in members:
@@ -126,14 +136,15 @@ def test_the_cli_runs_past_dates_dry_or_for_real_and_lists_the_runs(expiring, cl
     runner_ = CliRunner()
     dry = runner_.invoke(cli.app, ["jobs", "run", "expiry", "--date", "2026-04-01", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert '2026-04-01 finished (dry run): 16 pages, {"expired_points": 100' in dry.output
+    assert "expiry 2026-04-01 finished (dry run): 16 pages, " in dry.output
+    assert '"expired_points": 100' in dry.output
     assert balance_items(brand, member_id).balance == 100
     real = runner_.invoke(
         cli.app, ["jobs", "run", "expiry", "--date", "2026-03-31", "--until", "2026-04-05"]
     )
     assert real.exit_code == 0, real.output
-    assert "2026-04-01 finished: 16 pages" in real.output
-    assert "stopped before 2026-04-03: dates not over yet are not run" in real.output
+    assert "expiry 2026-04-01 finished: 16 pages" in real.output
+    assert "expiry: 2026-04-03… not run: not over yet" in real.output
     assert balance_items(brand, member_id).balance == 0
     listed = runner_.invoke(cli.app, ["jobs", "list", "--job", "expiry", "--limit", "5"])
     assert listed.exit_code == 0 and listed.output.count(" expiry 2026-") == 4

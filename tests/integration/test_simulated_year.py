@@ -1,8 +1,9 @@
-"""Simulated nights (120 in CI, a whole year with YEAR_DAYS=365): members buy, redeem and
-refund on random days, and every night the expiry job settles the members nobody touched. Each
-night, for every member, the books as stored (not as a read would settle them) agree with the
-plain reference model of `points_model.py`, the ledger adds up to the balances, and the points
-each member lost to expiry equal the model's."""
+"""Simulated nights (6 members over 120 nights in CI; `make test-year` runs 300 members over a
+whole year on DynamoDB Local): members buy, redeem and refund on random days, and every night
+every job runs (expiry, reminders, dormancy, birthdays, tier review). Each night, for every
+member, the books as stored (not as a read would settle them) agree with the plain reference
+model of `points_model.py`, the ledger adds up to the balances, the points each member lost to
+expiry equal the model's, and each expiry reminder sent says what the model says is left."""
 
 import os
 import random
@@ -12,23 +13,27 @@ import pytest
 
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.program import RollingExpiry
-from chalicelib.jobs.settle import run_nights
+from chalicelib.jobs.nightly import JOBS, run_jobs
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
-from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem
+from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem, ReminderItem
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, redeem, refund
 from tests.integration.points_model import ZONE, Model
 
+MEMBERS = int(os.environ.get("YEAR_MEMBERS", "6"))
+# CI runs 120 nights (about four expiry cycles; moto slows as the table grows, since it copies
+# the whole table in every transaction); `make test-year` the whole year at 300 members.
+DAYS = int(os.environ.get("YEAR_DAYS", "120"))
+REMINDER_DAYS = [10, 3]
 pytestmark = [
     pytest.mark.slow,
-    # about 100 s on moto; `make test-engine` leaves it out to keep CI within its time
-    pytest.mark.skipif(ENGINE != "moto", reason="run on moto by `make test` only"),
+    # `make test-engine` leaves the CI size out to keep CI within its time; the full year
+    # runs on DynamoDB Local only
+    pytest.mark.skipif(
+        (ENGINE == "moto") != (MEMBERS * DAYS <= 1000), reason="small on moto, large on the engine"
+    ),
 ]
-MEMBERS = 6
-# CI runs 120 nights (about four expiry cycles; moto slows as the table grows); YEAR_DAYS=365
-# runs the whole year (more than six minutes on moto here).
-DAYS = int(os.environ.get("YEAR_DAYS", "120"))
 
 
 def forget_stream(table_name: str) -> None:
@@ -44,31 +49,49 @@ def forget_stream(table_name: str) -> None:
         table.stream_shard.items.clear()
 
 
-def stored(member_id: str) -> tuple[int, int, int, int]:
-    """Balance, pending, debt as stored, and the points still in stored lots."""
+def stored(member_id: str) -> tuple[tuple[int, int, int, int], dict[str, int]]:
+    """Balance, pending, debt as stored, the points still in stored lots, and the reminders
+    sent (`<last day>#<days before>` -> points)."""
     items = list(Item.query(keys.member_pk(member_id)))
     member = next(i for i in items if isinstance(i, MemberItem))
     lots = sum(int(i.remaining) for i in items if isinstance(i, LotItem) and not i.pending)
-    return int(member.points_balance), int(member.points_pending), int(member.points_debt), lots
+    reminders = {
+        f"{i.expires_on}#{int(i.days_before)}": int(i.points)
+        for i in items
+        if isinstance(i, ReminderItem)
+    }
+    books = int(member.points_balance), int(member.points_pending), int(member.points_debt), lots
+    return books, reminders
 
 
 def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock):
     rng = random.Random(20261201)
-    set_program(brand, return_window_days=7, expiry=RollingExpiry(months=1))
+    set_program(
+        brand,
+        return_window_days=7,
+        expiry=RollingExpiry(months=1, reminder_days=REMINDER_DAYS),
+    )
     start = date(2026, 3, 2)
     clock.now = datetime.combine(start, time(12), ZONE).astimezone(UTC)
     people = {enroll(brand, phone=f"1360013{n:04d}"): Model(return_days=7) for n in range(MEMBERS)}
+    reminded = {member_id: {} for member_id in people}  # what the model says was sent
     counter = 0
     for day_no in range(DAYS):
         today = start + timedelta(days=day_no)
         forget_stream(brand.settings.table_name)
         # the night: the job for yesterday, at 01:00 local
         clock.now = datetime.combine(today, time(1), ZONE).astimezone(UTC)
-        run_nights(brand, now=clock.now)
+        runs = run_jobs(brand, list(JOBS.values()), now=clock.now)
+        assert all(r.status == "finished" and not r.errors for r, _ in runs), runs
         night_end = datetime.combine(today, time(0), ZONE)
         for member_id, model in people.items():
+            for before in REMINDER_DAYS:  # the reminders, as of the job's own run
+                left = model.expiring(today + timedelta(days=before), clock.now)
+                if left:
+                    reminded[member_id][f"{today + timedelta(days=before)}#{before}"] = left
             model.settle(night_end)
-            balance, pending, debt, in_lots = stored(member_id)
+            (balance, pending, debt, in_lots), reminders = stored(member_id)
+            assert reminders == reminded[member_id], (today, member_id)
             assert (balance, pending, debt) == (model.balance, model.pending, model.debt), (
                 today,
                 member_id,
@@ -108,3 +131,4 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock)
                     refund(brand, member_id, order_id, amount)
                     model.refund(order_id, amount, clock.now)
     assert sum(m.expired for m in people.values()) > 0  # points did expire on the way
+    assert sum(len(r) for r in reminded.values()) > 0  # and reminders went out

@@ -3,10 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.demo import DEMO_TEMPLATES
-from chalicelib.jobs.tier_review import review_tiers
 from chalicelib.services import coupon_checkout
 from tests.conftest import set_program
-from tests.helpers import add_templates, buy, enroll, ladder, member, refund
+from tests.helpers import add_templates, buy, enroll, ladder, member, nightly, refund
 
 
 def tiered(deps, **ladder_changes):
@@ -87,11 +86,11 @@ def test_review_job__over_a_simulated_year(brand, clock):
         buy(brand, steady, f"s-{month}", 60_000)
         first_of_next = datetime(2026 + month // 12, month % 12 + 1, 1, 1, tzinfo=UTC)
         clock.now = first_of_next  # 09:00 local on the 1st
-        report = review_tiers(brand, now=clock.now, days_back=0)
-        again = review_tiers(brand, now=clock.now, days_back=0)
-        assert again.candidates == 0  # re-running the same review changes nothing
+        report = nightly(brand, "tier-review", clock.now, days_back=0)
+        again = nightly(brand, "tier-review", clock.now, days_back=0)
+        assert again["members"] == 0  # re-running the same review changes nothing
         history.append(
-            (member(brand, member_id).tier, member(brand, steady).tier, report.candidates)
+            (member(brand, member_id).tier, member(brand, steady).tier, report["members"])
         )
     assert [h[0] for h in history[:4]] == ["gold", "gold", None, None]
     assert all(h[1] == "silver" for h in history)
@@ -104,17 +103,17 @@ def test_review_job__dry_run_writes_nothing(brand, clock):
     clock.now = datetime(2026, 1, 10, 4, tzinfo=UTC)
     member_id = enroll(brand)
     buy(brand, member_id, "jan", 250_000)
-    kept = review_tiers(brand, now=datetime(2026, 2, 1, 1, tzinfo=UTC))  # January qualified
-    assert (kept.kept, member(brand, member_id).tier) == (1, "gold")
+    kept = nightly(brand, "tier-review", datetime(2026, 2, 1, 1, tzinfo=UTC))  # January did
+    assert (kept["kept"], member(brand, member_id).tier) == (1, "gold")
     # the job did not run for ten days: the 1 March review is caught up on the 11th
     clock.now = datetime(2026, 3, 11, 1, tzinfo=UTC)
-    dry = review_tiers(brand, now=clock.now, dry_run=True)
-    assert dry.changes == [(member_id, "gold", None)]
+    dry = nightly(brand, "tier-review", clock.now, dry_run=True)
+    assert dry.changes == [{"member_id": member_id, "from": "gold", "to": None}]
     assert member(brand, member_id).tier == "gold"
-    real = review_tiers(brand, now=clock.now + timedelta(minutes=1))
+    real = nightly(brand, "tier-review", clock.now + timedelta(minutes=1))
     assert real.changes == dry.changes and member(brand, member_id).tier is None
     # the checkpoint says the night is done: the next hourly run reads nothing
-    assert review_tiers(brand, now=clock.now + timedelta(hours=1)).candidates == 0
+    assert nightly(brand, "tier-review", clock.now + timedelta(hours=1)).runs == []
 
 
 def test_activities__earn_growth_once_and_can_raise_a_growth_ladder(brand):

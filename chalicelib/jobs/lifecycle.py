@@ -40,7 +40,7 @@ def _template(night: Night, member_id: str, template_id: str) -> CouponTemplate 
     if isinstance(found, str):
         night.skip(member_id, f"{template_id}: {found}", "template_unusable")
         return None
-    return found.template  # type: ignore[attr-defined, no-any-return]
+    return found.template  # type: ignore[attr-defined]
 
 
 def _write(
@@ -59,6 +59,7 @@ def _write(
         if template is not None and deps.once.get(member.member_id, kind, key) is None:
             _given(night, member, template.template_id)
         return
+    read_as = member.version
     for attempt in range(2):
         uow = deps.uow()
         if template is not None:
@@ -80,7 +81,8 @@ def _write(
             if change is None or attempt:
                 return
             fresh = deps.members.get_member(member.member_id)
-            if fresh is None:
+            if fresh is None or fresh.version != read_as:  # it changed: its own write decides
+                night.counts["changed_meanwhile"] += 1
                 return
             member, template = fresh, None
             continue

@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 
 from msgspec import Struct, field
 
+from ..domain.errors import Unavailable
 from ..domain.program import Program
 from ..services.deps import Deps
 from ..store.due import Page
@@ -44,10 +45,14 @@ class Night(Struct):
     cache: dict[str, object] = field(default_factory=dict)  # e.g. templates, once per run
 
     def each(self, things: Iterable[T], key: Callable[[T], str], do: Callable[[T], None]) -> None:
-        """`do` for each; one member's trouble is counted and recorded, the night goes on."""
+        """`do` for each; one member's trouble is counted and recorded, the night goes on. The
+        store being unavailable (throttled, down) is not the member's: it stops the run before
+        the page's progress is written, so the next run does the page again."""
         for thing in things:
             try:
                 do(thing)
+            except Unavailable:
+                raise
             except Exception as exc:
                 self.counts["errors"] += 1
                 self.errors.append(f"{key(thing)}: {type(exc).__name__}: {exc}")

@@ -14,6 +14,7 @@ from typing import Any
 from chalice import Blueprint, Rate
 
 from ..services.deps import deps
+from ..store.functions import invoke_async
 from .nightly import JOBS, run_jobs
 from .runner import MARGIN_SECONDS
 
@@ -25,8 +26,6 @@ MAX_HOPS = 24  # a night that still is not done after this many goes on at the n
 def relaunch(function_arn: str, region: str, hop: int, at: str) -> None:
     """Invoke this function again, asynchronously, as the next hop of the same night (shaped
     as a scheduled event, which is what Chalice hands the function)."""
-    import boto3  # only when a night needs more than one Lambda's time
-
     event = {
         "version": "0",
         "id": f"loyalty-continue-{hop}",
@@ -38,9 +37,7 @@ def relaunch(function_arn: str, region: str, hop: int, at: str) -> None:
         "resources": [function_arn],
         "detail": {"hop": hop},
     }
-    boto3.client("lambda", region_name=region).invoke(
-        FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(event).encode()
-    )
+    invoke_async(function_arn, region, event)
 
 
 @jobs.schedule(Rate(1, unit=Rate.HOURS), name="nightly")

@@ -3,7 +3,7 @@ stopped anywhere resumes after the last page it finished and a finished shard is
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from msgspec import Struct
 from pynamodb.exceptions import PutError
@@ -12,6 +12,15 @@ from .models import RunItem, ShardProgressItem
 from .unit_of_work import dynamodb, get_or_none
 
 RUNS_PK = "RUNS"
+# A date's progress matters while the date may still be run (the checkpoint says which are
+# done); the run records are kept for a year and a bit, for the audit of last year's nights.
+PROGRESS_KEPT_DAYS = 35
+RUNS_KEPT_DAYS = 400
+
+
+def _gone_after(moment: datetime, days: int) -> int:
+    """The TTL attribute: epoch seconds (DynamoDB removes the item some time after)."""
+    return int((moment + timedelta(days=days)).timestamp())
 
 
 class Progress(Struct, frozen=True):
@@ -60,7 +69,12 @@ class RunStore:
         self, job: str, day: date, shard: int, after: str | None, done: bool, now: datetime
     ) -> None:
         item = ShardProgressItem(
-            pk=_pk(job, day), sk=f"{shard:02d}", after=after, done=done, updated_at=now
+            pk=_pk(job, day),
+            sk=f"{shard:02d}",
+            after=after,
+            done=done,
+            updated_at=now,
+            ttl=_gone_after(now, PROGRESS_KEPT_DAYS),
         )
         with dynamodb():
             try:  # never back from done
@@ -86,6 +100,7 @@ class RunStore:
             errors=run.errors[-20:],
             started_at=run.started_at,
             finished_at=run.finished_at,
+            ttl=_gone_after(run.started_at, RUNS_KEPT_DAYS),
         )
         with dynamodb():
             item.save()

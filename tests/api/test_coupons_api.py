@@ -136,8 +136,11 @@ def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
     event = api.client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
-    result = api.client.lambda_.invoke("nightly", event)
-    ran = {job for job, _, status, _ in result.payload["runs"] if status == "finished"}
-    assert ran == {"expiry", "reminders", "dormancy", "birthdays", "tier-review"}
-    again = api.client.lambda_.invoke("nightly", event)  # the same hour: nothing left to do
-    assert again.payload["runs"] == [] and again.payload["continued"] is False
+    finished = set()
+    for _ in range(10):  # the test's Lambda has 3 s: out of time, the next call goes on
+        result = api.client.lambda_.invoke("nightly", event)
+        finished |= {job for job, _, status, _ in result.payload["runs"] if status == "finished"}
+        if not result.payload["runs"]:
+            break  # the same hour, nothing left to do
+    assert finished == {"expiry", "reminders", "dormancy", "birthdays", "tier-review"}
+    assert result.payload["runs"] == [] and result.payload["continued"] is False

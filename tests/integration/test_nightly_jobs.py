@@ -73,7 +73,7 @@ def test_reminders__the_amount_left_on_each_reminder_day_once(shoppers, clock):
 
 
 def test_reminders__a_dry_run_counts_and_writes_nothing(shoppers, clock):
-    brand, expected, gone = shoppers
+    brand, expected, _ = shoppers
     dry = nightly(brand, "reminders", clock.now, days=[REMIND_ON], dry_run=True)
     assert dry["members_reminded"] == len(expected)
     assert dry["expiring_points"] == sum(expected.values())
@@ -99,7 +99,7 @@ def _effects(job, brand, members):
 @pytest.mark.parametrize("job", [SETTLE, REMINDERS], ids=["expiry", "reminders"])
 @pytest.mark.parametrize("stop", ["0", "1", "before-last", "last"])
 def test_killed_after_k_pages_then_run_again__the_night_is_done_once(shoppers, clock, job, stop):
-    brand, expected, gone = shoppers
+    brand, expected, _ = shoppers
     day = _setup_for(job, brand, clock)
     members = list(expected)
     dry, _ = runner.run(brand, job, day, now=clock.now, page=1, dry_run=True)
@@ -119,7 +119,7 @@ def test_killed_after_k_pages_then_run_again__the_night_is_done_once(shoppers, c
 
 @pytest.mark.parametrize("job", [SETTLE, REMINDERS], ids=["expiry", "reminders"])
 def test_two_runners_on_the_same_night__each_member_once(shoppers, clock, job):
-    brand, expected, gone = shoppers
+    brand, expected, _ = shoppers
     day = _setup_for(job, brand, clock)
     with ThreadPoolExecutor(2) as pool:
         runs = list(pool.map(lambda _: runner.run(brand, job, day, now=clock.now, page=2), [0, 1]))
@@ -154,7 +154,7 @@ def test_lifecycle__dormant_then_churned__and_active_again_on_a_purchase(brand, 
 def test_the_scheduled_function_stops_before_its_time_and_invokes_itself_to_go_on(
     shoppers, clock, monkeypatch
 ):
-    brand, expected, gone = shoppers
+    brand, expected, _ = shoppers
     clock.now = datetime(2026, 4, 2, 1, tzinfo=UTC)
     relaunched = []
     monkeypatch.setattr(schedules, "deps", lambda: brand)

@@ -170,3 +170,29 @@ def test_the_scheduled_function_stops_before_its_time_and_invokes_itself_to_go_o
     done = schedules.nightly.func(SimpleNamespace(context=None, detail={"hop": 1}))
     assert done["continued"] is False
     assert all(member(brand, m).points_balance == 0 for m in expected)
+
+
+def test_the_store_failing_mid_night_fails_the_run_and_the_next_run_does_the_page_again(
+    shoppers, clock, monkeypatch
+):
+    from chalicelib.domain.errors import Unavailable
+
+    brand, expected, _ = shoppers
+    real_lots = brand.due.lots
+    calls = []
+
+    def flaky(keys_):
+        calls.append(1)
+        if len(calls) == 2:  # the second page that has lots: throttled
+            raise Unavailable("throttled")
+        return real_lots(keys_)
+
+    monkeypatch.setattr(brand.due, "lots", flaky)
+    with pytest.raises(Unavailable):
+        runner.run(brand, REMINDERS, REMIND_ON, now=clock.now, page=1)
+    failed = next(r for r in brand.runs.newest_first() if r.job == "reminders")
+    assert failed.status == "failed" and "throttled" in failed.errors[-1]
+    again, _ = runner.run(brand, REMINDERS, REMIND_ON, now=clock.now, page=1)
+    assert again.status == "finished"
+    for member_id, points in expected.items():  # nothing lost, nothing twice
+        assert reminders_of(member_id) == {(LAST_DAY.isoformat(), 7): points}

@@ -137,7 +137,7 @@ def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
     finished = set()
-    for _ in range(10):  # the test's Lambda has 3 s: out of time, the next call goes on
+    for _ in range(200):  # the test's Lambda has 3 s: out of time, the next call goes on
         result = api.client.lambda_.invoke("nightly", event)
         finished |= {job for job, _, status, _ in result.payload["runs"] if status == "finished"}
         if not result.payload["runs"]:

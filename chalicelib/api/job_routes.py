@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..contract import RunOut, RunPage, RunQuery
 from ..jobs import nightly
+from ..jobs.runner import last_day
 from ..jobs.runs import one_run, run_out, run_page
 from ..services.deps import deps
 from .http import Call, endpoint
@@ -55,6 +56,10 @@ class JobOut(BaseModel):
     totals: dict[str, int] = Field(description="every count of every run, summed")
     changes: list[dict[str, str | None]] = Field(description="coupons given, tiers changed")
     runs: list[RunOut] = Field(description="the run records, one per job and business date")
+    not_run: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="dates asked for that a job did not run, and why (not begun or not over)",
+    )
 
 
 @endpoint(
@@ -73,6 +78,15 @@ def run_job(call: Call, job: str) -> JobOut:
     results = nightly.run_jobs(
         d, jobs, now=now, days=body.days(), days_back=body.days_back, dry_run=body.dry_run
     )
+    not_run = []
+    ran = {(record.job, record.business_date) for record, _ in results}
+    stopped = any(record.status != "finished" for record, _ in results)
+    for j in jobs:
+        last = last_day(j, d.programs.require(), now)
+        for day in body.days() or []:
+            if (j.name, day) not in ran and not stopped:
+                why = "not begun yet" if day > last and j.when == "on" else "not over yet"
+                not_run.append({"job": j.name, "business_date": day.isoformat(), "reason": why})
     totals: Counter[str] = Counter()
     changed = 0
     for record, _ in results:
@@ -87,6 +101,7 @@ def run_job(call: Call, job: str) -> JobOut:
         totals=dict(sorted(totals.items())),
         changes=[c for _, night in results for c in night.changes][:1000],
         runs=[run_out(record) for record, _ in results],
+        not_run=not_run,
     )
 
 

@@ -54,6 +54,9 @@ def test_every_job_by_name__chosen_dates__one_run_record__and_bad_requests(api, 
     # expiry does only the day that is over; the others both days
     assert ("expiry", "2026-03-24") in jobs and ("expiry", "2026-03-25") not in jobs
     assert ("reminders", "2026-03-25") in jobs and ("tier-review", "2026-03-25") in jobs
+    assert ran.json_body["not_run"] == [
+        {"job": "expiry", "business_date": "2026-03-25", "reason": "not over yet"}
+    ]
     assert ran.json_body["totals"]["members_reminded"] == 1  # 7 days before 1 April
     run = next(r for r in ran.json_body["runs"] if r["job"] == "reminders")
     one = api.get(f"/v1/admin/jobs/reminders/runs/{run['run_id']}", key="admin")

@@ -556,6 +556,7 @@ def _nightly_bench(recorder: Recorder, members: int, table: str) -> None:
     day. Per job: requests, index queries, index keys read, table items read (beside each
     shard's progress item), the items the job needs (the due members and their lots), their
     ratio, capacity and wall time."""
+    from concurrent.futures import ThreadPoolExecutor
     from datetime import UTC, date, datetime, timedelta
     from datetime import time as clock_time
     from zoneinfo import ZoneInfo
@@ -585,28 +586,36 @@ def _nightly_bench(recorder: Recorder, members: int, table: str) -> None:
     night = date(2026, 12, 1)
     created = datetime(2025, 12, 1, 4, tzinfo=UTC)
     due = members // 100
+
+    def write(part: range) -> None:
+        with Item.batch_write() as batch:
+            for n in part:
+                # expiry: the first 1%; reminders: the next; dormancy: the next; others: later
+                group = n // due if n < 3 * due else 3
+                ends = night + timedelta(days={0: 0, 1: 7}.get(group, 40 + n % 300))
+                expires_at = datetime.combine(ends + timedelta(days=1), clock_time(), zone)
+                lot = Lot(
+                    f"lot{n:022d}", 100, 100, created, expires_at.astimezone(UTC), None, False
+                )
+                member = Member(
+                    member_id=f"mem_{n:026d}",
+                    created_at=created,
+                    updated_at=created,
+                    version=1,
+                    balances=Balances(balance=100, lifetime=100),
+                    last_active_at=created,
+                    dormant_on=(
+                        night if group == 2 else night + timedelta(days=50 + n % 90)
+                    ).isoformat(),
+                    next_due_at=lot.expires_at,
+                )
+                batch.save(member_item(member, zone))
+                batch.save(_lot_item(member.member_id, lot, zone))
+
     started = time.perf_counter()
-    with Item.batch_write() as batch:
-        for n in range(members):
-            # expiry: the first 1%; reminders: the next; dormancy: the next; others: later
-            group = n // due if n < 3 * due else 3
-            ends = night + timedelta(days={0: 0, 1: 7}.get(group, 40 + n % 300))
-            expires_at = datetime.combine(ends + timedelta(days=1), clock_time(), zone)
-            lot = Lot(f"lot{n:022d}", 100, 100, created, expires_at.astimezone(UTC), None, False)
-            member = Member(
-                member_id=f"mem_{n:026d}",
-                created_at=created,
-                updated_at=created,
-                version=1,
-                balances=Balances(balance=100, lifetime=100),
-                last_active_at=created,
-                dormant_on=(
-                    night if group == 2 else night + timedelta(days=50 + n % 90)
-                ).isoformat(),
-                next_due_at=lot.expires_at,
-            )
-            batch.save(member_item(member, zone))
-            batch.save(_lot_item(member.member_id, lot, zone))
+    step = max(1, members // 8)  # DynamoDB Local takes writes on both cores
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, [range(i, min(i + step, members)) for i in range(0, members, step)]))
     seeded = time.perf_counter() - started
     now = datetime.combine(night + timedelta(days=1), clock_time(1), zone)
     for job, day, needed in (

@@ -63,7 +63,7 @@ def nightly(event: Any) -> dict[str, Any]:
         try:
             results += run_jobs(d, [job], now=d.clock(), time_left=time_left)
         except Exception:
-            log.exception("nightly job %s failed; its next run goes on from its checkpoint", job)
+            log.exception("nightly job %s failed; the next run goes on from there", job.name)
             failed.append(job.name)
         if results and results[-1][0].status == "stopped":
             break

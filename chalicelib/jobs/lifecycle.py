@@ -19,8 +19,7 @@ from ..domain.members import Member
 from ..domain.program import Program
 from ..services.shared import issuance
 from ..store import keys
-from ..store.due import Page, member_id_of
-from ..store.keys import DUE_SHARDS
+from ..store.due import Page
 from .runner import Job, Night
 
 log = logging.getLogger("loyalty.jobs")
@@ -106,7 +105,7 @@ def _birthday_partitions(program: Program, day: date) -> list[str]:
     month_days = [day.strftime("%m-%d")]
     if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
         month_days.append("02-29")
-    return [keys.shard_key("BDAY", md, s) for md in month_days for s in range(DUE_SHARDS)]
+    return [partition for md in month_days for partition in keys.shards("BDAY", md)]
 
 
 def _birthdays(night: Night, partition: str, page: Page) -> None:
@@ -123,7 +122,7 @@ def _birthdays(night: Night, partition: str, page: Page) -> None:
             return
         _write(night, member, template_id, f"birthday:{night.day.year}", "birthday")
 
-    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    members = night.deps.due.members(page.member_ids())
     night.each(members, lambda m: m.member_id, give)
 
 
@@ -176,16 +175,14 @@ def _lifecycle(night: Night, partition: str, page: Page) -> None:
         template_id = lifecycle.winback_coupon if nudge_today else None
         _write(night, member, template_id, f"winback:{day.isoformat()}", "dormancy", change)
 
-    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    members = night.deps.due.members(page.member_ids())
     night.each(members, lambda m: m.member_id, look_at)
 
 
 DORMANCY = Job(
     name="dormancy",
     when="on",
-    partitions=lambda program, day: [
-        keys.shard_key("DORMANT", day.isoformat(), s) for s in range(DUE_SHARDS)
-    ],
+    partitions=lambda program, day: keys.shards("DORMANT", day.isoformat()),
     handle=_lifecycle,
     changed="members",
 )

@@ -13,17 +13,13 @@ from ..domain.points import Lot
 from ..domain.program import Program
 from ..store import keys
 from ..store.due import Page, member_id_of
-from ..store.keys import DUE_SHARDS
 from ..store.members import due_day
 from .runner import Job, Night
 
 
 def _partitions(program: Program, day: date) -> list[str]:
-    return [
-        keys.shard_key("EXPIRES", (day + timedelta(days=before)).isoformat(), shard)
-        for before in program.expiry.reminder_days
-        for shard in range(DUE_SHARDS)
-    ]
+    ends = [(day + timedelta(days=before)).isoformat() for before in program.expiry.reminder_days]
+    return [partition for end in ends for partition in keys.shards("EXPIRES", end)]
 
 
 def _page(night: Night, partition: str, page: Page) -> None:
@@ -34,7 +30,7 @@ def _page(night: Night, partition: str, page: Page) -> None:
     seen = night.cache.setdefault(f"seen:{partition}", set())
     assert isinstance(seen, set)
     # a member whose lots a page boundary cut was done whole with the page before
-    members = sorted({member_id_of(pk) for pk, _ in page} - seen)
+    members = sorted(set(page.member_ids()) - seen)
     seen.update(members)
     wanted = [key for key in page if member_id_of(key[0]) in members]
     if page.more and members and member_id_of(page[-1][0]) == members[-1]:

@@ -15,8 +15,7 @@ from ..domain.errors import MemberNotFound
 from ..domain.guards import WriteRejected
 from ..domain.program import Program
 from ..store import keys
-from ..store.due import Page, member_id_of
-from ..store.keys import DUE_SHARDS
+from ..store.due import Page
 from .runner import Job, Night
 
 
@@ -62,15 +61,13 @@ def _settle(night: Night, member_id: str) -> None:
 
 
 def _page(night: Night, partition: str, page: Page) -> None:
-    night.each([member_id_of(pk) for pk, _ in page], str, lambda m: _settle(night, m))
+    night.each(page.member_ids(), str, lambda m: _settle(night, m))
 
 
 SETTLE = Job(
     name="expiry",
     when="after",
-    partitions=lambda program, day: [
-        keys.shard_key("DUE", day.isoformat(), shard) for shard in range(DUE_SHARDS)
-    ],
+    partitions=lambda program, day: keys.shards("DUE", day.isoformat()),
     handle=_page,
     changed="members_settled",
 )

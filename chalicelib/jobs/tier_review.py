@@ -14,8 +14,7 @@ from ..domain.guards import WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
 from ..store import keys
-from ..store.due import Page, member_id_of
-from ..store.keys import DUE_SHARDS
+from ..store.due import Page
 from .runner import Job, Night
 
 log = logging.getLogger("loyalty.jobs")
@@ -24,7 +23,7 @@ log = logging.getLogger("loyalty.jobs")
 def _partitions(program: Program, day: date) -> list[str]:
     if program.tiers is None:
         return []
-    return [keys.review_pk_for_shard(day.isoformat(), s) for s in range(DUE_SHARDS)]
+    return keys.shards("REVIEW", day.isoformat())
 
 
 def _review(night: Night, member: Member | None) -> None:
@@ -82,7 +81,7 @@ def _count(
 
 
 def _page(night: Night, partition: str, page: Page) -> None:
-    members = night.deps.due.members(member_id_of(pk) for pk, _ in page)
+    members = night.deps.due.members(page.member_ids())
     night.each(members, lambda m: m.member_id, lambda m: _review(night, m))
 
 

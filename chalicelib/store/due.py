@@ -33,6 +33,10 @@ class Page(list[tuple[str, str]]):
 
     more: bool = False
 
+    def member_ids(self) -> list[str]:
+        """The members the page's keys belong to, each once, in order."""
+        return sorted({member_id_of(pk) for pk, _ in self})
+
 
 class DueStore:
     def page(

@@ -84,8 +84,9 @@ def review_pk(day: str, member_id: str) -> str:
     return f"REVIEW#{day}#{shard_of(member_id):02d}"
 
 
-def review_pk_for_shard(day: str, shard: int) -> str:
-    return f"REVIEW#{day}#{shard:02d}"
+def shards(kind: str, value: str) -> list[str]:
+    """Every shard's partition of one value (`<kind>#<value>#00` … `#15`): what a night reads."""
+    return [shard_key(kind, value, shard) for shard in range(DUE_SHARDS)]
 
 
 TEMPLATES_PK = "CPNTPL"

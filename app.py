@@ -3,11 +3,13 @@
 from chalice import Chalice
 
 from chalicelib.api import (  # noqa: F401  (registers the routes)
+    books_routes,
     engagement_routes,
     event_routes,
     job_routes,
     openapi,
     routes,
+    wallet_routes,
     webhook_routes,
 )
 from chalicelib.api.blueprint import api

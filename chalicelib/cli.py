@@ -148,7 +148,16 @@ JobChoice = StrEnum(  # type: ignore[misc]
     "JobChoice",
     {
         n: n
-        for n in ("expiry", "vesting", "reminders", "dormancy", "birthdays", "tier-review", "all")
+        for n in (
+            "expiry",
+            "vesting",
+            "reminders",
+            "dormancy",
+            "birthdays",
+            "tier-review",
+            "reconcile",
+            "all",
+        )
     },
 )
 
@@ -251,6 +260,59 @@ def jobs_list(
         )
     if not page.runs:
         typer.echo("no runs yet (还没有运行记录)")
+
+
+@app.command()
+def reconcile(
+    member: str = typer.Option(None, "--member", help="check this member only"),
+    batch: int = typer.Option(500, min=1, max=2000, help="members per page"),
+) -> None:
+    """Check the books of the stack named by LOYALTY_TABLE_NAME: every member (or one), then the
+    running totals against the sum over members. Exits 1 on any mismatch.
+    对账：逐个会员核对积分与储值账目。"""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .contract import BookFigures
+    from .services import reconciliation
+    from .services.deps import build
+
+    deps = build(require_pii_key=False)
+    if member:
+        result = reconciliation.member(deps, member)
+        mismatches, checked, figures = result.mismatches, 1, result.figures
+    else:
+        mismatches, checked, cursor = [], 0, None
+        figures = BookFigures()
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns) as progress:
+            task = progress.add_task("members checked: 0", total=None)
+            while True:
+                page = reconciliation.brand_page(deps, batch, cursor)
+                mismatches += page.mismatches
+                checked += page.members_checked
+                for name, value in page.figures:
+                    setattr(figures, name, getattr(figures, name) + value)
+                progress.update(task, description=f"members checked: {checked}")
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        if page.totals is None:  # checked in several pages: the totals against the whole sum
+            mismatches += [
+                reconciliation.to_out(m)
+                for m in reconciliation.totals_mismatches(figures, deps.totals.read())
+            ]
+    typer.echo(
+        f"{checked} members: points {figures.points_balance} (+{figures.points_pending} "
+        f"pending, -{figures.points_debt} debt), ledger {figures.ledger_points}; stored value "
+        f"{figures.wallet_principal} principal + {figures.wallet_bonus} bonus"
+    )
+    for m in mismatches:
+        who = m.member_id or "brand totals"
+        typer.echo(f"MISMATCH {who} {m.check}: expected {m.expected}, found {m.actual} {m.detail}")
+    if mismatches:
+        typer.echo(f"{len(mismatches)} mismatches (账目不一致)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ok: the books reconcile (账目一致)")
 
 
 def main() -> None:

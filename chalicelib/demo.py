@@ -18,6 +18,8 @@ from .domain.program import (
     TierBenefits,
     TierLadder,
     TierWindow,
+    TopupBonus,
+    WalletRules,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +79,12 @@ DEMO_PROGRAM = Program(
     redemption=RedemptionRate(points=100, amount=100, min_points=100),
     return_window_days=0,  # points spendable at once in the demo; brands usually set 7-30
     expiry=RollingExpiry(months=12),
+    wallet=WalletRules(
+        topup_bonuses=[
+            TopupBonus(min_amount=50_000, bonus=5_000, label="储500送50"),
+            TopupBonus(min_amount=100_000, bonus=12_000, label="储1000送120"),
+        ],
+    ),
 )
 
 DEMO_TEMPLATES = [

@@ -238,3 +238,45 @@ class DeliveryNotFound(NotFound):
     """The webhook endpoint has no delivery with that id."""
 
     code = "delivery_not_found"
+
+
+class WalletNotFound(NotFound):
+    """The member has no wallet yet (no top-up was ever recorded)."""
+
+    code = "wallet_not_found"
+
+
+class WalletFrozen(Conflict):
+    """The wallet is frozen: payments are refused (top-ups and refunds are still recorded)."""
+
+    code = "wallet_frozen"
+
+
+class InsufficientFunds(Conflict):
+    """The wallet holds less than the payment asks for."""
+
+    code = "insufficient_funds"
+
+
+class WithdrawalRefused(Conflict):
+    """The principal left (or left of that top-up) is less than the withdrawal asks for."""
+
+    code = "withdrawal_refused"
+
+
+class RefundExceedsPayment(Conflict):
+    """The refunds of a wallet payment would add up to more than the payment."""
+
+    code = "refund_exceeds_payment"
+
+
+class PaymentNotFound(NotFound):
+    """No wallet payment for that order, or no top-up with that payment id, on this member."""
+
+    code = "payment_not_found"
+
+
+class PaymentConflict(Conflict):
+    """That payment or order id was already used with a different amount or member."""
+
+    code = "payment_conflict"

@@ -40,6 +40,14 @@ class Rule(StrEnum):
     WEBHOOK_IS_NEW = "webhook_is_new"
     WEBHOOK_VERSION = "webhook_version"
     DELIVERY_ROUND = "delivery_round"
+    TOTALS = "totals"
+    WALLET_IS_NEW = "wallet_is_new"
+    WALLET_VERSION = "wallet_version"
+    WALLET_ENTRY_IS_NEW = "wallet_entry_is_new"
+    TOPUP_IS_NEW = "topup_is_new"
+    TOPUP_VERSION = "topup_version"
+    WALLET_PAYMENT_IS_NEW = "wallet_payment_is_new"
+    WALLET_PAYMENT_VERSION = "wallet_payment_version"
 
 
 class Guard(Struct, frozen=True):

@@ -204,6 +204,41 @@ class Limits(Strict):
     )
 
 
+class TopupBonus(Strict):
+    """储值送: a top-up of at least `min_amount` gets `bonus` (both in minor units)."""
+
+    min_amount: int = Field(gt=0, le=10**10)
+    bonus: int = Field(gt=0, le=10**10)
+    label: str | None = Field(None, max_length=40, description="e.g. 储500送50")
+
+
+class WalletRules(Strict):
+    """储值: stored value. The best bonus a top-up reaches applies (the largest `bonus` among
+    the rules whose `min_amount` it reaches); bonus money lasts `bonus_valid_days` (null:
+    forever); a payment spends the parts in `spend_order`."""
+
+    enabled: bool = True
+    topup_bonuses: list[TopupBonus] = Field(default_factory=list, max_length=20)
+    bonus_valid_days: int | None = Field(None, ge=1, le=3650)
+    spend_order: Literal["proportional", "bonus_first", "principal_first"] = "proportional"
+    min_topup: int = Field(1, ge=1, le=10**10)
+    max_topup: int = Field(10**8, ge=1, le=10**10, description="per top-up, minor units")
+    max_balance: int = Field(10**9, ge=1, le=10**12, description="principal + bonus, at most")
+
+    @model_validator(mode="after")
+    def _distinct_steps(self) -> "WalletRules":
+        steps = [rule.min_amount for rule in self.topup_bonuses]
+        if len(set(steps)) != len(steps):
+            raise ValueError("topup_bonuses must not repeat a min_amount")
+        if self.min_topup > self.max_topup:
+            raise ValueError("min_topup is more than max_topup")
+        return self
+
+    def bonus_for(self, amount: int) -> TopupBonus | None:
+        reached = [rule for rule in self.topup_bonuses if amount >= rule.min_amount]
+        return max(reached, key=lambda rule: (rule.bonus, rule.min_amount), default=None)
+
+
 class Program(Strict):
     """The whole document: GET returns exactly what PUT accepts (with `version` filled in)."""
 
@@ -227,6 +262,7 @@ class Program(Strict):
     return_window_days: int = Field(0, ge=0, le=365)
     expiry: ExpiryPolicy = Field(default_factory=RollingExpiry)
     limits: Limits = Field(default_factory=Limits)
+    wallet: WalletRules = Field(default_factory=WalletRules)
 
     @field_validator("time_zone")
     @classmethod

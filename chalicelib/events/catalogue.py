@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..contract import EventOut
-from .derive import POINTS_EVENTS, SUMMARIES
+from .derive import POINTS_EVENTS, SUMMARIES, WALLET_EVENTS
 
 
 class Summary(BaseModel):
@@ -86,6 +86,31 @@ class CouponData(EventData):
     order_id: str | None = None
 
 
+class WalletData(EventData):
+    """A change of the member's stored value (储值), in minor units of `currency`."""
+
+    amount: int = Field(description="change of the balance (principal + bonus)")
+    principal_delta: int
+    bonus_delta: int
+    principal_after: int
+    bonus_after: int
+    balance_after: int
+    currency: str
+    reference: str | None = Field(description="the payment id (top-ups, withdrawals) or order id")
+    channel: str | None
+    wallet_seq: int = Field(description="the wallet entry this event reports")
+    reason: str
+
+
+class MismatchData(EventData):
+    """The nightly reconciliation found a member's books not adding up."""
+
+    business_date: str
+    mismatches: list[dict[str, Any]] = Field(
+        description="each {check, expected, actual, detail}, e.g. points.ledger_adds_up"
+    )
+
+
 DATA: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolledData,
     "tier.changed": TierChangedData,
@@ -95,6 +120,8 @@ DATA: dict[str, type[EventData]] = {
     "member.reactivated": ReactivatedData,
     **{kind: PointsData for kind in POINTS_EVENTS.values()},
     **{kind: CouponData for kind in ("coupon.issued", "coupon.redeemed", "coupon.released")},
+    **{kind: WalletData for kind in WALLET_EVENTS.values()},
+    "books.mismatch": MismatchData,
 }
 assert set(DATA) == set(SUMMARIES), "every event type has a data model"
 

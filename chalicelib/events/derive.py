@@ -16,11 +16,19 @@ email or name: the facts themselves hold nothing else.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from ..store.ledger import rows_of
-from ..store.models import CouponItem, JournalItem, MemberItem, ReminderItem
+from ..store.models import (
+    BooksMismatchItem,
+    CouponItem,
+    JournalItem,
+    MemberItem,
+    ReminderItem,
+    WalletEntryItem,
+)
 from ..store.stream import Change
 
 # Ledger row kind -> event type.
@@ -53,6 +61,24 @@ SUMMARIES = {
     "coupon.issued": ("A coupon for you", "获得优惠券"),
     "coupon.redeemed": ("Coupon used", "优惠券已使用"),
     "coupon.released": ("Coupon given back", "优惠券已退回"),
+    "wallet.topped_up": ("Stored value topped up", "储值充值成功"),
+    "wallet.charged": ("Paid with stored value", "储值消费"),
+    "wallet.refunded": ("Stored value payment refunded", "储值退款"),
+    "wallet.withdrawn": ("Stored value withdrawn", "储值退卡提现"),
+    "wallet.bonus_expired": ("Bonus stored value expired", "赠送储值已过期"),
+    "wallet.frozen": ("Stored value frozen", "储值账户已冻结"),
+    "wallet.unfrozen": ("Stored value unfrozen", "储值账户已解冻"),
+    "books.mismatch": ("The books do not reconcile", "账目核对不一致"),
+}
+# Wallet entry kind -> event type.
+WALLET_EVENTS = {
+    "topup": "wallet.topped_up",
+    "payment": "wallet.charged",
+    "refund": "wallet.refunded",
+    "withdrawal": "wallet.withdrawn",
+    "bonus_expire": "wallet.bonus_expired",
+    "freeze": "wallet.frozen",
+    "unfreeze": "wallet.unfrozen",
 }
 TYPES = tuple(SUMMARIES)
 
@@ -91,7 +117,40 @@ def events_of(change: Change) -> list[Derived]:
         return _coupon_events(old if isinstance(old, CouponItem) else None, new, change)
     if isinstance(new, ReminderItem) and change.name == "INSERT":
         return [_reminder_event(new)]
+    if isinstance(new, WalletEntryItem) and change.name == "INSERT":
+        return [_wallet_event(new)]
+    if isinstance(new, BooksMismatchItem) and change.name == "INSERT":
+        return [_mismatch_event(new)]
     return []
+
+
+def _wallet_event(item: WalletEntryItem) -> Derived:
+    data = {
+        "member_id": item.member_id,
+        "amount": int(item.principal_delta) + int(item.bonus_delta),
+        "principal_delta": int(item.principal_delta),
+        "bonus_delta": int(item.bonus_delta),
+        "principal_after": int(item.principal_after),
+        "bonus_after": int(item.bonus_after),
+        "balance_after": int(item.principal_after) + int(item.bonus_after),
+        "currency": item.currency,
+        "reference": item.reference,
+        "channel": item.channel,
+        "wallet_seq": int(item.seq),
+        "reason": item.reason,
+    }
+    kind = WALLET_EVENTS[item.kind]
+    return _event(kind, item.created_at, item.member_id, data, item.member_id, int(item.seq))
+
+
+def _mismatch_event(item: BooksMismatchItem) -> Derived:
+    data = {
+        "member_id": item.member_id,
+        "business_date": item.business_date,
+        "mismatches": json.loads(item.mismatches),
+    }
+    cause = (item.member_id, item.business_date)
+    return _event("books.mismatch", item.created_at, item.member_id, data, *cause)
 
 
 def _reminder_event(item: ReminderItem) -> Derived:

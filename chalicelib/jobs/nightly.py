@@ -1,6 +1,6 @@
 """The nightly jobs by name, and running several of them in their order: expiry first (what
 expired yesterday is gone before anyone is reminded or reviewed), then reminders, the
-lifecycle, birthdays and the tier review."""
+lifecycle, birthdays and the tier review; the books are checked last."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -8,6 +8,7 @@ from datetime import date, datetime
 from ..domain.errors import NotFound
 from ..services.deps import Deps
 from ..store.runs import Run
+from .books import RECONCILE
 from .lifecycle import BIRTHDAYS, DORMANCY
 from .reminders import REMINDERS
 from .runner import Job, Night, run_nights
@@ -15,7 +16,7 @@ from .settle import SETTLE
 from .tier_review import TIER_REVIEW
 
 JOBS: dict[str, Job] = {
-    job.name: job for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW)
+    job.name: job for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW, RECONCILE)
 }
 # Other names the same jobs answer to: one write settles expiry and vesting together; the
 # names before the runner.

@@ -14,6 +14,7 @@ from ..domain.errors import Misconfigured, ProgramNotConfigured
 from ..domain.program import Program
 from ..settings import Settings, pii_key_problem, settings
 from ..store.api_keys import ApiKeyStore
+from ..store.books import BooksStore
 from ..store.bus import DeadLetters, EventBus
 from ..store.coupons import CouponStore
 from ..store.delivery_queue import DeliveryQueue, LocalDeliveries, SqsDeliveries
@@ -30,7 +31,9 @@ from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
 from ..store.reminders import ReminderStore
 from ..store.runs import RunStore
+from ..store.totals import TotalsStore
 from ..store.unit_of_work import Transactions, UnitOfWork
+from ..store.wallet import WalletStore
 from ..store.webhooks import WebhookStore
 from ..webhooks.sender import HttpSender
 
@@ -101,6 +104,9 @@ class Deps(Struct):
     runs: RunStore
     once: OnceStore
     reminders: ReminderStore
+    wallets: WalletStore
+    books: BooksStore
+    totals: TotalsStore
     events: EventStore
     bus: EventBus
     dead_letters: DeadLetters
@@ -150,6 +156,9 @@ def build(
         runs=RunStore(),
         once=OnceStore(),
         reminders=ReminderStore(),
+        wallets=WalletStore(),
+        books=BooksStore(),
+        totals=TotalsStore(),
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),
         dead_letters=DeadLetters(config.stream_dlq_url, config.region),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from ..domain.members import Member
 from ..domain.points import Lot
 from . import keys
+from .books import BooksStore
 from .members import lot_from, member_from
 from .models import DueIndex, Item, LotItem, MemberItem
 from .unit_of_work import dynamodb
@@ -45,7 +46,14 @@ class DueStore:
         """One page of an index partition (`<KIND>#<day>#<shard>`): the table keys in it, and
         where the next page starts (None: this was the last), as text to keep in a checkpoint.
         Read below PynamoDB's model query, which would filter on the item type, an attribute a
-        keys-only index does not hold."""
+        keys-only index does not hold. A `MEMBERS#all#<segment>` partition is one segment of a
+        scan of the member items (reconciliation reads every member)."""
+        if partition.startswith("MEMBERS#"):
+            # a scan reads every item, of which a member is one in several: read more per page
+            keys_found, after = BooksStore().member_keys(after, 10 * limit, int(partition[-2:]))
+            members = Page(keys_found)
+            members.more = after is not None
+            return members, after
         connection = Item._get_connection()
         start = json.loads(after) if after else None
         with dynamodb():

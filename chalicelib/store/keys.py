@@ -167,3 +167,37 @@ def deliveries_pk(webhook_id: str) -> str:
 
 def delivery_sk(delivery_id: str) -> str:
     return f"{DELIVERY_PREFIX}{delivery_id}"
+
+
+# Stored value, in the member's partition: the wallet at `W`, its entries at `WALLET#<seq>`,
+# payments out of it at `WPAY#<order id>`; a top-up at its own `TOPUP#<payment id>` (a payment
+# id is the brand's, once whatever the member).
+WALLET_SK = "W"
+WALLET_ENTRY_PREFIX = "WALLET#"
+
+
+def wallet_entry_sk(seq: int) -> str:
+    return f"{WALLET_ENTRY_PREFIX}{seq:012d}"
+
+
+def wallet_payment_sk(order_id: str) -> str:
+    return f"WPAY#{order_id}"
+
+
+def topup_pk(payment_id: str) -> str:
+    return f"TOPUP#{payment_id}"
+
+
+TOPUP_SK = "TOPUP"
+
+# The brand's running totals (points and stored value outstanding), sharded by member:
+# `TOTALS`, sk the shard. Added to in the transaction of every fact that moves them.
+TOTALS_PK = "TOTALS"
+
+
+def totals_sk(member_id: str) -> str:
+    return f"{shard_of(member_id):02d}"
+
+
+def all_totals_sks() -> list[str]:
+    return [f"{shard:02d}" for shard in range(DUE_SHARDS)]

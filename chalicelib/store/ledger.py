@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..domain.errors import ValidationFailed
 from ..domain.guards import Guard, Rule
 from ..domain.points import LedgerRow
-from . import keys
+from . import cursors, keys
 from .models import JournalItem
 from .unit_of_work import UnitOfWork, dynamodb
 
@@ -67,7 +64,7 @@ class LedgerStore:
         A journal item holds at least one row, so `limit + 1` items hold enough rows to fill the
         page and tell whether more follow; the item holding the cursor's row may also hold newer
         rows, which are left out."""
-        before = _decode_cursor(cursor) if cursor else None
+        before = cursors.decode(cursor) if cursor else None
         if before is not None and before <= 1:
             return [], None
         upper = keys.ledger_sk(before - 1) if before is not None else keys.LEDGER_PREFIX + "~"
@@ -84,7 +81,7 @@ class LedgerStore:
         if before is not None:
             rows = [row for row in rows if row.seq < before]
         page, more = rows[:limit], len(rows) > limit
-        return page, (_encode_cursor(page[-1].seq) if more and page else None)
+        return page, (cursors.encode(page[-1].seq) if more and page else None)
 
     def all(self, member_id: str) -> list[LedgerRow]:
         """Every row, oldest first (reconciliation and tests; a member's whole history)."""
@@ -93,18 +90,3 @@ class LedgerStore:
                 keys.member_pk(member_id), JournalItem.sk.startswith(keys.LEDGER_PREFIX)
             )
             return [row for item in items for row in rows_of(item)]
-
-
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"before": seq}).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise ValidationFailed("cursor is not one this API returned", param="cursor") from exc
-    if not isinstance(value, int) or value < 0:
-        raise ValidationFailed("cursor is not one this API returned", param="cursor")
-    return value

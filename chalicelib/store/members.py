@@ -11,7 +11,7 @@ from ..domain.errors import MemberNotFound
 from ..domain.guards import Guard, Rule
 from ..domain.members import Member
 from ..domain.points import Balances, LedgerRow, Lot, PointsAccount, ledger_rows
-from . import keys
+from . import keys, totals
 from .ledger import stage_rows
 from .models import IdentityItem, Item, LotItem, MemberItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
@@ -233,6 +233,14 @@ class MemberStore:
         """The member with its new balances, every lot touched and the write's ledger rows,
         guarded by the member's version: a concurrent change makes the whole write fail.
         A lot left with no points is deleted (its ledger rows keep its history)."""
+        before, after = member.balances, account.balances
+        totals.stage_add(
+            uow,
+            member.member_id,
+            points_balance=after.balance - before.balance,
+            points_pending=after.pending - before.pending,
+            points_debt=after.debt - before.debt,
+        )
         member.balances = account.balances
         member.next_due_at = account.next_due(member.next_due_at)
         rows = ledger_rows(account.entries, account.balances, member.ledger_seq, now, new_id)

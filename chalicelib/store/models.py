@@ -370,6 +370,96 @@ class CheckpointItem(Item, discriminator="checkpoint"):
     updated_at = UTCDateTimeAttribute()
 
 
+class WalletItem(Item, discriminator="wallet"):
+    """A member's stored value (`W` in its partition): the two parts, frozen or not, the entries
+    written so far, and the bonus each top-up gave (JSON, see `domain.wallet.Grant`)."""
+
+    member_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    principal = NumberAttribute(default=0)
+    bonus = NumberAttribute(default=0)
+    frozen = BooleanAttribute(default=False)
+    frozen_reason = UnicodeAttribute(null=True)
+    seq = NumberAttribute(default=0)
+    version = NumberAttribute()
+    grants = UnicodeAttribute(default="[]")
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class WalletEntryItem(Item, discriminator="wallet_entry"):
+    """One change of a wallet (`WALLET#<seq>`), with the split and the parts after it; the
+    stream makes it the `wallet.*` event."""
+
+    member_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    kind = UnicodeAttribute()
+    principal_delta = NumberAttribute()
+    bonus_delta = NumberAttribute()
+    principal_after = NumberAttribute()
+    bonus_after = NumberAttribute()
+    reason = UnicodeAttribute()
+    reference = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class TopupItem(Item, discriminator="topup"):
+    """A top-up (`TOPUP#<payment id>`): once per payment id, with its bonus and how much of it
+    was withdrawn since."""
+
+    payment_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    bonus = NumberAttribute(default=0)
+    withdrawn = NumberAttribute(default=0)
+    bonus_taken = NumberAttribute(default=0)  # the bonus share withdrawals took back, in total
+    version = NumberAttribute(default=1)
+    request_hash = UnicodeAttribute()
+    response = CompressedText()
+    created_at = UTCDateTimeAttribute()
+
+
+class WalletPaymentItem(Item, discriminator="wallet_payment"):
+    """A payment out of the wallet (`WPAY#<order id>`): its split, the grants its bonus came
+    from (JSON), and what refunds gave back."""
+
+    order_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    principal = NumberAttribute()
+    bonus = NumberAttribute()
+    drawn = UnicodeAttribute(default="[]")
+    refunded = NumberAttribute(default=0)
+    bonus_back = NumberAttribute(default=0)
+    returned = UnicodeAttribute(default="{}")
+    version = NumberAttribute(default=1)
+    request_hash = UnicodeAttribute()
+    response = CompressedText()
+    created_at = UTCDateTimeAttribute()
+
+
+class TotalsItem(Item, discriminator="totals"):
+    """One shard of the brand's running totals (`TOTALS`, sk the shard), added to (never
+    rewritten) in the transaction of each fact."""
+
+    points_balance = NumberAttribute(default=0)
+    points_pending = NumberAttribute(default=0)
+    points_debt = NumberAttribute(default=0)
+    wallet_principal = NumberAttribute(default=0)
+    wallet_bonus = NumberAttribute(default=0)
+
+
+class BooksMismatchItem(Item, discriminator="books_mismatch"):
+    """What the nightly reconciliation found wrong with a member's books (`BOOKS#<day>`, sk
+    the member): written once; the stream makes it the `books.mismatch` event."""
+
+    member_id = UnicodeAttribute()
+    business_date = UnicodeAttribute()
+    mismatches = UnicodeAttribute()  # JSON [{check, expected, actual, detail}]
+    created_at = UTCDateTimeAttribute()
+
+
 def configure(table_name: str, region: str) -> None:
     """Point every model at the brand's table (called once by the composition root)."""
     if Item.Meta.table_name != table_name or Item.Meta.region != region:

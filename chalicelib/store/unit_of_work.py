@@ -72,6 +72,7 @@ class UnitOfWork(Struct):
     _deletes: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
     _puts: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
     _updates: list[tuple[Guard, Item, list[Action], Condition | None]] = field(default_factory=list)
+    _adds: dict[tuple[str, str], tuple[Guard, Item, dict[str, int]]] = field(default_factory=dict)
 
     def put(self, guard: Guard, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((guard, item, condition))
@@ -85,10 +86,30 @@ class UnitOfWork(Struct):
         """For counters that must stay right under concurrency (stock, per-member limits)."""
         self._updates.append((guard, item, actions, condition))
 
+    def add(self, guard: Guard, item: Item, deltas: dict[str, int]) -> None:
+        """ADD `deltas` to number attributes of `item` (created if absent, with its type). Adds
+        to one item merge: a transaction may name an item once, and two facts of one write (a
+        member's points and its wallet) may move the same running total."""
+        _, _, summed = self._adds.setdefault((item.pk, item.sk), (guard, item, {}))
+        for name, value in deltas.items():
+            summed[name] = summed.get(name, 0) + value
+
+    def _add_updates(self) -> list[tuple[Guard, Item, list[Action], Condition | None]]:
+        updates = []
+        for guard, item, deltas in self._adds.values():
+            moved = sorted((name, value) for name, value in deltas.items() if value)
+            if moved:
+                model = type(item)
+                actions = [getattr(model, name).add(value) for name, value in moved]
+                updates.append((guard, item, [*actions, Item.type.set(model)], None))
+        return updates
+
     def __len__(self) -> int:
-        return len(self._deletes) + len(self._puts) + len(self._updates)
+        return len(self._deletes) + len(self._puts) + len(self._updates) + len(self._adds)
 
     def commit(self) -> None:
+        self._updates += self._add_updates()
+        self._adds.clear()
         if not len(self):
             return
         if len(self) > MAX_ITEMS:

@@ -1,0 +1,472 @@
+"""Stored value (储值): top up, pay, refund a payment, withdraw a top-up, freeze; and read.
+
+Each write is one transaction of the wallet (guarded by its version), its entries, the business
+record (the top-up by payment id, the payment by order id, or a once-only refund/withdrawal id),
+the brand's totals and, when sent, the Idempotency-Key's answer. The stream turns the entries
+into `wallet.*` events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..contract import (
+    BonusExpiryOut,
+    FreezeRequest,
+    TopupOut,
+    TopupRequest,
+    WalletEntryOut,
+    WalletEntryPage,
+    WalletOut,
+    WalletPaymentOut,
+    WalletPaymentRequest,
+    WalletRefundOut,
+    WalletRefundRequest,
+    WithdrawalOut,
+    WithdrawalRequest,
+)
+from ..domain.earning import format_amount
+from ..domain.errors import (
+    Conflict,
+    MemberNotFound,
+    PaymentConflict,
+    PaymentNotFound,
+    ValidationFailed,
+    WalletNotFound,
+)
+from ..domain.guards import Rule, WriteRejected
+from ..domain.program import Program
+from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
+from ..store.unit_of_work import UnitOfWork
+from ..store.wallet import Payment, Topup
+from .deps import Deps
+from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+
+
+class WalletDisabled(Conflict):
+    """The brand's program has stored value switched off."""
+
+    code = "wallet_disabled"
+
+
+def _program(deps: Deps) -> Program:
+    program = deps.programs.require()
+    if not program.wallet.enabled:
+        raise WalletDisabled("stored value is switched off in the program (wallet.enabled)")
+    return program
+
+
+def _currency(sent: str | None, currency: str) -> None:
+    if sent is not None and sent != currency:
+        raise ValidationFailed(
+            f"this wallet holds {currency}; {sent} cannot be paid into or out of it",
+            param="currency",
+        )
+
+
+def _last_day(at: datetime, zone: ZoneInfo) -> date:
+    return (at - timedelta(microseconds=1)).astimezone(zone).date()
+
+
+def wallet_out(member_id: str, wallet: Wallet, currency: str, zone: ZoneInfo) -> WalletOut:
+    expiring = sorted(
+        (g for g in wallet.grants if g.left and g.expires_at is not None),
+        key=lambda g: g.spend_key(),
+    )
+    return WalletOut(
+        member_id=member_id,
+        balance=wallet.balance,
+        principal=wallet.principal,
+        bonus=wallet.bonus,
+        currency=currency,
+        frozen=wallet.frozen,
+        frozen_reason=wallet.frozen_reason,
+        bonus_expiring=[
+            BonusExpiryOut(
+                payment_id=g.payment_id,
+                amount=g.left,
+                expires_on=_last_day(g.expires_at, zone),  # type: ignore[arg-type]
+            )
+            for g in expiring
+        ],
+    )
+
+
+def _load(deps: Deps, member_id: str, program: Program, now: datetime) -> tuple[Wallet, str]:
+    """The member's wallet as of `now` (bonus past its validity settled in memory), and its
+    currency; a member without one yet gets an empty wallet in the program's currency."""
+    exists, wallet, currency = deps.wallets.load(member_id)
+    if not exists:
+        raise MemberNotFound(f"no member {member_id}", param="member_id")
+    wallet = wallet or Wallet()
+    wallet.settle(now)
+    return wallet, currency or program.currency
+
+
+def _commit(
+    deps: Deps,
+    uow: UnitOfWork,
+    idem: Idem | None,
+    answer: Answer,
+    again: Callable[[], Answer | None],
+) -> Answer:
+    """Commit; a write that lost the race on its business key answers as the first one did."""
+    answer = stage_answer(deps, uow, idem, answer)
+    try:
+        uow.commit()
+    except WriteRejected as rejected:
+        business_key = (
+            rejected.broke(Rule.TOPUP_IS_NEW)
+            or rejected.broke(Rule.WALLET_PAYMENT_IS_NEW)
+            or rejected.broke(Rule.ONCE_IS_NEW)
+        )
+        if business_key and not rejected.broke(Rule.IDEMPOTENCY_KEY_IS_NEW):
+            first = again()
+            if first is not None:
+                return first
+        raise
+    return answer
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def read(deps: Deps, member_id: str) -> WalletOut:
+    program = deps.programs.require()
+    now = deps.clock()
+    exists, wallet, currency = deps.wallets.load(member_id)
+    if not exists:
+        raise MemberNotFound(f"no member {member_id}", param="member_id")
+    wallet = wallet or Wallet()
+    wallet.settle(now)
+    return wallet_out(member_id, wallet, currency or program.currency, program.zone)
+
+
+def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:
+    exists, _, _ = deps.wallets.load(member_id)
+    if not exists:
+        raise MemberNotFound(f"no member {member_id}", param="member_id")
+    page, next_cursor = deps.wallets.page(member_id, limit, cursor)
+    return WalletEntryPage(
+        entries=[
+            WalletEntryOut(
+                seq=e.seq,
+                kind=e.kind,  # type: ignore[arg-type]
+                amount=e.principal_delta + e.bonus_delta,
+                principal_delta=e.principal_delta,
+                bonus_delta=e.bonus_delta,
+                balance_after=e.principal_after + e.bonus_after,
+                principal_after=e.principal_after,
+                bonus_after=e.bonus_after,
+                reason=e.reason,
+                reference=e.reference,
+                channel=e.channel,
+                created_at=e.created_at,
+            )
+            for e in page
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+# -- top up -----------------------------------------------------------------------------------
+
+
+def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None) -> Answer:
+    program = _program(deps)
+    rules = program.wallet
+    if not rules.min_topup <= request.amount <= rules.max_topup:
+        raise ValidationFailed(
+            f"a top-up is between {format_amount(rules.min_topup)} and "
+            f"{format_amount(rules.max_topup)} {program.currency}",
+            param="amount",
+        )
+    fingerprint = request_hash("wallet.topup", [member_id, request.model_dump(mode="json")])
+
+    def recorded() -> Answer | None:
+        found = deps.wallets.topup(request.payment_id)
+        if found is None:
+            return None
+        if found.member_id != member_id or found.request_hash != fingerprint:
+            raise PaymentConflict(
+                f"payment {request.payment_id} was already recorded as a different top-up",
+                param="payment_id",
+            )
+        return Answer(found.response, created=True, replayed=True)
+
+    def attempt() -> Answer:
+        first = recorded()
+        if first is not None:
+            return first
+        now = deps.clock()
+        wallet, currency = _load(deps, member_id, program, now)
+        _currency(request.currency, currency)
+        rule = rules.bonus_for(request.amount)
+        bonus = rule.bonus if rule else 0
+        if wallet.balance + request.amount + bonus > rules.max_balance:
+            raise ValidationFailed(
+                f"the wallet would hold more than {format_amount(rules.max_balance)} "
+                f"{currency} (wallet.max_balance)",
+                param="amount",
+            )
+        expires_at = None
+        if bonus and rules.bonus_valid_days:
+            last = now.astimezone(program.zone).date() + timedelta(days=rules.bonus_valid_days)
+            expires_at = datetime.combine(last + timedelta(days=1), time(), program.zone)
+        if rule is None:
+            why = "no top-up rule reached: no bonus"
+            named = None
+        else:
+            named = rule.label or f"≥ {format_amount(rule.min_amount)} → +{format_amount(bonus)}"
+            why = (
+                f"{named}: top-up of {format_amount(request.amount)} reaches "
+                f"{format_amount(rule.min_amount)}, bonus {format_amount(bonus)} {currency}"
+            )
+        wallet.top_up(
+            request.payment_id,
+            request.amount,
+            bonus,
+            expires_at,
+            f"top-up {format_amount(request.amount)}"
+            + (f" + bonus {format_amount(bonus)} ({named})" if bonus else ""),
+            now,
+            request.channel,
+        )
+        body = TopupOut(
+            payment_id=request.payment_id,
+            amount=request.amount,
+            bonus=bonus,
+            bonus_rule=named,
+            bonus_reason=why,
+            bonus_expires_on=_last_day(expires_at, program.zone) if expires_at else None,
+            wallet=wallet_out(member_id, wallet, currency, program.zone),
+        ).model_dump_json()
+        uow = deps.uow()
+        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        home = deps.wallets.stage_topup(
+            uow,
+            Topup(
+                payment_id=request.payment_id,
+                member_id=member_id,
+                amount=request.amount,
+                bonus=bonus,
+                withdrawn=0,
+                bonus_taken=0,
+                version=1,
+                request_hash=fingerprint,
+                response=body,
+                created_at=now,
+            ),
+        )
+        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+
+    return run_write(deps, idem, attempt)
+
+
+# -- pay --------------------------------------------------------------------------------------
+
+
+def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | None) -> Answer:
+    program = _program(deps)
+    fingerprint = request_hash("wallet.pay", request.model_dump(mode="json"))
+
+    def recorded() -> Answer | None:
+        found = deps.wallets.payment(member_id, request.order_id)
+        if found is None:
+            return None
+        if found.request_hash != fingerprint:
+            raise PaymentConflict(
+                f"order {request.order_id} was already paid from this wallet with "
+                f"{format_amount(found.amount)}",
+                param="order_id",
+            )
+        return Answer(found.response, created=True, replayed=True)
+
+    def attempt() -> Answer:
+        first = recorded()
+        if first is not None:
+            return first
+        now = deps.clock()
+        wallet, currency = _load(deps, member_id, program, now)
+        _currency(request.currency, currency)
+        order = program.wallet.spend_order
+        entry, drawn = wallet.charge(request.order_id, request.amount, order, now)
+        bonus = -entry.bonus_delta
+        body = WalletPaymentOut(
+            order_id=request.order_id,
+            amount=request.amount,
+            principal=request.amount - bonus,
+            bonus=bonus,
+            spend_order=order,
+            wallet=wallet_out(member_id, wallet, currency, program.zone),
+        ).model_dump_json()
+        uow = deps.uow()
+        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        home = deps.wallets.stage_payment(
+            uow,
+            member_id,
+            Payment(
+                order_id=request.order_id,
+                amount=request.amount,
+                principal=request.amount - bonus,
+                bonus=bonus,
+                drawn=drawn,
+                refunded=0,
+                bonus_back=0,
+                returned={},
+                version=1,
+                request_hash=fingerprint,
+                response=body,
+                created_at=now,
+            ),
+        )
+        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+
+    return run_write(deps, idem, attempt)
+
+
+# -- refund a payment -------------------------------------------------------------------------
+
+
+def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem | None) -> Answer:
+    program = _program(deps)
+    fingerprint = request_hash("wallet.refund", request.model_dump(mode="json"))
+    once_key = f"{request.order_id}#{request.refund_id}"
+
+    def recorded() -> Answer | None:
+        if request.refund_id is None:
+            return None
+        found = deps.once.get(member_id, "wallet_refund", once_key)
+        return None if found is None else replay(*found, True, fingerprint, "refund_id")
+
+    def attempt() -> Answer:
+        first = recorded()
+        if first is not None:
+            return first
+        payment = deps.wallets.payment(member_id, request.order_id)
+        if payment is None:
+            raise PaymentNotFound(
+                f"member {member_id} paid no order {request.order_id} from the wallet",
+                param="order_id",
+            )
+        now = deps.clock()
+        wallet, currency = _load(deps, member_id, program, now)
+        _currency(request.currency, currency)
+        principal, bonus = refund_parts(
+            payment.principal, payment.bonus, payment.refunded, payment.bonus_back, request.amount
+        )
+        to_grants = bonus_back(payment.drawn, payment.returned, bonus)
+        before = wallet.bonus
+        wallet.give_back(request.order_id, principal, to_grants, now)
+        expired = before + bonus - wallet.bonus
+        payment.refunded += request.amount
+        payment.bonus_back += bonus
+        for payment_id, amount in to_grants:
+            payment.returned[payment_id] = payment.returned.get(payment_id, 0) + amount
+        payment.version += 1
+        body = WalletRefundOut(
+            order_id=request.order_id,
+            amount=request.amount,
+            principal=principal,
+            bonus=bonus,
+            bonus_expired=expired,
+            refunded_total=payment.refunded,
+            wallet=wallet_out(member_id, wallet, currency, program.zone),
+        ).model_dump_json()
+        uow = deps.uow()
+        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        deps.wallets.stage_payment(uow, member_id, payment)
+        home = None
+        if request.refund_id is not None:
+            home = deps.once.stage(uow, member_id, "wallet_refund", once_key, fingerprint, body)
+        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+
+    return run_write(deps, idem, attempt)
+
+
+# -- withdraw a top-up ------------------------------------------------------------------------
+
+
+def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem | None) -> Answer:
+    program = _program(deps)
+    fingerprint = request_hash("wallet.withdraw", request.model_dump(mode="json"))
+    once_key = f"{request.payment_id}#{request.withdrawal_id}"
+
+    def recorded() -> Answer | None:
+        if request.withdrawal_id is None:
+            return None
+        found = deps.once.get(member_id, "wallet_withdrawal", once_key)
+        return None if found is None else replay(*found, True, fingerprint, "withdrawal_id")
+
+    def attempt() -> Answer:
+        first = recorded()
+        if first is not None:
+            return first
+        topup = deps.wallets.topup(request.payment_id)
+        if topup is None or topup.member_id != member_id:
+            raise PaymentNotFound(
+                f"member {member_id} has no top-up {request.payment_id}", param="payment_id"
+            )
+        now = deps.clock()
+        wallet, currency = _load(deps, member_id, program, now)
+        _currency(request.currency, currency)
+        terms = TopupTerms(
+            topup.payment_id, topup.amount, topup.bonus, topup.withdrawn, topup.bonus_taken
+        )
+        done = wallet.withdraw(terms, request.amount, now)
+        topup.withdrawn += request.amount
+        topup.bonus_taken += done.share
+        topup.version += 1
+        after = TopupTerms(
+            topup.payment_id, topup.amount, topup.bonus, topup.withdrawn, topup.bonus_taken
+        )
+        body = WithdrawalOut(
+            payment_id=request.payment_id,
+            amount=request.amount,
+            bonus_taken_back=done.bonus_taken,
+            principal_kept=done.kept_for_spent_bonus,
+            withdrawn_total=topup.withdrawn,
+            withdrawable_now=wallet.most_withdrawable(after),
+            wallet=wallet_out(member_id, wallet, currency, program.zone),
+        ).model_dump_json()
+        uow = deps.uow()
+        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        deps.wallets.stage_topup(uow, topup)
+        home = None
+        if request.withdrawal_id is not None:
+            home = deps.once.stage(uow, member_id, "wallet_withdrawal", once_key, fingerprint, body)
+        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+
+    return run_write(deps, idem, attempt)
+
+
+# -- freeze -----------------------------------------------------------------------------------
+
+
+def set_frozen(
+    deps: Deps, member_id: str, frozen: bool, request: FreezeRequest, idem: Idem | None
+) -> Answer:
+    """Freeze (or unfreeze) a wallet; asking for the state it is in already changes nothing."""
+    program = deps.programs.require()
+
+    def attempt() -> Answer:
+        now = deps.clock()
+        exists, wallet, currency = deps.wallets.load(member_id)
+        if not exists:
+            raise MemberNotFound(f"no member {member_id}", param="member_id")
+        if wallet is None:
+            raise WalletNotFound(f"member {member_id} has no wallet yet", param="member_id")
+        currency = currency or program.currency
+        wallet.settle(now)
+        if wallet.frozen == frozen:
+            body = wallet_out(member_id, wallet, currency, program.zone).model_dump_json()
+            return Answer(body)
+        wallet.set_frozen(frozen, request.reason, now)
+        body = wallet_out(member_id, wallet, currency, program.zone).model_dump_json()
+        uow = deps.uow()
+        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        return _commit(deps, uow, idem, Answer(body), lambda: None)
+
+    return run_write(deps, idem, attempt)

@@ -1,0 +1,25 @@
+"""Page cursors over a member's numbered history (the ledger, the wallet's entries): the last
+sequence number shown, encoded URL-safe; opaque to callers, checked when it comes back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from ..domain.errors import ValidationFailed
+
+
+def encode(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"before": seq}).encode()).decode().rstrip("=")
+
+
+def decode(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed("cursor is not one this API returned", param="cursor") from exc
+    if not isinstance(value, int) or value < 0:
+        raise ValidationFailed("cursor is not one this API returned", param="cursor")
+    return value

@@ -48,6 +48,26 @@ def refund(deps: Deps, member_id: str, order_id: str, amount: int, **extra: obje
     return json.loads(refunds.refund(deps, member_id, request, None).body)
 
 
+def top_up(deps: Deps, member_id: str, payment_id: str, amount: int) -> dict:
+    import json
+
+    from chalicelib.contract import TopupRequest
+    from chalicelib.services import wallet
+
+    request = TopupRequest(payment_id=payment_id, amount=amount)
+    return json.loads(wallet.top_up(deps, member_id, request, None).body)
+
+
+def pay(deps: Deps, member_id: str, order_id: str, amount: int) -> dict:
+    import json
+
+    from chalicelib.contract import WalletPaymentRequest
+    from chalicelib.services import wallet
+
+    request = WalletPaymentRequest(order_id=order_id, amount=amount)
+    return json.loads(wallet.pay(deps, member_id, request, None).body)
+
+
 def member(deps: Deps, member_id: str) -> MemberOut:
     return members.read(deps, member_id)
 

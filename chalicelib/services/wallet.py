@@ -30,6 +30,7 @@ from ..contract import (
 from ..domain.earning import format_amount
 from ..domain.errors import (
     Conflict,
+    DomainError,
     MemberNotFound,
     PaymentConflict,
     PaymentNotFound,
@@ -153,7 +154,7 @@ def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> Walle
         entries=[
             WalletEntryOut(
                 seq=e.seq,
-                kind=e.kind,  # type: ignore[arg-type]
+                kind=e.kind,
                 amount=e.principal_delta + e.bonus_delta,
                 principal_delta=e.principal_delta,
                 bonus_delta=e.bonus_delta,
@@ -197,15 +198,17 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
         return Answer(found.response, created=True, replayed=True)
 
     def attempt() -> Answer:
-        first = recorded()
-        if first is not None:
-            return first
+        # No read of the payment id first: the write is conditional on it being new, and a
+        # retry is told apart when that condition fails (or the wallet refuses it now).
         now = deps.clock()
         wallet, currency = _load(deps, member_id, program, now)
         _currency(request.currency, currency)
         rule = rules.bonus_for(request.amount)
         bonus = rule.bonus if rule else 0
         if wallet.balance + request.amount + bonus > rules.max_balance:
+            first = recorded()  # this very top-up, retried after it filled the wallet
+            if first is not None:
+                return first
             raise ValidationFailed(
                 f"the wallet would hold more than {format_amount(rules.max_balance)} "
                 f"{currency} (wallet.max_balance)",
@@ -285,14 +288,18 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
         return Answer(found.response, created=True, replayed=True)
 
     def attempt() -> Answer:
-        first = recorded()
-        if first is not None:
-            return first
+        # As for top-ups: the payment's write is conditional on the order id being new.
         now = deps.clock()
         wallet, currency = _load(deps, member_id, program, now)
         _currency(request.currency, currency)
         order = program.wallet.spend_order
-        entry, drawn = wallet.charge(request.order_id, request.amount, order, now)
+        try:
+            entry, drawn = wallet.charge(request.order_id, request.amount, order, now)
+        except DomainError:
+            first = recorded()  # a retry of a payment made: the first answer, not a refusal
+            if first is not None:
+                return first
+            raise
         bonus = -entry.bonus_delta
         body = WalletPaymentOut(
             order_id=request.order_id,

@@ -79,14 +79,14 @@ class BooksStore:
         """The member items' keys among the next `limit` items of the table scan (or of one of
         its `SCAN_SEGMENTS` segments), and where the scan goes on (None: done)."""
         connection = Item._get_connection()
-        extra = {} if segment is None else {"segment": segment, "total_segments": SCAN_SEGMENTS}
         with dynamodb():
             found = connection.scan(
                 filter_condition=Item.sk == keys.MEMBER_SK,
                 attributes_to_get=["pk", "sk"],
                 exclusive_start_key=json.loads(after) if after else None,
                 limit=limit,
-                **extra,
+                segment=segment,
+                total_segments=None if segment is None else SCAN_SEGMENTS,
             )
         page = [(item["pk"]["S"], item["sk"]["S"]) for item in found.get("Items", [])]
         last = found.get("LastEvaluatedKey")

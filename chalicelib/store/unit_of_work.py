@@ -95,7 +95,7 @@ class UnitOfWork(Struct):
             summed[name] = summed.get(name, 0) + value
 
     def _add_updates(self) -> list[tuple[Guard, Item, list[Action], Condition | None]]:
-        updates = []
+        updates: list[tuple[Guard, Item, list[Action], Condition | None]] = []
         for guard, item, deltas in self._adds.values():
             moved = sorted((name, value) for name, value in deltas.items() if value)
             if moved:

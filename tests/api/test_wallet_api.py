@@ -58,7 +58,9 @@ def test_the_seeds_example__top_up_500_get_50__pay_100__withdraw_the_rest(api, w
     assert out.json_body["principal_kept"] == 0
     assert out.json_body["withdrawable_now"] == 0
     assert out.json_body["wallet"]["balance"] == 0
-    kinds = [(e["kind"], e["principal_delta"], e["bonus_delta"]) for e in entries_of(api, member_id)]
+    kinds = [
+        (e["kind"], e["principal_delta"], e["bonus_delta"]) for e in entries_of(api, member_id)
+    ]
     assert kinds == [
         ("withdrawal", -40_909, -4_091),
         ("payment", -9_091, -909),
@@ -111,9 +113,14 @@ def test_payments_refunds_and_retries(api, wallet_brand):
     past = api.post(f"{w}/refunds", {"order_id": "o-1", "amount": 1})
     assert past.status_code == 409 and past.json_body["error"]["code"] == "refund_exceeds_payment"
     assert parts(wallet_of(api, member_id)) == (112_000, 100_000, 12_000)
+    everything = api.post(f"{w}/payments", {"order_id": "o-all", "amount": 112_000})
+    assert everything.status_code == 201
+    again_empty = api.post(f"{w}/payments", {"order_id": "o-all", "amount": 112_000})
+    assert again_empty.json_body == everything.json_body  # the wallet is empty: still the answer
+    api.post(f"{w}/refunds", {"order_id": "o-all", "amount": 112_000})
     short = api.post(f"{w}/payments", {"order_id": "o-2", "amount": 112_001})
     assert short.status_code == 409 and short.json_body["error"]["code"] == "insufficient_funds"
-    assert len(entries_of(api, member_id)) == 4
+    assert len(entries_of(api, member_id)) == 6
 
 
 def test_a_frozen_wallet_refuses_payments_but_records_top_ups_and_refunds(api, wallet_brand):
@@ -121,10 +128,12 @@ def test_a_frozen_wallet_refuses_payments_but_records_top_ups_and_refunds(api, w
     w = f"/v1/members/{member_id}/wallet"
     admin = f"/v1/admin/members/{member_id}/wallet"
     api.post(f"{w}/topups", {"payment_id": "pay-1", "amount": 20_000})
-    api.post(f"{w}/payments", {"order_id": "o-1", "amount": 5_000})
+    first = api.post(f"{w}/payments", {"order_id": "o-1", "amount": 5_000})
     assert api.post(f"{admin}/freeze", {"reason": "fraud check"}).status_code == 403
     frozen = api.post(f"{admin}/freeze", {"reason": "fraud check"}, key="admin")
     assert frozen.status_code == 200 and frozen.json_body["frozen"] is True
+    retried = api.post(f"{w}/payments", {"order_id": "o-1", "amount": 5_000})
+    assert retried.status_code == 201 and retried.json_body == first.json_body  # made before
     refused = api.post(f"{w}/payments", {"order_id": "o-2", "amount": 100})
     assert refused.status_code == 409 and refused.json_body["error"]["code"] == "wallet_frozen"
     out = api.post(f"{w}/withdrawals", {"payment_id": "pay-1", "amount": 100})
@@ -171,11 +180,16 @@ def test_unknown_payments_orders_and_members(api, wallet_brand):
     assert taken.status_code == 409 and taken.json_body["error"]["code"] == "payment_conflict"
     nothing = api.post(f"{w}/withdrawals", {"payment_id": "pay-9", "amount": 100})
     assert nothing.status_code == 404 and nothing.json_body["error"]["param"] == "payment_id"
-    theirs = api.post(f"/v1/members/{other}/wallet/withdrawals", {"payment_id": "pay-1", "amount": 1})
+    theirs = api.post(
+        f"/v1/members/{other}/wallet/withdrawals", {"payment_id": "pay-1", "amount": 1}
+    )
     assert theirs.status_code == 404
     unpaid = api.post(f"{w}/refunds", {"order_id": "o-9", "amount": 100})
     assert unpaid.status_code == 404 and unpaid.json_body["error"]["code"] == "payment_not_found"
     ghost = "mem_" + "0" * 26
     assert api.get(f"/v1/members/{ghost}/wallet").status_code == 404
-    assert api.post(f"/v1/members/{ghost}/wallet/topups", {"payment_id": "x", "amount": 1}).status_code == 404
+    assert (
+        api.post(f"/v1/members/{ghost}/wallet/topups", {"payment_id": "x", "amount": 1}).status_code
+        == 404
+    )
     assert entries_of(api, member_id)[0]["kind"] == "topup" and len(entries_of(api, member_id)) == 1

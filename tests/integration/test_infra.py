@@ -79,7 +79,8 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
     for function in functions:
         variables = packaged[function]["Properties"]["Environment"]["Variables"]
         assert "LOYALTY_PII_KEY" in variables, function
-    # every kind of write a transaction sends is allowed (a spent lot is deleted)
+    # every kind of write a transaction sends is allowed (a spent lot is deleted), and the scan
+    # the reconciliation reads the members with
     policy = json.loads((ROOT / ".chalice" / "policy-demo.json").read_text())
     allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
     assert {
@@ -87,6 +88,7 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem",
+        "dynamodb:Scan",
         "dynamodb:GetRecords",
         "events:PutEvents",
         "sqs:SendMessage",

@@ -1,18 +1,21 @@
 """Simulated nights (6 members over 45 nights in CI; `make test-year` runs 300 members over a
-whole year on DynamoDB Local): members buy, redeem and refund on random days, and every night
-every job runs (expiry, reminders, dormancy, birthdays, tier review). Each night, for every
-member, the books as stored (not as a read would settle them) agree with the plain reference
-model of `points_model.py`, the ledger adds up to the balances, the points each member lost to
-expiry equal the model's, and each expiry reminder sent says what the model says is left."""
+whole year on DynamoDB Local): members buy, redeem and refund on random days, some top up their
+stored value and pay with it, and every night every job runs (expiry, reminders, dormancy,
+birthdays, tier review, reconciliation). Each night the reconciliation finds nothing wrong with
+any member's books (points and stored value) and, for every member, the books as stored (not as
+a read would settle them) agree with the plain reference model of `points_model.py`, the ledger
+adds up to the balances, the points each member lost to expiry equal the model's, and each
+expiry reminder sent says what the model says is left."""
 
+import contextlib
 import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from chalicelib.domain.errors import DomainError
-from chalicelib.domain.program import RollingExpiry
+from chalicelib.domain.errors import DomainError, InsufficientFunds
+from chalicelib.domain.program import RollingExpiry, TopupBonus, WalletRules
 from chalicelib.jobs.nightly import JOBS, run_jobs
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
@@ -25,7 +28,7 @@ from chalicelib.store.models import (
     ShardProgressItem,
 )
 from tests.conftest import ENGINE, set_program
-from tests.helpers import buy, enroll, redeem, refund
+from tests.helpers import buy, enroll, pay, redeem, refund, top_up
 from tests.integration.points_model import ZONE, Model
 
 MEMBERS = int(os.environ.get("YEAR_MEMBERS", "6"))
@@ -89,6 +92,9 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock)
         brand,
         return_window_days=7,
         expiry=RollingExpiry(months=1, reminder_days=REMINDER_DAYS),
+        wallet=WalletRules(
+            topup_bonuses=[TopupBonus(min_amount=50_000, bonus=5_000)], bonus_valid_days=30
+        ),
     )
     start = date(2026, 3, 2)
     clock.now = datetime.combine(start, time(12), ZONE).astimezone(UTC)
@@ -103,6 +109,10 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock)
         clock.now = datetime.combine(today, time(1), ZONE).astimezone(UTC)
         runs = run_jobs(brand, list(JOBS.values()), now=clock.now)
         assert all(r.status == "finished" and not r.errors for r, _ in runs), runs
+        # the nightly reconciliation read every member's books, and they added up
+        books = [r for r, _ in runs if r.job == "reconcile"]
+        assert books and all(r.counts.get("mismatches", 0) == 0 for r in books), books
+        assert books[-1].counts.get("members") == MEMBERS
         night_end = datetime.combine(today, time(0), ZONE)
         for member_id, model in people.items():
             for before in REMINDER_DAYS:  # the reminders, as of the job's own run
@@ -150,5 +160,14 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock)
                     amount = rng.randint(1, order.amount - order.refunded)
                     refund(brand, member_id, order_id, amount)
                     model.refund(order_id, amount, clock.now)
+            elif roll < 0.14:
+                counter += 1
+                amount = rng.choice([10_000, 50_000, 100_000])
+                top_up(brand, member_id, f"p-{counter}", amount)
+            elif roll < 0.16:
+                counter += 1
+                with contextlib.suppress(InsufficientFunds):  # not enough left: refused
+                    pay(brand, member_id, f"w-{counter}", rng.randrange(100, 20_000))
     assert sum(m.expired for m in people.values()) > 0  # points did expire on the way
     assert sum(len(r) for r in reminded.values()) > 0  # and reminders went out
+    assert brand.totals.read().wallet_principal > 0  # and stored value was held

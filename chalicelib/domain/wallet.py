@@ -229,9 +229,11 @@ class Wallet(Struct):
         share, from_bonus, recovered = self._take_back(topup, amount)
         if amount + recovered > self.principal:
             most = self.most_withdrawable(topup)
+            kept = f" ({recovered} kept back for bonus of that top-up already spent)"
             raise WithdrawalRefused(
-                f"the principal left is {self.principal}: withdrawing {amount} would also keep "
-                f"{recovered} for bonus money already spent; at most {most} can be withdrawn",
+                f"the principal left is {self.principal}; paying back {amount} needs "
+                f"{amount + recovered} of it{kept if recovered else ''}; at most {most} can be "
+                "withdrawn now",
                 param="amount",
             )
         grant = self.grant(topup.payment_id)

@@ -193,3 +193,40 @@ def test_unknown_payments_orders_and_members(api, wallet_brand):
         == 404
     )
     assert entries_of(api, member_id)[0]["kind"] == "topup" and len(entries_of(api, member_id)) == 1
+
+
+def test_loyalty_reconcile__ok__then_a_tampered_wallet_and_totals_exit_1(
+    api, wallet_brand, monkeypatch
+):
+    """`loyalty reconcile` over several pages (one member a page), then after a hand edit."""
+    from typer.testing import CliRunner
+
+    from chalicelib import cli
+    from chalicelib.services import deps as composition
+    from chalicelib.store import keys
+    from chalicelib.store.models import WalletItem
+
+    members = [api.enroll(phone=f"1390013900{n}") for n in range(3)]
+    for n, member_id in enumerate(members):
+        api.post(
+            f"/v1/members/{member_id}/wallet/topups", {"payment_id": f"p{n}", "amount": 50_000}
+        )
+        bought = api.post(
+            f"/v1/members/{member_id}/purchases",
+            {"order_id": "o", "amount": 1_000, "currency": "CNY"},
+        )
+        assert bought.status_code == 201, bought.json_body
+    monkeypatch.setattr(composition, "build", lambda **kwargs: wallet_brand)
+    runner = CliRunner()
+    ok = runner.invoke(cli.app, ["reconcile", "--batch", "1"])
+    assert ok.exit_code == 0, ok.output
+    assert "3 members: points 30 " in ok.output and "165000 principal" not in ok.output
+    assert "150000 principal + 15000 bonus" in ok.output and "ok: the books reconcile" in ok.output
+    item = WalletItem.get(keys.member_pk(members[1]), keys.WALLET_SK)
+    item.update(actions=[WalletItem.bonus.set(int(item.bonus) + 100)])
+    bad = runner.invoke(cli.app, ["reconcile", "--batch", "1"])
+    assert bad.exit_code == 1, bad.output
+    assert f"MISMATCH {members[1]} wallet.bonus_is_entries" in bad.output
+    assert "MISMATCH brand totals totals.wallet_bonus: expected 15100, found 15000" in bad.output
+    one = runner.invoke(cli.app, ["reconcile", "--member", members[0]])
+    assert one.exit_code == 0 and "1 members" in one.output

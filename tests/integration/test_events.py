@@ -243,3 +243,58 @@ def test_a_member_found_idle_is_dormant_once__and_reactivated_by_a_purchase(
     buy(brand, member_id, "o-2", 10_000)  # active already: no second reactivation
     consume(brand, stream.read())
     assert "member.reactivated" not in [p["detail-type"] for p in captured()]
+
+
+def test_every_wallet_change_is_one_event__and_a_mismatch_the_night_finds_is_published(
+    brand, bus, clock
+):
+    from chalicelib.contract import FreezeRequest, WalletRefundRequest, WithdrawalRequest
+    from chalicelib.jobs.books import RECONCILE
+    from chalicelib.jobs.runner import run
+    from chalicelib.services import wallet
+    from chalicelib.store import keys
+    from chalicelib.store.models import WalletItem
+    from tests.helpers import pay, top_up
+
+    captured, _ = bus
+    stream = Stream(brand.settings.table_name)
+    member_id = enroll(brand)
+    stream.read()
+    top_up(brand, member_id, "pay-1", 20_000)
+    pay(brand, member_id, "o-1", 5_000)
+    wallet.refund(brand, member_id, WalletRefundRequest(order_id="o-1", amount=1_000), None)
+    wallet.withdraw(brand, member_id, WithdrawalRequest(payment_id="pay-1", amount=100), None)
+    wallet.set_frozen(brand, member_id, True, FreezeRequest(reason="check"), None)
+    consume(brand, stream.read())
+    published = [p["detail"] for p in captured()]
+    assert [e["type"] for e in published] == [
+        "wallet.topped_up",
+        "wallet.charged",
+        "wallet.refunded",
+        "wallet.withdrawn",
+        "wallet.frozen",
+    ]
+    for event in published:
+        catalogue.validate(EventOut.model_validate(event))
+    charged = published[1]["data"]
+    assert (charged["amount"], charged["balance_after"], charged["reference"]) == (
+        -5_000,
+        15_000,
+        "o-1",
+    )
+    assert charged["summary"] == {"en": "Paid with stored value", "zh": "储值消费"}
+    # someone edits the wallet by hand: the night's reconciliation finds it, once
+    item = WalletItem.get(keys.member_pk(member_id), keys.WALLET_SK)
+    item.update(actions=[WalletItem.principal.set(int(item.principal) + 1)])
+    clock.advance(days=1)
+    day = (clock.now - timedelta(days=1)).astimezone(brand.programs.require().zone).date()
+    record, _ = run(brand, RECONCILE, day, now=clock.now)
+    assert record.counts["mismatched_members"] == 1
+    again, _ = run(brand, RECONCILE, day, now=clock.now, dry_run=True)
+    assert again.counts["mismatched_members"] == 1  # still wrong; kept once for the night
+    consume(brand, stream.read())
+    mismatch = [p["detail"] for p in captured() if p["detail-type"] == "books.mismatch"]
+    assert len(mismatch) == 1 and mismatch[0]["member_id"] == member_id
+    checks = {m["check"] for m in mismatch[0]["data"]["mismatches"]}
+    assert "wallet.principal_is_entries" in checks
+    catalogue.validate(EventOut.model_validate(mismatch[0]))

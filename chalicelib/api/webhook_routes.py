@@ -1,5 +1,7 @@
 """Webhook endpoints and their deliveries (admin), Standard Webhooks 1.0."""
 
+import re
+
 from ..contract import (
     DeliveryOut,
     DeliveryPage,
@@ -10,10 +12,28 @@ from ..contract import (
     WebhookSecretOut,
     WebhookUpdate,
 )
+from ..domain.errors import DeliveryNotFound, WebhookNotFound
 from ..services import webhooks
 from ..services.deps import deps
 from ..services.shared.writes import Answer
 from .http import Call, endpoint
+
+WEBHOOK_ID = re.compile(r"^wh_[0-9A-Z]{26}$")
+
+
+def _webhook(webhook_id: str) -> str:
+    # A malformed id is simply an unknown endpoint: same answer, and it never reaches DynamoDB
+    # (whose keys have a length limit a path does not).
+    if not WEBHOOK_ID.match(webhook_id):
+        raise WebhookNotFound(f"no webhook {webhook_id[:40]}", param="webhook_id")
+    return webhook_id
+
+
+def _delivery(delivery_id: str) -> str:
+    if len(delivery_id) > 200 or not delivery_id.startswith("dlv_"):
+        raise DeliveryNotFound(f"no delivery {delivery_id[:40]}", param="delivery_id")
+    return delivery_id
+
 
 W = "/v1/admin/webhooks"
 ONE = W + "/{webhook_id}"
@@ -41,7 +61,7 @@ def list_webhooks(call: Call) -> WebhookList:
     ONE, "GET", summary="One webhook endpoint", scope="admin", response=WebhookOut, errors=(404,)
 )
 def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
-    return webhooks.get(deps(), webhook_id)
+    return webhooks.get(deps(), _webhook(webhook_id))
 
 
 @endpoint(
@@ -54,7 +74,7 @@ def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
     errors=(404, 409),
 )
 def update_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.update(deps(), webhook_id, call.body, call.idem)
+    return webhooks.update(deps(), _webhook(webhook_id), call.body, call.idem)
 
 
 @endpoint(
@@ -66,14 +86,14 @@ def update_webhook(call: Call, webhook_id: str) -> Answer:
     errors=(404, 409),
 )
 def disable_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.update(deps(), webhook_id, WebhookUpdate(enabled=False), call.idem)
+    return webhooks.update(deps(), _webhook(webhook_id), WebhookUpdate(enabled=False), call.idem)
 
 
 @endpoint(
     ONE, "DELETE", summary="Remove an endpoint and its secrets", scope="admin", errors=(404, 409)
 )
 def delete_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.delete(deps(), webhook_id, call.idem)
+    return webhooks.delete(deps(), _webhook(webhook_id), call.idem)
 
 
 @endpoint(
@@ -85,7 +105,7 @@ def delete_webhook(call: Call, webhook_id: str) -> Answer:
     errors=(404, 409),
 )
 def rotate_secret(call: Call, webhook_id: str) -> Answer:
-    return webhooks.rotate(deps(), webhook_id, call.idem)
+    return webhooks.rotate(deps(), _webhook(webhook_id), call.idem)
 
 
 @endpoint(
@@ -98,7 +118,7 @@ def rotate_secret(call: Call, webhook_id: str) -> Answer:
     errors=(404,),
 )
 def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
-    return webhooks.deliveries(deps(), webhook_id, call.query)
+    return webhooks.deliveries(deps(), _webhook(webhook_id), call.query)
 
 
 @endpoint(
@@ -110,4 +130,4 @@ def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
     errors=(404, 409),
 )
 def redeliver(call: Call, webhook_id: str, delivery_id: str) -> Answer:
-    return webhooks.redeliver(deps(), webhook_id, delivery_id, call.idem)
+    return webhooks.redeliver(deps(), _webhook(webhook_id), _delivery(delivery_id), call.idem)

@@ -91,3 +91,17 @@ def test_only_admin_keys_reach_webhooks_and_unknown_ids_are_404(admin):
     assert redeliver.json_body["error"]["code"] == "delivery_not_found"
     bad_cursor = admin.get(f"{W}/{webhook_id}/deliveries?cursor=x", key="admin")
     assert bad_cursor.status_code == 422 and bad_cursor.json_body["error"]["param"] == "cursor"
+
+
+def test_a_malformed_webhook_or_delivery_id_is_simply_not_found(api):
+    long = "wh_" + "0" * 2_000  # past DynamoDB's key length: must not reach it
+    for path in (f"/v1/admin/webhooks/{long}", f"/v1/admin/webhooks/{long}/deliveries"):
+        answer = api.get(path, key="admin")
+        assert answer.status_code == 404, answer.json_body
+        assert answer.json_body["error"]["code"] == "webhook_not_found"
+    valid = "wh_" + "0" * 26
+    again = api.post(f"/v1/admin/webhooks/{valid}/deliveries/{'x' * 2_000}/redeliver", key="admin")
+    assert again.status_code == 404 and again.json_body["error"]["param"] in (
+        "webhook_id",
+        "delivery_id",
+    )

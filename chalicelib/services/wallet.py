@@ -136,13 +136,8 @@ def _commit(
 
 def read(deps: Deps, member_id: str) -> WalletOut:
     program = deps.programs.require()
-    now = deps.clock()
-    exists, wallet, currency = deps.wallets.load(member_id)
-    if not exists:
-        raise MemberNotFound(f"no member {member_id}", param="member_id")
-    wallet = wallet or Wallet()
-    wallet.settle(now)
-    return wallet_out(member_id, wallet, currency or program.currency, program.zone)
+    wallet, currency = _load(deps, member_id, program, deps.clock())
+    return wallet_out(member_id, wallet, currency, program.zone)
 
 
 def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from msgspec import Struct
+
 from ..contract import (
     BonusExpiryOut,
     FreezeRequest,
@@ -40,6 +42,7 @@ from ..domain.errors import (
 from ..domain.guards import Rule, WriteRejected
 from ..domain.program import Program
 from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
+from ..store.idempotency import AnswerHome
 from ..store.unit_of_work import UnitOfWork
 from ..store.wallet import Payment, Topup
 from .deps import Deps
@@ -129,6 +132,27 @@ def _commit(
                 return first
         raise
     return answer
+
+
+class _OnceId(Struct, frozen=True):
+    """A caller's optional once-only id (`refund_id`, `withdrawal_id`): its first answer, and
+    the record that keeps it, written in the same transaction."""
+
+    kind: str
+    key: str | None  # None: the caller sent no id, and each call is a new one
+    fingerprint: str
+    param: str
+
+    def recorded(self, deps: Deps, member_id: str) -> Answer | None:
+        if self.key is None:
+            return None
+        found = deps.once.get(member_id, self.kind, self.key)
+        return None if found is None else replay(*found, True, self.fingerprint, self.param)
+
+    def stage(self, deps: Deps, uow: UnitOfWork, member_id: str, body: str) -> AnswerHome | None:
+        if self.key is None:
+            return None
+        return deps.once.stage(uow, member_id, self.kind, self.key, self.fingerprint, body)
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -335,13 +359,11 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
 def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem | None) -> Answer:
     program = _program(deps)
     fingerprint = request_hash("wallet.refund", request.model_dump(mode="json"))
-    once_key = f"{request.order_id}#{request.refund_id}"
+    key = None if request.refund_id is None else f"{request.order_id}#{request.refund_id}"
+    once = _OnceId("wallet_refund", key, fingerprint, "refund_id")
 
     def recorded() -> Answer | None:
-        if request.refund_id is None:
-            return None
-        found = deps.once.get(member_id, "wallet_refund", once_key)
-        return None if found is None else replay(*found, True, fingerprint, "refund_id")
+        return once.recorded(deps, member_id)
 
     def attempt() -> Answer:
         first = recorded()
@@ -380,9 +402,7 @@ def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem 
         uow = deps.uow()
         deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         deps.wallets.stage_payment(uow, member_id, payment)
-        home = None
-        if request.refund_id is not None:
-            home = deps.once.stage(uow, member_id, "wallet_refund", once_key, fingerprint, body)
+        home = once.stage(deps, uow, member_id, body)
         return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(deps, idem, attempt)
@@ -394,13 +414,11 @@ def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem 
 def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem | None) -> Answer:
     program = _program(deps)
     fingerprint = request_hash("wallet.withdraw", request.model_dump(mode="json"))
-    once_key = f"{request.payment_id}#{request.withdrawal_id}"
+    key = None if request.withdrawal_id is None else f"{request.payment_id}#{request.withdrawal_id}"
+    once = _OnceId("wallet_withdrawal", key, fingerprint, "withdrawal_id")
 
     def recorded() -> Answer | None:
-        if request.withdrawal_id is None:
-            return None
-        found = deps.once.get(member_id, "wallet_withdrawal", once_key)
-        return None if found is None else replay(*found, True, fingerprint, "withdrawal_id")
+        return once.recorded(deps, member_id)
 
     def attempt() -> Answer:
         first = recorded()
@@ -436,9 +454,7 @@ def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem 
         uow = deps.uow()
         deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         deps.wallets.stage_topup(uow, topup)
-        home = None
-        if request.withdrawal_id is not None:
-            home = deps.once.stage(uow, member_id, "wallet_withdrawal", once_key, fingerprint, body)
+        home = once.stage(deps, uow, member_id, body)
         return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(deps, idem, attempt)

@@ -86,62 +86,205 @@ def infra_render(out: Path = typer.Option(Path("infra/table.json"))) -> None:
     typer.echo(f"wrote {out}")
 
 
-@app.command()
-def package(
-    stage: str = typer.Option("demo", help="the brand's stage in .chalice/config.json"),
-    out: Path = typer.Option(Path("build/package")),
-    lint: bool = typer.Option(True, help="run cfn-lint on the result"),
-) -> None:
-    """Package the brand's stack for CloudFormation (offline) and lint the template."""
+def _project(project: Path | None) -> Path:
+    """The project holding `.chalice/config.json` and `brands/`: the one named, else the
+    current folder when it is one, else the checkout this CLI runs from."""
+    if project is not None:
+        return project.resolve()
+    here = Path.cwd()
+    if (here / ".chalice" / "config.json").exists():
+        return here
+    return Path(__file__).resolve().parents[1]
+
+
+PROJECT = typer.Option(None, "--project-dir", help="the checkout (default: here)")
+
+
+def package_brand(brand: str, out: Path, project: Path, lint: bool) -> None:
+    """`chalice package` of the brand's stage with the merge template, the zip slimmed, and
+    the result linted with cfn-lint (any finding fails)."""
     import subprocess
     import sys
 
-    from .store.infra import merge_template
+    from .packaging import slim
+    from .stack import brands
+    from .stack.template import merge_template
 
-    root = Path(__file__).resolve().parents[1]
-    config = json.loads((root / ".chalice" / "config.json").read_text())
-    stage_env = config["stages"][stage].get("environment_variables", {})
-    merge = out.parent / f"merge-{stage}.json"
-    merge.parent.mkdir(parents=True, exist_ok=True)
-    template = merge_template(
-        stage_env["LOYALTY_TABLE_NAME"], stage_env.get("LOYALTY_BRAND", stage)
-    )
-    merge.write_text(json.dumps(template, indent=2))
-    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    settings = brands.load(project, brand)
+    out.mkdir(parents=True, exist_ok=True)
+    merge = out / "merge.json"
+    merge.write_text(json.dumps(merge_template(settings), indent=2))
+    package_dir = out / "package"
+    env = {**os.environ, "AWS_DEFAULT_REGION": settings.region}
     bin_dir = Path(sys.executable).parent
     subprocess.run(
         [
             str(bin_dir / "chalice"),
             "--project-dir",
-            str(root),
+            str(project),
             "package",
             "--stage",
-            stage,
+            brand,
             "--pkg-format",
             "cloudformation",
             "--merge-template",
             str(merge.resolve()),
-            str(out.resolve()),
+            str(package_dir.resolve()),
         ],
         check=True,
         env=env,
     )
-    from .packaging import slim
-
-    slimmed = slim(out / "deployment.zip")
-    typer.echo(f"packaged {stage} into {out}")
+    slimmed = slim(package_dir / "deployment.zip")
+    typer.echo(f"packaged {brand} into {package_dir}")
     typer.echo(
         f"deployment.zip: {slimmed.size / 1e6:.1f} MB zipped, {slimmed.unzipped / 1e6:.1f} MB "
         f"unzipped, {slimmed.compiled} modules compiled; left to the Lambda runtime: "
-        f"{', '.join(slimmed.removed) or 'nothing'}"
+        f"{', '.join(slimmed.removed) or 'nothing'}; never imported, left out: "
+        f"{', '.join(slimmed.unused) or 'nothing'}"
     )
     typer.echo(
         "biggest parts (zipped): "
         + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in slimmed.biggest)
     )
     if lint:
-        subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], check=True)
+        subprocess.run([str(bin_dir / "cfn-lint"), str(package_dir / "sam.json")], check=True)
         typer.echo("cfn-lint: no findings")
+
+
+@app.command()
+def package(
+    brand: str = typer.Option("demo", "--brand", "--stage", help="a brand of `loyalty brand list`"),
+    out: Path = typer.Option(None, help="default: dist/<brand>"),
+    lint: bool = typer.Option(True, help="run cfn-lint on the result"),
+    project: Path = PROJECT,
+) -> None:
+    """Package the brand's whole stack for CloudFormation (offline) and lint the template.
+    打包品牌的完整堆栈并离线校验模板。"""
+    root = _project(project)
+    package_brand(brand, out or root / "dist" / brand, root, lint)
+
+
+brand_app = typer.Typer(
+    help="Brands, one stack each. 品牌（每个品牌一个堆栈）。", no_args_is_help=True
+)
+app.add_typer(brand_app, name="brand")
+
+
+@brand_app.command("add")
+def brand_add(
+    name: str = typer.Argument(..., help="lower case, digits, hyphens: it names the stack"),
+    currency: str = typer.Option(..., help="ISO 4217, e.g. CNY"),
+    timezone: str = typer.Option(..., help="IANA zone, e.g. Asia/Shanghai"),
+    region: str = typer.Option("us-east-1", help="where the stack is deployed"),
+    log_retention_days: int = typer.Option(30, help="how long CloudWatch keeps the logs"),
+    tracing: bool = typer.Option(False, help="X-Ray tracing for this brand's stage"),
+    alarm_email: str = typer.Option(None, help="who the alarms email"),
+    project: Path = PROJECT,
+) -> None:
+    """Add a brand: its stage in .chalice/config.json and brands/<name>/ with its settings and
+    starting program (the demo's, in its currency and time zone). 新增品牌。"""
+    from pydantic import ValidationError
+
+    from .demo import DEMO_PROGRAM, DEMO_TEMPLATES
+    from .stack import brands
+
+    try:
+        settings = brands.BrandSettings(
+            name=name,
+            currency=currency,
+            timezone=timezone,
+            region=region,
+            log_retention_days=log_retention_days,
+            tracing=tracing,
+            alarm_email=alarm_email,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise typer.BadParameter(message, param_hint=field) from None
+    program = DEMO_PROGRAM.model_copy(
+        update={"currency": settings.currency, "time_zone": settings.timezone}
+    )
+    templates = json.dumps(
+        [t.model_dump(mode="json") for t in DEMO_TEMPLATES], indent=2, ensure_ascii=False
+    )
+    try:
+        folder = brands.add(
+            _project(project), settings, program.model_dump_json(indent=2) + "\n", templates + "\n"
+        )
+    except brands.BrandExists as exc:
+        typer.echo(f"{exc} (品牌已存在)", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"added {name}: stage in .chalice/config.json, settings and program in {folder}")
+    typer.echo(f"next: make package BRAND={name}, then make deploy BRAND={name} BUCKET=…")
+
+
+@brand_app.command("list")
+def brand_list(project: Path = PROJECT) -> None:
+    """The brands and their settings. 品牌列表。"""
+    from .stack import brands
+
+    root = _project(project)
+    for name in brands.names(root):
+        b = brands.load(root, name)
+        typer.echo(
+            f"{b.name}: {b.currency}, {b.timezone}, {b.region}, table {b.table_name}, "
+            f"logs {b.log_retention_days} days, tracing {'on' if b.tracing else 'off'}"
+        )
+
+
+program_app = typer.Typer(help="The brand's program document. 会员方案。", no_args_is_help=True)
+app.add_typer(program_app, name="program")
+
+
+@program_app.command("load")
+def program_load(
+    brand: str = typer.Option(..., "--brand"),
+    project: Path = PROJECT,
+) -> None:
+    """Store brands/<brand>/program.json and its coupon templates in the stack named by
+    LOYALTY_TABLE_NAME, if it has no program yet (what is there stays as it is). 载入初始方案。"""
+    from .demo import seed
+    from .domain.coupons import CouponTemplate
+    from .domain.program import Program
+    from .services.deps import build
+
+    folder = _project(project) / "brands" / brand
+    document = Program.model_validate_json((folder / "program.json").read_text())
+    templates = [
+        CouponTemplate.model_validate(t)
+        for t in json.loads((folder / "coupon-templates.json").read_text())
+    ]
+    stored = seed(build(require_pii_key=False), document, templates)
+    typer.echo(f"program version {stored.version}: {stored.currency}, {stored.time_zone}")
+
+
+@app.command()
+def deploy(
+    brand: str = typer.Option(..., "--brand"),
+    bucket: str = typer.Option(..., help="an S3 bucket of yours, in the brand's region"),
+    project: Path = PROJECT,
+) -> None:
+    """Package, then create or update the brand's stack in AWS (needs credentials), store the
+    starting program, and print the outputs. 部署品牌堆栈到 AWS。"""
+    import boto3
+
+    from .stack import brands
+    from .stack.deploy import deploy_stack, upload
+
+    root = _project(project)
+    settings = brands.load(root, brand)
+    out = root / "dist" / brand
+    package_brand(brand, out, root, lint=True)
+    session = boto3.session.Session(region_name=settings.region)
+    url = upload(session.client("s3"), bucket, brand, out / "package")
+    outputs = deploy_stack(session.client("cloudformation"), settings.stack_name, url, typer.echo)
+    os.environ.update(LOYALTY_TABLE_NAME=outputs["TableName"], AWS_DEFAULT_REGION=settings.region)
+    program_load(brand, root)
+    for key, value in outputs.items():
+        typer.echo(f"{key}: {value}")
+    typer.echo(f"first admin key: {outputs.get('FirstAdminKeyCommand')}")
 
 
 JobChoice = StrEnum(  # type: ignore[misc]

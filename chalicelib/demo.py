@@ -126,12 +126,17 @@ DEMO_TEMPLATES = [
 ]
 
 
-def seed(deps: Deps, document: Program = DEMO_PROGRAM) -> Program:
-    """The demo brand in an empty table: its templates first (the program names them), then
-    the program as version 1. Whatever is there already stays as it is."""
+def seed(
+    deps: Deps,
+    document: Program = DEMO_PROGRAM,
+    coupon_templates: list[CouponTemplate] | None = None,
+) -> Program:
+    """The demo brand (or a brand's starting program) in an empty table: its templates first
+    (the program names them), then the program as version 1. Whatever is there already stays
+    as it is."""
     from .services import program, templates
 
-    for template in DEMO_TEMPLATES:
+    for template in DEMO_TEMPLATES if coupon_templates is None else coupon_templates:
         if deps.coupons.template(template.template_id) is None:
             templates.create(deps, template, None)
     return program.ensure(deps, document)

@@ -21,6 +21,19 @@ from msgspec import Struct
 
 # Provided by the Lambda Python runtime (boto3 and what it depends on).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+# Powertools is a toolbox; the code loads its `logging` and `metrics` (which load `shared`,
+# `tracing`'s lazy shell and `utilities.jmespath_utils`). The event handlers and the other
+# utilities (most of its megabyte) are never imported, so they are left out; the package test
+# imports the app and writes a log line and a metric from the slimmed zip alone.
+NEVER_IMPORTED = ("aws_lambda_powertools/event_handler/", "aws_lambda_powertools/utilities/")
+STILL_IMPORTED = (
+    "aws_lambda_powertools/utilities/__init__.py",
+    "aws_lambda_powertools/utilities/jmespath_utils/",
+)
+
+
+def _never_imported(name: str) -> bool:
+    return name.startswith(NEVER_IMPORTED) and not name.startswith(STILL_IMPORTED)
 
 
 def _top(name: str) -> str:
@@ -39,12 +52,14 @@ class Slimmed(Struct, frozen=True):
     unzipped: int
     biggest: list[tuple[str, int]]  # (part, compressed bytes), largest first
     removed: list[str]
+    unused: list[str]
     compiled: int
 
 
 def slim(zip_path: Path) -> Slimmed:
     """Rewrite `zip_path` without the runtime's libraries and with compiled modules."""
     removed: set[str] = set()
+    unused: set[str] = set()
     compiled = 0
     out = io.BytesIO()
     with (
@@ -56,6 +71,9 @@ def slim(zip_path: Path) -> Slimmed:
             top = _top(info.filename)
             if top in RUNTIME_PROVIDED:
                 removed.add(top)
+                continue
+            if _never_imported(info.filename):
+                unused.add("/".join(info.filename.split("/")[:2]))
                 continue
             if "/__pycache__/" in f"/{info.filename}" or info.filename.endswith(".pyc"):
                 continue
@@ -78,6 +96,7 @@ def slim(zip_path: Path) -> Slimmed:
         unzipped=unzipped,
         biggest=parts.most_common(5),
         removed=sorted(removed),
+        unused=sorted(unused),
         compiled=compiled,
     )
 

@@ -21,6 +21,11 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     # The brand's secret for HMAC fingerprints of phone numbers and emails (never a bare hash).
     pii_key: SecretStr = SecretStr("")
+    # In AWS: the Secrets Manager secret holding it (the stack generates it), read on first use.
+    pii_secret_arn: str | None = None
+    # False for the functions that never fingerprint or seal (the authorizer, the stream
+    # consumer, the nightly jobs): they start without the key, and would refuse to use one.
+    pii_key_needed: bool = True
     program_cache_seconds: float = 30.0
     max_body_bytes: int = 64 * 1024
     idempotency_ttl_hours: int = 24 * 7
@@ -60,7 +65,8 @@ def pii_key_problem(key: str, brand: str) -> str | None:
         return None
     return (
         f"LOYALTY_PII_KEY must be set to the brand's secret ({MIN_PII_KEY}+ characters; in AWS "
-        f"the stack reads it from Secrets Manager at loyalty/{brand}/pii-key)"
+        f"the stack generates it in Secrets Manager as loyalty/{brand}/pii-key and passes its "
+        "ARN as LOYALTY_PII_SECRET_ARN)"
     )
 
 

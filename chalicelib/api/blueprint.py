@@ -12,9 +12,15 @@ from ..services import api_keys
 from ..services.deps import deps
 from ..settings import pii_key_problem
 
-if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    # In Lambda, a stack without the brand's PII key fails its start, with the reason in the
-    # function's log, instead of answering every request with an error.
+_NEEDED = os.environ.get("LOYALTY_PII_KEY_NEEDED", "true").lower() not in {"false", "0"}
+if (
+    os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    and _NEEDED
+    and not os.environ.get("LOYALTY_PII_SECRET_ARN")
+):
+    # In Lambda, a function that needs the brand's PII key and has neither it nor the secret
+    # holding it fails its start, with the reason in its log, instead of answering every
+    # request with an error.
     _problem = pii_key_problem(
         os.environ.get("LOYALTY_PII_KEY", ""), os.environ.get("LOYALTY_BRAND", "?")
     )

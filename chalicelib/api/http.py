@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,7 +19,11 @@ from chalice.app import Request
 from msgspec import Struct, field
 from pydantic import BaseModel, ValidationError
 
+from .. import observe
 from ..domain.errors import (
+    CouponLimitReached,
+    CouponNotUsable,
+    CouponOutOfStock,
     DomainError,
     Forbidden,
     InternalError,
@@ -28,6 +33,7 @@ from ..domain.errors import (
     Misconfigured,
     MissingField,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
     UnknownField,
     UnsupportedMediaType,
@@ -39,6 +45,8 @@ from .blueprint import api, api_key_auth
 from .errors import body_of, status_of
 
 log = logging.getLogger("loyalty.api")
+COUPON_REFUSALS = (CouponNotUsable, CouponOutOfStock, CouponLimitReached, RateLimited)
+Meter = Callable[[dict[str, Any]], dict[str, int]]
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
@@ -56,6 +64,7 @@ class RouteSpec(Struct, frozen=True):
     query: type[BaseModel] | None
     writes: bool
     errors: tuple[int, ...] = field(default=())
+    meter: Meter | None = None
 
 
 ROUTES: list[RouteSpec] = []
@@ -98,6 +107,25 @@ _CHALICE_ERRORS: dict[int, type[DomainError]] = {
     415: UnsupportedMediaType,
     500: InternalError,
 }
+
+
+@api.middleware("http")
+def request_log(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """One JSON line per request (route template, status, duration, correlation id = API
+    Gateway's request id) and the request's metrics flushed, whatever the view did."""
+    started = time.perf_counter()
+    context = event.context or {}
+    observe.start(deps().settings.brand, _request_id())
+    response = get_response(event)
+    observe.request_line(
+        str(context.get("resourcePath") or "?"),
+        event.method,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+        key_id=(context.get("authorizer") or {}).get("key_id"),
+    )
+    observe.flush()
+    return response
 
 
 @api.middleware("http")
@@ -227,10 +255,14 @@ def endpoint(
     status: int = 200,
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    meter: Meter | None = None,
 ) -> Callable[[Callable[..., Answer | BaseModel]], Callable[..., Response]]:
+    """`meter`, given the answer's body, names the metrics a first (not replayed) answer adds."""
     writes = method in {"POST", "PUT", "PATCH", "DELETE"}
     ROUTES.append(
-        RouteSpec(path, method, summary, scope, body, response, status, query, writes, errors)
+        RouteSpec(
+            path, method, summary, scope, body, response, status, query, writes, errors, meter
+        )
     )
 
     def wrap(handler: Callable[..., Answer | BaseModel]) -> Callable[..., Response]:
@@ -246,6 +278,9 @@ def endpoint(
                 operation = f"{method} {path.format(**params)}"
                 idem = _idem(request, principal, operation, parsed) if writes else None
                 result = handler(Call(parsed, parsed_query, principal, idem), **params)
+                if meter is not None and isinstance(result, Answer) and not result.replayed:
+                    for name, value in meter(json.loads(result.body)).items():
+                        observe.count(name, value)
                 return _respond(result)
             except Misconfigured as exc:
                 request_id = _request_id()
@@ -258,6 +293,8 @@ def endpoint(
                     exc, extra={"request_id": request_id}, headers={"Retry-After": "1"}
                 )
             except DomainError as exc:
+                if isinstance(exc, COUPON_REFUSALS):
+                    observe.count(observe.COUPON_REFUSALS)
                 return error_response(exc)
             except Exception:
                 request_id = _request_id()

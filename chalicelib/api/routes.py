@@ -4,6 +4,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import observe
 from ..contract import (
     EnrollOut,
     EnrollRequest,
@@ -104,6 +105,7 @@ def quote(call: Call, member_id: str) -> QuoteOut:
     response=PurchaseOut,
     status=201,
     errors=(404, 409),
+    meter=lambda out: {observe.PURCHASES: 1, observe.POINTS_EARNED: out["points_earned"]},
 )
 def purchase(call: Call, member_id: str) -> Answer:
     return purchases.purchase(deps(), _member(member_id), call.body, call.idem)
@@ -117,6 +119,7 @@ def purchase(call: Call, member_id: str) -> Answer:
     response=RedemptionOut,
     status=201,
     errors=(404, 409),
+    meter=lambda out: {observe.REDEMPTIONS: 1, observe.POINTS_REDEEMED: out["points_redeemed"]},
 )
 def redeem(call: Call, member_id: str) -> Answer:
     return redemptions.redeem(deps(), _member(member_id), call.body, call.idem)

@@ -13,7 +13,8 @@ from typing import Any
 
 from chalice import Blueprint, Rate
 
-from ..services.deps import deps
+from .. import observe
+from ..services.deps import Deps, deps
 from ..store.functions import invoke_async
 from .nightly import JOBS, run_jobs
 from .runner import MARGIN_SECONDS
@@ -43,6 +44,11 @@ def relaunch(function_arn: str, region: str, hop: int, at: str) -> None:
 @jobs.schedule(Rate(1, unit=Rate.HOURS), name="nightly")
 def nightly(event: Any) -> dict[str, Any]:
     d = deps()
+    with observe.invocation(d.settings.brand, getattr(event, "context", None)):
+        return _night(d, event)
+
+
+def _night(d: Deps, event: Any) -> dict[str, Any]:
     if d.programs.current() is None:
         return {"runs": []}
     context = getattr(event, "context", None)
@@ -61,13 +67,22 @@ def nightly(event: Any) -> dict[str, Any]:
     results, failed = [], []
     for job in JOBS.values():  # one job's failure does not keep the others from their night
         try:
-            results += run_jobs(d, [job], now=d.clock(), time_left=time_left)
+            results += run_jobs(
+                d,
+                [job],
+                now=d.clock(),
+                time_left=time_left,
+                on_page=lambda *_: observe.count(observe.JOB_PAGES),
+            )
         except Exception:
             log.exception("nightly job %s failed; the next run goes on from there", job.name)
             failed.append(job.name)
+            observe.count(observe.JOB_RUNS_FAILED)
         if results and results[-1][0].status == "stopped":
             break
     for record, _ in results:
+        if record.counts.get("errors"):  # some members could not be done: see the run record
+            observe.count(observe.JOB_RUNS_FAILED)
         log.info(
             "%s %s: %s, %d pages, %s",
             record.job,

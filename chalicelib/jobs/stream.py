@@ -7,6 +7,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from .. import observe
 from ..events.publish import handle
 from ..services.deps import deps
 from ..webhooks.delivery import fan_out
@@ -20,6 +21,11 @@ log = logging.getLogger("loyalty.events")
 @stream.lambda_function(name="stream_events")
 def stream_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
+    with observe.invocation(d.settings.brand, context):
+        return _batch(d, event)
+
+
+def _batch(d: Any, event: dict[str, Any]) -> dict[str, Any]:
     report = handle(
         event.get("Records", []),
         brand=d.settings.brand,

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from .. import observe
 from ..services.deps import Deps, deps
 from ..webhooks.delivery import deliver
 
@@ -32,6 +33,11 @@ def attempt(d: Deps, queued: dict[str, Any]) -> str:
 @webhooks.lambda_function(name="webhook_deliveries")
 def webhook_deliveries(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
+    with observe.invocation(d.settings.brand, context):
+        return _batch(d, event)
+
+
+def _batch(d: Deps, event: dict[str, Any]) -> dict[str, Any]:
     failures = []
     for record in event.get("Records", []):
         try:

@@ -31,6 +31,7 @@ from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
 from ..store.reminders import ReminderStore
 from ..store.runs import RunStore
+from ..store.secrets import PiiKey
 from ..store.totals import TotalsStore
 from ..store.unit_of_work import Transactions, UnitOfWork
 from ..store.wallet import WalletStore
@@ -114,10 +115,15 @@ class Deps(Struct):
     delivery_queue: DeliveryQueue
     sender: HttpSender
     draw: Callable[[], float]  # uniform in [0, 1): the jitter of webhook retries
-    pii_key: bytes
+    pii: PiiKey
 
     def uow(self) -> UnitOfWork:
         return self.transactions.new()
+
+    @property
+    def pii_key(self) -> bytes:
+        """The brand's key for fingerprints and sealed secrets (read on first use)."""
+        return self.pii.get()
 
 
 def build(
@@ -127,12 +133,14 @@ def build(
     *,
     require_pii_key: bool = True,
 ) -> Deps:
-    """Everything a request or a job needs. Refuses to start without the brand's PII key: phone
-    fingerprints without it would be a bare hash, which 10^10 phone numbers brute-force."""
+    """Everything a request or a job needs. Refuses to start without the brand's PII key (or the
+    secret that holds it): phone fingerprints without it would be a bare hash, which 10^10 phone
+    numbers brute-force."""
     config = config or settings()
     pii_key = config.pii_key.get_secret_value()
     problem = pii_key_problem(pii_key, config.brand)
-    if require_pii_key and problem:
+    needed = require_pii_key and config.pii_key_needed and not config.pii_secret_arn
+    if needed and problem:
         raise Misconfigured(problem)
     configure(config.table_name, config.region)
     program_store = ProgramStore()
@@ -170,7 +178,7 @@ def build(
         ),
         sender=HttpSender(allow_loopback=config.allow_loopback_webhooks),
         draw=random.random,
-        pii_key=pii_key.encode(),
+        pii=PiiKey(config.brand, pii_key, config.pii_secret_arn, config.region),
     )
 
 

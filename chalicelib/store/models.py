@@ -102,7 +102,9 @@ class Item(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
-    # DynamoDB TTL attribute (epoch seconds); the code never trusts TTL to have deleted anything.
+    # DynamoDB TTL attribute (epoch seconds): idempotency answers, events (the outbox), webhook
+    # deliveries, reminders, run records and book mismatches set it; the code never trusts TTL
+    # to have deleted anything.
     ttl = NumberAttribute(null=True)
     reviews = ReviewIndex()
     birthdays = BirthdayIndex()

@@ -1,0 +1,143 @@
+"""Every route of the API, each called as a storefront or merchant would, with a person's
+phone, email and name in every field that can hold them. Used where a test must see what the
+whole API does: the calls each function makes (least privilege), the lines it logs (no PII)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.api.http import ROUTES
+
+
+@dataclass(frozen=True)
+class Person:
+    phone: str = "13912345678"
+    email: str = "wang.xiaoming@example.com"
+    name: str = "王小明 Wang Xiaoming"
+
+
+@dataclass
+class Tour:
+    api: Any
+    person: Person
+    visited: set[tuple[str, str]] = field(default_factory=set)
+
+    def call(self, method: str, template: str, ok: bool = True, **kw: Any) -> Any:
+        """Call `template` filled with kw["path"] values; assert a success unless ok=False."""
+        values = kw.pop("values", {})
+        response = self.api.call(method, template.format(**values), kw.pop("body", None), **kw)
+        self.visited.add((method, template))
+        assert response.status_code < 500, (method, template, response.body)
+        if ok:
+            assert response.status_code < 400, (method, template, response.json_body)
+        return response.json_body
+
+    def missing(self) -> set[tuple[str, str]]:
+        return {(r.method, r.path) for r in ROUTES} - self.visited
+
+
+M = "/v1/members/{member_id}"
+T = "/v1/admin/coupon-templates"
+W = "/v1/admin/webhooks/{webhook_id}"
+
+
+def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], None]) -> Tour:
+    """Every route, in an order where each finds what it needs; `between` runs once events
+    and a webhook exist, before the deliveries are read (the stream consumer and the sender)."""
+    tour = Tour(api, person)
+    admin = {"key": "admin"}
+    program = tour.call("GET", "/v1/admin/program", **admin)
+    program["growth"]["activities"] = {"review": 10}
+    tour.call("PUT", "/v1/admin/program", body=program, **admin)
+
+    hook = tour.call(
+        "POST",
+        "/v1/admin/webhooks",
+        body={"url": receiver_url, "events": ["*"], "description": person.name},
+        **admin,
+    )
+    ids = {"webhook_id": hook["webhook_id"]}
+    tour.call("GET", "/v1/admin/webhooks", **admin)
+    tour.call("GET", W, values=ids, **admin)
+    tour.call(
+        "PATCH", W, values=ids, body={"description": f"{person.name} {person.email}"}, **admin
+    )
+
+    enrolled = {"phone": person.phone, "email": person.email, "marketing_consent": True}
+    member_id = tour.call("POST", "/v1/members", body=enrolled)["member_id"]
+    tour.call("POST", "/v1/members", body={"phone": person.phone})  # found again: 200
+    tour.call("POST", "/v1/members", ok=False, body={"phone": person.phone, "name": person.name})
+    tour.call("POST", "/v1/members", ok=False, body={"phone": f"{person.phone}{person.phone}"})
+    tour.call("POST", "/v1/members", ok=False, body={"email": f"{person.name}@"})
+    tour.call("POST", "/v1/members/lookup", body={"email": person.email})
+    tour.call("POST", "/v1/members/lookup", ok=False, body={"phone": "13900000000"})
+    at = {"values": {"member_id": member_id}}
+    tour.call("GET", M, **at)
+
+    basket = {"amount": 80_000, "currency": "CNY"}
+    tour.call("POST", f"{M}/quote", body=basket, **at)
+    bought = tour.call("POST", f"{M}/purchases", body={"order_id": "o-1", **basket}, **at)
+    tour.call("POST", f"{M}/redemptions", body={"order_id": "o-2", "points": 100}, **at)
+    tour.call("POST", f"{M}/refunds", body={"order_id": "o-1", "amount": 1_000}, **at)
+    tour.call("GET", f"{M}/ledger", **at)
+    tour.call("POST", f"{M}/activities", body={"activity": "review", "activity_id": "r-1"}, **at)
+
+    tour.call("GET", f"{M}/coupons", **at)
+    code = bought["coupons_issued"][0]["code"]
+    coupon = {"values": {"member_id": member_id, "code": code}}
+    order = {"order_id": "o-3", "amount": 12_000, "currency": "CNY"}
+    tour.call("POST", f"{M}/coupons/{{code}}/redeem", body=order, **coupon)
+    tour.call("POST", f"{M}/coupons/{{code}}/release", body={"order_id": "o-3"}, **coupon)
+    tour.call(
+        "POST",
+        f"{M}/coupons/{{code}}/redeem",
+        ok=False,
+        body={"order_id": "o-3"},
+        **{"values": {"member_id": member_id, "code": "NOPE-NOPE"}},
+    )
+    exchange = {"template_id": "tea-voucher", "exchange_id": "x-1"}
+    tour.call("POST", f"{M}/coupons/exchange", body=exchange, **at)
+    made = {
+        "template_id": "vip-gift",
+        "name": f"{person.name} gift",
+        "kind": "fixed",
+        "amount_off": 500,
+    }
+    tour.call("POST", T, body=made, **admin)
+    tour.call("GET", T, **admin)
+    one = {"values": {"template_id": "vip-gift"}, **admin}
+    tour.call("GET", f"{T}/{{template_id}}", **one)
+    tour.call("PUT", f"{T}/{{template_id}}", body={**made, "total_stock": 100}, **one)
+    tour.call("POST", f"{T}/{{template_id}}/issue", body={"member_id": member_id}, **one)
+
+    wallet = f"{M}/wallet"
+    tour.call("POST", f"{wallet}/topups", body={"payment_id": "p-1", "amount": 50_000}, **at)
+    tour.call("POST", f"{wallet}/payments", body={"order_id": "o-4", "amount": 1_000}, **at)
+    tour.call("POST", f"{wallet}/refunds", body={"order_id": "o-4", "amount": 500}, **at)
+    tour.call("POST", f"{wallet}/withdrawals", body={"payment_id": "p-1", "amount": 100}, **at)
+    frozen = {"values": {"member_id": member_id}, "body": {"reason": person.name}, **admin}
+    tour.call("POST", "/v1/admin/members/{member_id}/wallet/freeze", **frozen)
+    tour.call("POST", "/v1/admin/members/{member_id}/wallet/unfreeze", **frozen)
+    tour.call("GET", wallet, **at)
+    tour.call("GET", f"{wallet}/entries", **at)
+
+    between()
+    events = tour.call("GET", "/v1/admin/events", **admin)["events"]
+    tour.call("GET", "/v1/admin/events/{event_id}", values={"event_id": events[0]["id"]}, **admin)
+    deliveries = tour.call("GET", f"{W}/deliveries", values=ids, **admin)["deliveries"]
+    redeliver = {**ids, "delivery_id": deliveries[0]["delivery_id"]}
+    tour.call("POST", f"{W}/deliveries/{{delivery_id}}/redeliver", values=redeliver, **admin)
+    tour.call("POST", f"{W}/rotate-secret", values=ids, **admin)
+    tour.call("POST", f"{W}/disable", values=ids, **admin)
+    tour.call("DELETE", W, values=ids, **admin)
+
+    run = tour.call("POST", "/v1/admin/jobs/{job}", values={"job": "all"}, body={}, **admin)
+    tour.call("GET", "/v1/admin/jobs", **admin)
+    first = run["runs"][0]
+    found = {"job": first["job"], "run_id": first["run_id"]}
+    tour.call("GET", "/v1/admin/jobs/{job}/runs/{run_id}", values=found, **admin)
+    tour.call("GET", "/v1/admin/reconciliation", **admin)
+    tour.call("GET", "/v1/admin/liability", **admin)
+    return tour

@@ -17,7 +17,9 @@ from chalicelib.jobs.schedules import jobs
 from chalicelib.jobs.stream import stream
 from chalicelib.jobs.webhooks import webhooks
 
-app = Chalice(app_name="loyalty")
+# The logger named "loyalty" is Powertools' (chalicelib.observe): Chalice must not add its own
+# plain-text handler to it, nor stop it propagating.
+app = Chalice(app_name="loyalty", configure_logs=False)
 app.register_blueprint(api)
 app.register_blueprint(jobs)
 app.register_blueprint(stream)

@@ -5,7 +5,10 @@ code must be one the code was seen to make."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib import observe
 from chalicelib.services.deps import Deps, build, use
 from chalicelib.settings import Settings
 from chalicelib.stack.policies import API, AUTH, FUNCTIONS, NIGHTLY, STREAM, WEBHOOKS, grants
@@ -78,7 +82,7 @@ class Stack:
         return role_statements(self.template, role, self.refs, self.attrs)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def stack(packaged: dict[str, Path]) -> Iterator[Stack]:
     from moto import mock_aws
 
@@ -230,10 +234,47 @@ def check(stack: Stack, calls: list[Call]) -> list[str]:
     return problems
 
 
-def test_every_call_of_every_function_is_allowed_and_every_grant_is_used(stack, monkeypatch):
+class Lines(logging.Handler):
+    """Every log line any logger writes (INFO and up, as in Lambda), formatted as Powertools
+    writes it, with its extra keys."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self.setFormatter(observe.logger.registered_formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@dataclass
+class Scenario:
+    calls: list[Call]
+    lines: list[str]  # log lines and the EMF lines on stdout
+
+
+@pytest.fixture(scope="module")
+def scenario(stack: Stack) -> Scenario:
+    """Every function run once, with every AWS call recorded and every log line kept."""
     recorder = Recorder()
-    recorder.install(monkeypatch)
-    run_every_function(stack, recorder, monkeypatch)
+    lines = Lines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(lines)
+    root.setLevel(logging.INFO)
+    stdout = io.StringIO()
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch, contextlib.redirect_stdout(stdout):
+            recorder.install(monkeypatch)
+            run_every_function(stack, recorder, monkeypatch)
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(level)
+    return Scenario(recorder.calls, lines.lines + stdout.getvalue().splitlines())
+
+
+def test_every_call_of_every_function_is_allowed_and_every_grant_is_used(stack, scenario):
+    recorder = scenario
     problems = set(check(stack, recorder.calls))
     assert problems == NOT_REACHED, "\n".join(sorted(problems ^ NOT_REACHED))
     # and a grant no call needs is found: the API's scan, if nothing had scanned
@@ -255,3 +296,25 @@ def test_the_check_fails_when_a_function_makes_a_call_its_role_does_not_allow(st
     problems = check(stack, undeclared)
     for call in undeclared:
         assert any(call.action in p and call.function in p and "not allowed" in p for p in problems)
+
+
+def test_no_personal_data_in_any_log_line_of_any_function(scenario):
+    """Every route, the stream consumer, the webhook sender and the nights, with a phone, an
+    email and a name sent wherever they fit (and where they do not: refused bodies)."""
+    person = Person()
+    secrets = {
+        person.phone,
+        f"+86{person.phone}",
+        person.phone[-8:],
+        person.email,
+        person.email.split("@")[0],
+        person.name,
+        *person.name.split(" "),
+    }
+    assert len(scenario.lines) > 100
+    requests = [json.loads(line) for line in scenario.lines if '"message":"request"' in line]
+    assert {r["route"] for r in requests} >= {"/v1/members", "/v1/members/{member_id}/purchases"}
+    assert all(r["correlation_id"] and r["duration_ms"] >= 0 and r["status"] for r in requests)
+    assert any('"PointsEarned"' in line for line in scenario.lines)  # the EMF lines are seen
+    leaks = [(s, line) for line in scenario.lines for s in secrets if s in line]
+    assert leaks == []

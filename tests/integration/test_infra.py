@@ -10,7 +10,9 @@ from pathlib import Path
 import boto3
 import pytest
 
+from chalicelib.stack.policies import API, FUNCTIONS, WEBHOOKS, grants
 from chalicelib.store.infra import table_template
+from tests.conftest import ENGINE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,73 +38,134 @@ def test_table_created_from_the_models_matches_the_template(deps):
     assert {p["ProjectionType"] for _, p in created.values()} == {"KEYS_ONLY"}
 
 
-@pytest.mark.slow
-def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
-    loyalty = Path(sys.executable).parent / "loyalty"
-    result = subprocess.run(
-        [str(loyalty), "package", "--stage", "demo", "--out", str(tmp_path / "pkg")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    template = json.loads((tmp_path / "pkg" / "sam.json").read_text())
-    resources = template["Resources"]
-    assert resources["LoyaltyTable"]["Properties"]["TableName"] == "loyalty-demo"
-    assert {"UnauthorizedResponse", "ForbiddenResponse", "ApiKeyAuth"} <= set(resources)
-    # the stream consumer: fed by the table's stream, a bad batch halved, then parked
-    source = resources["StreamEventsSource"]["Properties"]
-    assert source["EventSourceArn"] == {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]}
-    assert source["FunctionName"] == {"Ref": "StreamEvents"}
-    assert source["BisectBatchOnFunctionError"] is True
-    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["StreamDeadLetters", "Arn"]
+def _models_declare() -> tuple[set[str], dict[str, tuple[str, str]], str]:
+    """Key attributes, GSIs (name -> hash, range) and the TTL attribute, from the models."""
+    from chalicelib.store.models import Item
+
+    indexes = {}
+    for index in Item._indexes.values():
+        hash_key, range_key = index.Meta.attributes.values()
+        indexes[index.Meta.index_name] = (hash_key.attr_name, range_key.attr_name)
+    keys = {Item.pk.attr_name, Item.sk.attr_name} | {a for pair in indexes.values() for a in pair}
+    return keys, indexes, Item.ttl.attr_name
+
+
+def packaging(test):  # type: ignore[no-untyped-def]
+    """Uses the packaged stacks (made once, in one worker; not again on DynamoDB Local)."""
+    test = pytest.mark.xdist_group("package")(test)
+    return pytest.mark.skipif(ENGINE != "moto", reason="packaging does not use the engine")(test)
+
+
+@pytest.mark.parametrize("brand", ["demo", "acme"])
+@packaging
+def test_every_attribute_index_and_ttl_of_the_models_is_in_the_template_and_only_those(
+    packaged, brand
+):
+    template = json.loads((packaged[brand] / "sam.json").read_text())
+    table = template["Resources"]["LoyaltyTable"]["Properties"]
+    keys, indexes, ttl = _models_declare()
+    assert {a["AttributeName"] for a in table["AttributeDefinitions"]} == keys
+    in_template = {
+        i["IndexName"]: tuple(k["AttributeName"] for k in i["KeySchema"])
+        for i in table["GlobalSecondaryIndexes"]
     }
-    variables = resources["StreamEvents"]["Properties"]["Environment"]["Variables"]
-    assert variables["LOYALTY_EVENT_BUS"] == {"Ref": "EventBus"}
-    # webhook deliveries: a queue with a dead-letter queue, read by the sender function, which
-    # reports failed messages one by one; the API (redeliver) and the stream consumer send to it
-    deliveries = resources["WebhookDeliveriesSource"]["Properties"]
-    assert deliveries["EventSourceArn"] == {"Fn::GetAtt": ["WebhookDeliveriesQueue", "Arn"]}
-    assert deliveries["FunctionName"] == {"Ref": "WebhookDeliveries"}
-    assert deliveries["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    queue = resources["WebhookDeliveriesQueue"]["Properties"]
-    assert queue["VisibilityTimeout"] >= resources["WebhookDeliveries"]["Properties"]["Timeout"]
-    assert "deadLetterTargetArn" in queue["RedrivePolicy"]
-    for function in ("APIHandler", "StreamEvents", "WebhookDeliveries"):
-        variables = resources[function]["Properties"]["Environment"]["Variables"]
-        assert variables["LOYALTY_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookDeliveriesQueue"}
-    # every function imports the app, which refuses to start without the brand's key
-    packaged = resources
-    functions = [k for k, v in packaged.items() if v["Type"] == "AWS::Serverless::Function"]
-    assert {"Nightly", "StreamEvents"} <= set(functions)
-    for function in functions:
-        variables = packaged[function]["Properties"]["Environment"]["Variables"]
-        assert "LOYALTY_PII_KEY" in variables, function
-    # every kind of write a transaction sends is allowed (a spent lot is deleted), and the scan
-    # the reconciliation reads the members with
-    policy = json.loads((ROOT / ".chalice" / "policy-demo.json").read_text())
-    allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
-    assert {
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:Scan",
-        "dynamodb:GetRecords",
-        "events:PutEvents",
-        "sqs:SendMessage",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-    } <= allowed
-    # the zip: small, compiled, without what the Lambda runtime provides, and it imports with
-    # only the runtime's libraries beside it
-    package = tmp_path / "pkg" / "deployment.zip"
+    assert in_template == indexes
+    assert table["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+
+
+@packaging
+def test_the_demo_and_an_added_brand_package_into_whole_stacks_cfn_lint_accepts(packaged, project):
+    # `packaged` ran `loyalty package` for both, which fails on any cfn-lint finding
+    demo = json.loads((packaged["demo"] / "sam.json").read_text())
+    acme = json.loads((packaged["acme"] / "sam.json").read_text())
+    added = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["acme"]
+    assert added["environment_variables"]["LOYALTY_TABLE_NAME"] == "loyalty-acme"
+    program = json.loads((project / "brands" / "acme" / "program.json").read_text())
+    assert (program["currency"], program["time_zone"]) == ("EUR", "Europe/Berlin")
+    for brand, template in (("demo", demo), ("acme", acme)):
+        resources = template["Resources"]
+        table = resources["LoyaltyTable"]
+        assert table["Properties"]["TableName"] == f"loyalty-{brand}"
+        assert table["DeletionPolicy"] == "Retain"
+        props = table["Properties"]
+        assert props["DeletionProtectionEnabled"] is True
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        # the PII key: generated by the stack, read by ARN, its value nowhere in the template
+        secret = resources["PiiKey"]
+        assert secret["Type"] == "AWS::SecretsManager::Secret"
+        assert "GenerateSecretString" in secret["Properties"]
+        assert secret["DeletionPolicy"] == "Retain"
+        assert "resolve:secretsmanager" not in json.dumps(template)
+        functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+        assert set(functions) == {f.logical_id for f in FUNCTIONS}
+        for function in FUNCTIONS:
+            props = functions[function.logical_id]["Properties"]
+            assert props["FunctionName"] == function.name(brand)
+            variables = props["Environment"]["Variables"]
+            assert "LOYALTY_PII_KEY" not in variables
+            needs_key = function in (API, WEBHOOKS)
+            assert ("LOYALTY_PII_SECRET_ARN" in variables) is needs_key, function
+            assert (variables.get("LOYALTY_PII_KEY_NEEDED") == "false") is not needs_key
+            # its own log group, kept 30 days, and its own role with only its grants
+            group = resources[function.log_group]
+            assert group["Properties"]["RetentionInDays"] == 30
+            assert props["LoggingConfig"]["LogGroup"] == {"Ref": function.log_group}
+            assert props["Role"] == {"Fn::GetAtt": [function.role, "Arn"]}
+            (policy,) = resources[function.role]["Properties"]["Policies"]
+            statements = policy["PolicyDocument"]["Statement"]
+            assert {s["Sid"] for s in statements} == {g.sid for g in grants(function, brand)}
+            assert all(s["Effect"] == "Allow" and "*" not in s["Action"] for s in statements)
+        # the event bus, the queues and the event sources
+        assert resources["EventBus"]["Properties"]["Name"] == f"loyalty-{brand}"
+        source = resources["StreamEventsSource"]["Properties"]
+        assert source["EventSourceArn"] == {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]}
+        assert source["BisectBatchOnFunctionError"] is True
+        assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": ["StreamDeadLetters", "Arn"]
+        }
+        deliveries = resources["WebhookDeliveriesSource"]["Properties"]
+        assert deliveries["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        queue = resources["WebhookDeliveriesQueue"]["Properties"]
+        assert queue["VisibilityTimeout"] >= functions["WebhookDeliveries"]["Properties"]["Timeout"]
+        assert "deadLetterTargetArn" in queue["RedrivePolicy"]
+        # alarms: the 5xx rate, each function's errors and throttles, both DLQs, the table's
+        # throttles and failed job runs, all to the stack's topic
+        alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+        metrics = {
+            (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()
+        }
+        assert metrics == {
+            ("AWS/ApiGateway", "5XXError"),
+            ("AWS/Lambda", "Errors"),
+            ("AWS/Lambda", "Throttles"),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("AWS/DynamoDB", "ReadThrottleEvents"),
+            ("AWS/DynamoDB", "WriteThrottleEvents"),
+            ("Loyalty", "JobRunsFailed"),
+        }
+        assert len(alarms) == 1 + 2 * len(FUNCTIONS) + 2 + 2 + 1
+        assert all(a["Properties"]["AlarmActions"] == [{"Ref": "Alarms"}] for a in alarms.values())
+        assert resources["RestAPI"]["Properties"]["Name"] == f"loyalty-{brand}"
+        outputs = template["Outputs"]
+        assert "ApiBaseUrl" in outputs
+        assert (
+            "loyalty keys create --scope admin"
+            in outputs["FirstAdminKeyCommand"]["Value"]["Fn::Sub"]
+        )
+
+
+@packaging
+def test_the_zip_is_small_compiled_and_runs_with_only_the_runtimes_libraries(packaged, tmp_path):
+    package = packaged["demo"] / "deployment.zip"
     assert package.stat().st_size <= 15 * 1024 * 1024
     with zipfile.ZipFile(package) as shipped:
         names = shipped.namelist()
         shipped.extractall(tmp_path / "task")
     assert not [n for n in names if n.startswith(("botocore/", "boto3/"))]
+    assert not [n for n in names if n.startswith("aws_lambda_powertools/event_handler/")]
     assert "chalicelib/__pycache__/contract.cpython-311.pyc" in names
     runtime = tmp_path / "runtime"  # stands in for /var/runtime: boto3 and its dependencies
     runtime.mkdir()
@@ -111,19 +174,24 @@ def test_package__produces_a_template_cfn_lint_accepts(tmp_path):
         origin = Path(spec.origin)
         source = origin.parent if origin.name == "__init__.py" else origin
         (runtime / source.name).symlink_to(source)
+    # import the app as Lambda does, then write a log line and a metric as a request does
+    script = (
+        "import sys; sys.path[:0] = sys.argv[1:]; import app; from chalicelib import observe; "
+        "observe.start('demo', 'req-1'); observe.info('hello', n=1); "
+        "observe.count(observe.PURCHASES); observe.flush()"
+    )
     imported = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            "import sys; sys.path[:0] = sys.argv[1:]; import app",
-            str(tmp_path / "task"),
-            str(runtime),
-        ],
+        [sys.executable, "-I", "-S", "-c", script, str(tmp_path / "task"), str(runtime)],
         capture_output=True,
         text=True,
         cwd=tmp_path / "task",
-        env={"LOYALTY_PII_KEY": "package-test-pii-key", "AWS_DEFAULT_REGION": "us-east-1"},
+        env={
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_NAME": "loyalty-demo-api",
+            "LOYALTY_PII_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
+        },
     )
     assert imported.returncode == 0, imported.stderr
+    lines = [json.loads(line) for line in imported.stdout.splitlines()]
+    assert lines[0]["message"] == "hello" and lines[0]["correlation_id"] == "req-1"
+    assert lines[1]["Purchases"] == [1.0] and lines[1]["brand"] == "demo"

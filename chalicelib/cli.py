@@ -110,7 +110,18 @@ def package_brand(brand: str, out: Path, project: Path, lint: bool) -> None:
     from .stack import brands
     from .stack.template import merge_template
 
-    settings = brands.load(project, brand)
+    try:
+        settings = brands.load(project, brand)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--brand") from None
+    stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"].get(brand)
+    if stage is None or bool(stage.get("xray")) != settings.tracing:
+        raise typer.BadParameter(
+            f"brands/{brand}/brand.json and the stage {brand!r} of .chalice/config.json disagree "
+            f"(tracing {settings.tracing}, xray {None if stage is None else stage.get('xray')}): "
+            "set both, or neither",
+            param_hint="--brand",
+        )
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "merge.json"
     merge.write_text(json.dumps(merge_template(settings), indent=2))
@@ -251,6 +262,8 @@ def program_load(
     from .services.deps import build
 
     folder = _project(project) / "brands" / brand
+    if not (folder / "program.json").exists():
+        raise typer.BadParameter(f"no {folder / 'program.json'}", param_hint="--brand")
     document = Program.model_validate_json((folder / "program.json").read_text())
     templates = [
         CouponTemplate.model_validate(t)

@@ -97,7 +97,10 @@ def merge_template(brand: BrandSettings) -> dict[str, Any]:
     _webhooks(resources, brand)
     for function in FUNCTIONS:
         _function(resources, function, brand)
-    resources["RestAPI"] = {"Properties": {"Name": brand.stack_name}}
+    api: dict[str, Any] = {"Name": brand.stack_name}
+    if brand.tracing:  # Chalice traces the functions (the stage's "xray"); the API too
+        api["TracingEnabled"] = True
+    resources["RestAPI"] = {"Properties": api}
     for name, args in GATEWAY_RESPONSES.items():
         resources[name] = _gateway_error(*args)
     _alarms(resources, brand)

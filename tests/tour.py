@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib.api.http import ROUTES
 
@@ -65,7 +67,14 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
         "PATCH", W, values=ids, body={"description": f"{person.name} {person.email}"}, **admin
     )
 
-    enrolled = {"phone": person.phone, "email": person.email, "marketing_consent": True}
+    # a birthday the nightly birthdays job meets (a day or so ahead, in the brand's zone)
+    soon = datetime.now(ZoneInfo(program["time_zone"])) + timedelta(hours=25)
+    enrolled = {
+        "phone": person.phone,
+        "email": person.email,
+        "marketing_consent": True,
+        "birthday": soon.strftime("1992-%m-%d"),  # a leap year: any day exists
+    }
     member_id = tour.call("POST", "/v1/members", body=enrolled)["member_id"]
     tour.call("POST", "/v1/members", body={"phone": person.phone})  # found again: 200
     tour.call("POST", "/v1/members", ok=False, body={"phone": person.phone, "name": person.name})

@@ -100,6 +100,15 @@ def _project(project: Path | None) -> Path:
 PROJECT = typer.Option(None, "--project-dir", help="the checkout (default: here)")
 
 
+def _brand(project: Path, name: str):  # type: ignore[no-untyped-def]
+    from .stack import brands
+
+    try:
+        return brands.load(project, name)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--brand") from None
+
+
 def package_brand(brand: str, out: Path, project: Path, lint: bool) -> None:
     """`chalice package` of the brand's stage with the merge template, the zip slimmed, and
     the result linted with cfn-lint (any finding fails)."""
@@ -107,13 +116,9 @@ def package_brand(brand: str, out: Path, project: Path, lint: bool) -> None:
     import sys
 
     from .packaging import slim
-    from .stack import brands
     from .stack.template import merge_template
 
-    try:
-        settings = brands.load(project, brand)
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--brand") from None
+    settings = _brand(project, brand)
     stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"].get(brand)
     if stage is None or bool(stage.get("xray")) != settings.tracing:
         raise typer.BadParameter(
@@ -283,11 +288,10 @@ def deploy(
     starting program, and print the outputs. 部署品牌堆栈到 AWS。"""
     import boto3
 
-    from .stack import brands
     from .stack.deploy import deploy_stack, upload
 
     root = _project(project)
-    settings = brands.load(root, brand)
+    settings = _brand(root, brand)
     out = root / "dist" / brand
     package_brand(brand, out, root, lint=True)
     session = boto3.session.Session(region_name=settings.region)

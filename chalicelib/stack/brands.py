@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 # A brand's name is its stage, and goes into every name the stack makes: the table
 # `loyalty-<name>` (DynamoDB: 3–255 of [A-Za-z0-9_.-]), the stack `loyalty-<name>`
@@ -36,7 +36,7 @@ class BrandSettings(BaseModel):
     region: str = Field("us-east-1", description="the AWS region the stack is deployed to")
     log_retention_days: int = 30
     tracing: bool = Field(False, description="X-Ray tracing for the stage's functions and API")
-    alarm_email: str | None = Field(None, description="subscribed to the stack's alarms")
+    alarm_email: EmailStr | None = Field(None, description="subscribed to the stack's alarms")
 
     @field_validator("name")
     @classmethod

@@ -18,6 +18,7 @@ from pydantic import (
 
 from .domain.bounds import Birthday, Instant
 from .domain.coupons import CouponTemplate
+from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#/-]+$")]
@@ -46,12 +47,35 @@ class EnrollRequest(Request):
     birthday: Birthday | None = None
     marketing_consent: bool = False
     channel: str | None = Field(None, max_length=32, description="web, pos, miniprogram, ...")
+    name: Name | None = Field(None, description="as the member gives it (personal data)")
+    gender: Gender | None = None
+    locale: Locale | None = None
+    tags: Tags | None = Field(None, description="the merchant's labels: admin keys only")
+    attributes: Attributes | None = None
 
     @model_validator(mode="after")
     def _some_identifier(self) -> "EnrollRequest":
         if not (self.phone or self.email or self.external_id):
             raise ValueError("give at least one of phone, email or external_id")
         return self
+
+
+class ProfilePatch(Request):
+    """Only what is sent changes (JSON Merge Patch, RFC 7396): a field set to null is cleared,
+    an attribute set to null removed. Points, tiers and balances are never set here."""
+
+    name: Name | None = None
+    gender: Gender | None = None
+    birthday: Birthday | None = Field(
+        None, description="once set, changed only with an admin key (birthday gifts)"
+    )
+    locale: Locale | None = None
+    tags: Tags | None = Field(None, description="replaces the tags: admin keys only")
+    attributes: AttributesPatch | None = None
+    marketing_consent: bool | None = Field(None, description="given (true) or withdrawn (false)")
+    channel: str | None = Field(
+        None, max_length=32, description="the channel this change comes through"
+    )
 
 
 class LookupRequest(Request):
@@ -96,6 +120,15 @@ class MemberOut(Response):
     tier_benefits: dict[str, Any] | None = None
     tier_progress: TierProgressOut | None = None
     last_active_at: datetime | None = Field(None, description="last purchase or activity")
+    name: str | None = None
+    gender: str | None = None
+    locale: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    attributes: dict[str, str] = Field(default_factory=dict)
+    marketing_consent_at: datetime | None = Field(
+        None, description="when marketing_consent was last given or withdrawn"
+    )
+    marketing_consent_channel: str | None = None
     lifecycle_state: Literal["active", "dormant", "churned"] = Field(
         "active",
         description="dormant once lifecycle.dormant_after_days pass without a purchase or "

@@ -74,16 +74,26 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
         "email": person.email,
         "marketing_consent": True,
         "birthday": soon.strftime("1992-%m-%d"),  # a leap year: any day exists
+        "name": person.name,
+        "gender": "male",
+        "locale": "zh-CN",
+        "attributes": {"wechat_nick": person.name, "contact": person.email},
     }
     member_id = tour.call("POST", "/v1/members", body=enrolled)["member_id"]
     tour.call("POST", "/v1/members", body={"phone": person.phone})  # found again: 200
-    tour.call("POST", "/v1/members", ok=False, body={"phone": person.phone, "name": person.name})
+    tour.call("POST", "/v1/members", ok=False, body={"phone": person.phone, "nick": person.name})
+    tour.call("POST", "/v1/members", ok=False, body={"phone": person.phone, "name": "x" * 101})
     tour.call("POST", "/v1/members", ok=False, body={"phone": f"{person.phone}{person.phone}"})
     tour.call("POST", "/v1/members", ok=False, body={"email": f"{person.name}@"})
     tour.call("POST", "/v1/members/lookup", body={"email": person.email})
     tour.call("POST", "/v1/members/lookup", ok=False, body={"phone": "13900000000"})
     at = {"values": {"member_id": member_id}}
     tour.call("GET", M, **at)
+    patch = {"name": f"{person.name} Jr", "attributes": {"contact": None, "phone2": person.phone}}
+    tour.call("PATCH", M, body=patch, **at)
+    tour.call("PATCH", M, ok=False, body={"tags": [person.name]}, **at)  # admin only
+    tour.call("PATCH", M, body={"tags": ["vip", person.name[:3]]}, **at, **admin)
+    tour.call("PATCH", M, ok=False, body={"points_balance": 10**6, "name": person.name}, **at)
 
     basket = {"amount": 80_000, "currency": "CNY"}
     tour.call("POST", f"{M}/quote", body=basket, **at)

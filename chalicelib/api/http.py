@@ -77,6 +77,7 @@ class Call(Struct, frozen=True):
     query: Any
     principal: str
     idem: Idem | None
+    scope: str | None = None  # the caller's key: storefront or admin
 
 
 def error_response(
@@ -277,7 +278,8 @@ def endpoint(
                 principal = context.get("key_id") or context.get("principalId") or "anonymous"
                 operation = f"{method} {path.format(**params)}"
                 idem = _idem(request, principal, operation, parsed) if writes else None
-                result = handler(Call(parsed, parsed_query, principal, idem), **params)
+                caller = context.get("scope")
+                result = handler(Call(parsed, parsed_query, principal, idem, caller), **params)
                 if meter is not None and isinstance(result, Answer) and not result.replayed:
                     for name, value in meter(json.loads(result.body)).items():
                         observe.count(name, value)

@@ -11,6 +11,7 @@ from ..contract import (
     LedgerPage,
     LookupRequest,
     MemberOut,
+    ProfilePatch,
     PurchaseOut,
     PurchaseRequest,
     QuoteOut,
@@ -22,7 +23,16 @@ from ..contract import (
 )
 from ..domain.errors import MemberNotFound
 from ..domain.program import Program
-from ..services import checkout, ledger, members, program, purchases, redemptions, refunds
+from ..services import (
+    checkout,
+    ledger,
+    members,
+    profile,
+    program,
+    purchases,
+    redemptions,
+    refunds,
+)
 from ..services.deps import deps
 from ..services.shared.writes import Answer
 from .http import Call, endpoint
@@ -57,7 +67,20 @@ M = "/v1/members/{member_id}"
     errors=(409,),
 )
 def enroll(call: Call) -> Answer:
-    return members.enroll(deps(), call.body, call.idem)
+    return members.enroll(deps(), call.body, call.idem, call.scope)
+
+
+@endpoint(
+    M,
+    "PATCH",
+    summary="Change a member's profile: name, gender, birthday, locale, tags (admin), "
+    "attributes, marketing consent; only the fields sent (null clears)",
+    body=ProfilePatch,
+    response=MemberOut,
+    errors=(403, 404, 409),
+)
+def update_profile(call: Call, member_id: str) -> Answer:
+    return profile.update(deps(), _member(member_id), call.body, call.scope, call.idem)
 
 
 @endpoint(

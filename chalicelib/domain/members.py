@@ -34,6 +34,14 @@ class Member(Struct):
     dormant_since: str | None = None  # the local day the dormancy job found the member idle
     churned_since: str | None = None  # the local day the dormancy job found it churned
     next_due_at: datetime | None = None  # when the soonest lot vests or expires
+    # the profile (personal data: kept, never logged)
+    name: str | None = None
+    gender: str | None = None
+    locale: str | None = None
+    tags: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    consent_at: datetime | None = None  # when marketing_consent was last given or withdrawn
+    consent_channel: str | None = None  # and through which channel
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

@@ -7,7 +7,13 @@ from contextlib import suppress
 from msgspec import Struct
 
 from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
-from ..domain.errors import IdentityConflict, MemberNotFound, TooManyLots, ValidationFailed
+from ..domain.errors import (
+    Forbidden,
+    IdentityConflict,
+    MemberNotFound,
+    TooManyLots,
+    ValidationFailed,
+)
 from ..domain.guards import WriteRejected
 from ..domain.identity import (
     IdentityKind,
@@ -18,6 +24,7 @@ from ..domain.identity import (
     normalise_phone,
 )
 from ..domain.members import Member
+from ..domain.profile import birthday_problem
 from ..domain.program import Program
 from .deps import Deps
 from .shared import issuance, lifecycle
@@ -46,11 +53,17 @@ def _identifiers(
     ]
 
 
-def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
-    """Create the member, or return the existing one any identifier already belongs to."""
+def enroll(
+    deps: Deps, request: EnrollRequest, idem: Idem | None, scope: str | None = "admin"
+) -> Answer:
+    """Create the member, or return the existing one any identifier already belongs to (as it
+    is: its profile is changed by PATCH, not by enrolling again)."""
     program = deps.programs.require()
-    if request.birthday and request.birthday > deps.clock().astimezone(program.zone).date():
-        raise ValidationFailed("birthday: must not be in the future", param="birthday")
+    problem = birthday_problem(request.birthday, deps.clock().astimezone(program.zone).date())
+    if problem:
+        raise ValidationFailed(problem, param="birthday")
+    if request.tags and scope != "admin":
+        raise Forbidden("tags are set with an admin key", param="tags")
     identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
     skip_coupons: dict[str, str] = {}
 
@@ -85,6 +98,13 @@ def enroll(deps: Deps, request: EnrollRequest, idem: Idem | None) -> Answer:
                 birthday=request.birthday.isoformat() if request.birthday else None,
                 marketing_consent=request.marketing_consent,
                 channel=request.channel,
+                name=request.name,
+                gender=request.gender,
+                locale=request.locale,
+                tags=list(request.tags or []),
+                attributes=dict(request.attributes or {}),
+                consent_at=now if request.marketing_consent else None,
+                consent_channel=request.channel if request.marketing_consent else None,
             )
             new = identifiers
             _apply_identifiers(member, new)

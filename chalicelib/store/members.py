@@ -48,6 +48,13 @@ def member_from(item: MemberItem) -> Member:
         dormant_since=item.dormant_since,
         churned_since=item.churned_since,
         next_due_at=item.next_due_at,
+        name=item.name,
+        gender=item.gender,
+        locale=item.locale,
+        tags=list(item.tags or []),
+        attributes=json.loads(item.attributes or "{}"),
+        consent_at=item.consent_at,
+        consent_channel=item.consent_channel,
     )
 
 
@@ -88,6 +95,17 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         dormant_since=member.dormant_since,
         churned_since=member.churned_since,
         next_due_at=member.next_due_at,
+        name=member.name,
+        gender=member.gender,
+        locale=member.locale,
+        tags=member.tags or None,
+        attributes=(
+            json.dumps(member.attributes, ensure_ascii=False, sort_keys=True)
+            if member.attributes
+            else None
+        ),
+        consent_at=member.consent_at,
+        consent_channel=member.consent_channel,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )

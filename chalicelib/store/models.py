@@ -140,6 +140,13 @@ class MemberItem(Item, discriminator="member"):
     # When the member's soonest lot vests or expires: before it, the balances on this item are
     # the whole truth and a read needs no lots.
     next_due_at = UTCDateTimeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    gender = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    tags = ListAttribute[str](null=True)
+    attributes = UnicodeAttribute(null=True)  # JSON {key: value}
+    consent_at = UTCDateTimeAttribute(null=True)
+    consent_channel = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

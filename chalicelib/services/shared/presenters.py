@@ -47,6 +47,13 @@ def member_out(member: Member, program: Program | None, now: datetime) -> Member
         tier_benefits=tiers.benefits(program, member),
         tier_progress=tiers.progress(program, member, now),
         last_active_at=member.last_active_at,
+        name=member.name,
+        gender=member.gender,
+        locale=member.locale,
+        tags=member.tags,
+        attributes=member.attributes,
+        marketing_consent_at=member.consent_at,
+        marketing_consent_channel=member.consent_channel,
         lifecycle_state=lifecycle.state(program, member, now),
     )
 

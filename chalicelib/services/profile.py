@@ -39,7 +39,10 @@ def apply(member: Member, patch: ProfilePatch, fields: set[str]) -> None:
     if "tags" in fields:
         member.tags = list(patch.tags or [])
     if "attributes" in fields:
-        member.attributes = merged(member.attributes, patch.attributes) if patch.attributes else {}
+        if patch.attributes is None:  # "attributes": null removes them all
+            member.attributes = {}
+        else:  # an empty object changes nothing (RFC 7396)
+            member.attributes = merged(member.attributes, patch.attributes)
         size = len(json.dumps(member.attributes, ensure_ascii=False).encode())
         if len(member.attributes) > MAX_ATTRIBUTES or size > MAX_ATTRIBUTES_BYTES:
             raise ValidationFailed(

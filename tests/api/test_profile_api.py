@@ -40,6 +40,8 @@ def test_patch__changes_only_what_is_sent__null_clears__attributes_merge(api):
     out = patched.json_body
     assert out["name"] == "Li Lei 李雷" and out["locale"] == "en"
     assert out["attributes"] == {"b": "2", "c": "3"}
+    unchanged = api.call("PATCH", path, {"attributes": {}}).json_body
+    assert unchanged["attributes"] == {"b": "2", "c": "3"}
     cleared = api.call("PATCH", path, {"locale": None, "attributes": None}).json_body
     assert cleared["locale"] is None and cleared["attributes"] == {} and cleared["name"]
     assert api.get(path).json_body["attributes"] == {}
@@ -120,3 +122,14 @@ def test_enrol__a_lone_surrogate_or_a_control_character_in_a_name_is_refused(api
 def test_patch__an_unknown_member_is_404(api):
     response = api.call("PATCH", M.format("mem_nobody"), {"name": "x"})
     assert response.status_code == 404
+
+
+def test_patch__attributes_past_their_limit_once_merged_are_refused_and_nothing_written(api):
+    member = enroll(api, attributes={f"k{i}": "v" for i in range(20)})
+    path = M.format(member["member_id"])
+    response = api.call("PATCH", path, {"attributes": {"one_more": "v"}, "name": "New"})
+    assert response.status_code == 422 and response.json_body["error"]["param"] == "attributes"
+    after = api.get(path).json_body
+    assert len(after["attributes"]) == 20 and after["name"] is None
+    swapped = api.call("PATCH", path, {"attributes": {"k0": None, "one_more": "v"}})
+    assert swapped.status_code == 200 and "one_more" in swapped.json_body["attributes"]

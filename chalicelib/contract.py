@@ -78,6 +78,11 @@ class ProfilePatch(Request):
     )
 
 
+class IdentityAdd(Request):
+    kind: Literal["phone", "email", "external_id"]
+    value: str = Field(min_length=1, max_length=254)
+
+
 class LookupRequest(Request):
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)

@@ -94,6 +94,11 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("PATCH", M, ok=False, body={"tags": [person.name]}, **at)  # admin only
     tour.call("PATCH", M, body={"tags": ["vip", person.name[:3]]}, **at, **admin)
     tour.call("PATCH", M, ok=False, body={"points_balance": 10**6, "name": person.name}, **at)
+    linked = {"kind": "external_id", "value": f"wx-{person.phone}"}
+    tour.call("POST", f"{M}/identities", body=linked, **at)
+    tour.call("POST", f"{M}/identities", ok=False, body={"kind": "phone", "value": "1"}, **at)
+    gone = {"values": {"member_id": member_id, "kind": "external_id"}}
+    tour.call("DELETE", f"{M}/identities/{{kind}}", **gone)
 
     basket = {"amount": 80_000, "currency": "CNY"}
     tour.call("POST", f"{M}/quote", body=basket, **at)

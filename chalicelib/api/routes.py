@@ -8,6 +8,7 @@ from .. import observe
 from ..contract import (
     EnrollOut,
     EnrollRequest,
+    IdentityAdd,
     LedgerPage,
     LookupRequest,
     MemberOut,
@@ -21,10 +22,11 @@ from ..contract import (
     RefundOut,
     RefundRequest,
 )
-from ..domain.errors import MemberNotFound
+from ..domain.errors import InvalidRequest, MemberNotFound
 from ..domain.program import Program
 from ..services import (
     checkout,
+    identities,
     ledger,
     members,
     profile,
@@ -81,6 +83,33 @@ def enroll(call: Call) -> Answer:
 )
 def update_profile(call: Call, member_id: str) -> Answer:
     return profile.update(deps(), _member(member_id), call.body, call.scope, call.idem)
+
+
+@endpoint(
+    f"{M}/identities",
+    "POST",
+    summary="Add a phone, email or external id to a member (one of each; an identity "
+    "belongs to one member only)",
+    body=IdentityAdd,
+    response=MemberOut,
+    status=201,
+    errors=(404, 409),
+)
+def add_identity(call: Call, member_id: str) -> Answer:
+    return identities.add(deps(), _member(member_id), call.body, call.idem)
+
+
+@endpoint(
+    f"{M}/identities/{{kind}}",
+    "DELETE",
+    summary="Remove the member's phone, email or external id (a member keeps one at least)",
+    response=MemberOut,
+    errors=(404, 409),
+)
+def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
+    if kind not in ("phone", "email", "external_id"):
+        raise InvalidRequest("kind is phone, email or external_id", param="kind")
+    return identities.remove(deps(), _member(member_id), kind, call.idem)
 
 
 @endpoint(

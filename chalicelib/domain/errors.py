@@ -89,6 +89,18 @@ class IdentityConflict(Conflict):
     code = "identity_conflict"
 
 
+class LastIdentity(Conflict):
+    """A member keeps at least one identity, so every channel can find it again."""
+
+    code = "last_identity"
+
+
+class IdentityNotFound(NotFound):
+    """The member has no identity of that kind."""
+
+    code = "identity_not_found"
+
+
 class OrderConflict(Conflict):
     """The order id was already recorded with a different body."""
 

@@ -18,6 +18,7 @@ class Rule(StrEnum):
     MEMBER_IS_NEW = "member_is_new"
     MEMBER_VERSION = "member_version"
     IDENTITY_IS_NEW = "identity_is_new"
+    IDENTITY_IS_MEMBERS = "identity_is_members"
     LOT_IS_NEW = "lot_is_new"
     LOT_AS_READ = "lot_as_read"
     LEDGER_ROW_IS_NEW = "ledger_row_is_new"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from msgspec import Struct
-
 from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
 from ..domain.errors import (
     Forbidden,
@@ -15,42 +13,13 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..domain.guards import WriteRejected
-from ..domain.identity import (
-    IdentityKind,
-    fingerprint,
-    mask_email,
-    mask_phone,
-    normalise_email,
-    normalise_phone,
-)
 from ..domain.members import Member
 from ..domain.profile import birthday_problem
-from ..domain.program import Program
 from .deps import Deps
 from .shared import issuance, lifecycle
+from .shared.identities import apply_identifiers, identifiers_of
 from .shared.presenters import coupons_issued, member_out, skipped_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
-
-
-class Identifier(Struct, frozen=True):
-    kind: IdentityKind
-    value: str
-    fingerprint: str
-
-
-def _identifiers(
-    deps: Deps, program: Program, phone: str | None, email: str | None, external_id: str | None
-) -> list[Identifier]:
-    found: list[tuple[IdentityKind, str]] = []
-    if phone:
-        found.append(("phone", normalise_phone(phone, program.default_phone_region)))
-    if email:
-        found.append(("email", normalise_email(email)))
-    if external_id:
-        found.append(("external_id", external_id))
-    return [
-        Identifier(kind, value, fingerprint(kind, value, deps.pii_key)) for kind, value in found
-    ]
 
 
 def enroll(
@@ -64,7 +33,7 @@ def enroll(
         raise ValidationFailed(problem, param="birthday")
     if request.tags and scope != "admin":
         raise Forbidden("tags are set with an admin key", param="tags")
-    identifiers = _identifiers(deps, program, request.phone, request.email, request.external_id)
+    identifiers = identifiers_of(deps, program, request.phone, request.email, request.external_id)
     skip_coupons: dict[str, str] = {}
 
     def attempt() -> Answer:
@@ -87,7 +56,7 @@ def enroll(
                 raise MemberNotFound("the member of that identifier is gone", param=None)
             new = [ident for ident in identifiers if ident.kind not in owners]
             if new:  # link the identifiers this channel adds to the same person
-                _apply_identifiers(member, new)
+                apply_identifiers(member, new)
                 deps.members.stage_member(uow, member, now, program.zone)
         else:
             member = Member(
@@ -107,7 +76,7 @@ def enroll(
                 consent_channel=request.channel if request.marketing_consent else None,
             )
             new = identifiers
-            _apply_identifiers(member, new)
+            apply_identifiers(member, new)
             lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
             deps.members.stage_new_member(uow, member, program.zone)
             issued = issuance.stage_rule_coupon(
@@ -133,20 +102,9 @@ def enroll(
     return run_write(deps, idem, attempt)
 
 
-def _apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
-    for ident in identifiers:
-        member.identities.append(f"{ident.kind}:{ident.fingerprint}")
-        if ident.kind == "phone":
-            member.phone_masked = mask_phone(ident.value)
-        elif ident.kind == "email":
-            member.email_masked = mask_email(ident.value)
-        else:
-            member.external_id = ident.value
-
-
 def lookup(deps: Deps, request: LookupRequest) -> MemberOut:
     program = deps.programs.require()
-    (ident,) = _identifiers(deps, program, request.phone, request.email, request.external_id)
+    (ident,) = identifiers_of(deps, program, request.phone, request.email, request.external_id)
     member_id = deps.members.member_for_identity(ident.kind, ident.fingerprint)
     if member_id is None:
         raise MemberNotFound(f"no member has that {ident.kind}", param=ident.kind)

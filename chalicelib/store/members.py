@@ -229,6 +229,13 @@ class MemberStore:
         item = member_item(member, zone)
         uow.put(Guard(Rule.MEMBER_VERSION), item, MemberItem.version == expected)
 
+    def stage_identity_removal(
+        self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str
+    ) -> None:
+        """Delete the identity, only if it is still this member's."""
+        item = IdentityItem(pk=keys.identity_pk(kind, fingerprint), sk=keys.IDENTITY_SK)
+        uow.delete(Guard(Rule.IDENTITY_IS_MEMBERS, kind), item, IdentityItem.member_id == member_id)
+
     def stage_identity(self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str) -> None:
         item = IdentityItem(
             pk=keys.identity_pk(kind, fingerprint),

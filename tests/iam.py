@@ -30,8 +30,6 @@ class Call:
 # A transaction's items are authorised as the single-item action of each.
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 _TRANSACT |= {"ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
-SERVICE_PREFIX = {"dynamodb": "dynamodb", "sqs": "sqs", "events": "events"}
-SERVICE_PREFIX |= {"secretsmanager": "secretsmanager", "lambda": "lambda"}
 
 
 def _table(name: str, index: str | None = None) -> str:

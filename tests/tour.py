@@ -27,7 +27,7 @@ class Tour:
     visited: set[tuple[str, str]] = field(default_factory=set)
 
     def call(self, method: str, template: str, ok: bool = True, **kw: Any) -> Any:
-        """Call `template` filled with kw["path"] values; assert a success unless ok=False."""
+        """Call `template` filled with kw["values"]; assert a success unless ok=False."""
         values = kw.pop("values", {})
         response = self.api.call(method, template.format(**values), kw.pop("body", None), **kw)
         self.visited.add((method, template))

@@ -11,6 +11,17 @@ from .bounds import Day
 Multiplier = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
 
 
+def known_zone(value: str) -> str:
+    """An IANA time zone name, or a ValueError naming it (the program's, a brand's)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}: not an IANA zone (Asia/Shanghai, …)"
+        ) from exc
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -267,11 +278,7 @@ class Program(Strict):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return known_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

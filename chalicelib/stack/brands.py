@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from ..domain.program import known_zone
 
 # A brand's name is its stage, and goes into every name the stack makes: the table
 # `loyalty-<name>` (DynamoDB: 3–255 of [A-Za-z0-9_.-]), the stack `loyalty-<name>`
@@ -60,11 +61,7 @@ class BrandSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"{value!r} is not an IANA time zone (Asia/Shanghai, …)") from exc
-        return value
+        return known_zone(value)
 
     @field_validator("region")
     @classmethod

@@ -73,7 +73,6 @@ class Stack:
         env = resolve(props["Environment"]["Variables"], self.refs, self.attrs)
         # Receivers here are on 127.0.0.1, which the deployed stack refuses.
         env = {**env, "LOYALTY_ALLOW_LOOPBACK_WEBHOOKS": "true", "LOYALTY_REGION": REGION}
-        env = {k: v for k, v in env.items() if k != "LOYALTY_PII_KEY"} | {"LOYALTY_PII_KEY": ""}
         settings = Settings.from_environment(env)
         return build(settings, **({"clock": clock} if clock else {}))
 

@@ -4,6 +4,7 @@ Names here are the API: keep them; add fields freely. Every request refuses unkn
 client can never set points, tier or balances through a body (mass assignment).
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,16 @@ from .domain.coupons import CouponTemplate
 from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
+OPENID = re.compile(r"[A-Za-z0-9_-]{6,128}")
+OpenId = Annotated[
+    str,
+    Field(
+        min_length=6,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the id a WeChat or Alipay mini-program has for the person (OpenID)",
+    ),
+]
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:#/-]+$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. CNY")]
 Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="minor units (cents/分)")]
@@ -44,6 +55,7 @@ class EnrollRequest(Request):
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)
     external_id: str | None = Field(None, min_length=1, max_length=128)
+    openid: OpenId | None = None
     birthday: Birthday | None = None
     marketing_consent: bool = False
     channel: str | None = Field(None, max_length=32, description="web, pos, miniprogram, ...")
@@ -55,8 +67,8 @@ class EnrollRequest(Request):
 
     @model_validator(mode="after")
     def _some_identifier(self) -> "EnrollRequest":
-        if not (self.phone or self.email or self.external_id):
-            raise ValueError("give at least one of phone, email or external_id")
+        if not (self.phone or self.email or self.external_id or self.openid):
+            raise ValueError("give at least one of phone, email, external_id or openid")
         return self
 
 
@@ -79,20 +91,27 @@ class ProfilePatch(Request):
 
 
 class IdentityAdd(Request):
-    kind: Literal["phone", "email", "external_id"]
+    kind: Literal["phone", "email", "external_id", "openid"]
     value: str = Field(min_length=1, max_length=254)
+
+    @model_validator(mode="after")
+    def _openid_shape(self) -> "IdentityAdd":
+        if self.kind == "openid" and not OPENID.fullmatch(self.value):
+            raise ValueError("an openid is 6 to 128 letters, digits, '_' or '-'")
+        return self
 
 
 class LookupRequest(Request):
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)
     external_id: str | None = Field(None, min_length=1, max_length=128)
+    openid: OpenId | None = None
 
     @model_validator(mode="after")
     def _one_identifier(self) -> "LookupRequest":
-        given = [v for v in (self.phone, self.email, self.external_id) if v]
+        given = [v for v in (self.phone, self.email, self.external_id, self.openid) if v]
         if len(given) != 1:
-            raise ValueError("give exactly one of phone, email or external_id")
+            raise ValueError("give exactly one of phone, email, external_id or openid")
         return self
 
 
@@ -134,6 +153,9 @@ class MemberOut(Response):
         None, description="when marketing_consent was last given or withdrawn"
     )
     marketing_consent_channel: str | None = None
+    identity_kinds: list[str] = Field(
+        default_factory=list, description="which identities the member has: phone, email, ..."
+    )
     lifecycle_state: Literal["active", "dormant", "churned"] = Field(
         "active",
         description="dormant once lifecycle.dormant_after_days pass without a purchase or "

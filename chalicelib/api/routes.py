@@ -23,6 +23,7 @@ from ..contract import (
     RefundRequest,
 )
 from ..domain.errors import InvalidRequest, MemberNotFound
+from ..domain.identity import IDENTITY_KINDS
 from ..domain.program import Program
 from ..services import (
     checkout,
@@ -88,7 +89,7 @@ def update_profile(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/identities",
     "POST",
-    summary="Add a phone, email or external id to a member (one of each; an identity "
+    summary="Add a phone, email, external id or OpenID to a member (one of each; an identity "
     "belongs to one member only)",
     body=IdentityAdd,
     response=MemberOut,
@@ -102,20 +103,20 @@ def add_identity(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/identities/{{kind}}",
     "DELETE",
-    summary="Remove the member's phone, email or external id (a member keeps one at least)",
+    summary="Remove the member's phone, email, external id or OpenID (a member keeps one at least)",
     response=MemberOut,
     errors=(404, 409),
 )
 def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
-    if kind not in ("phone", "email", "external_id"):
-        raise InvalidRequest("kind is phone, email or external_id", param="kind")
+    if kind not in IDENTITY_KINDS:
+        raise InvalidRequest(f"kind is one of {', '.join(IDENTITY_KINDS)}", param="kind")
     return identities.remove(deps(), _member(member_id), kind, call.idem)
 
 
 @endpoint(
     "/v1/members/lookup",
     "POST",
-    summary="Find a member by phone, email or external id "
+    summary="Find a member by phone, email, external id or OpenID "
     "(in the body, so personal data stays out of access logs)",
     body=LookupRequest,
     response=MemberOut,

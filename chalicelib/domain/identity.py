@@ -11,7 +11,8 @@ from typing import Literal
 
 from .errors import ValidationFailed
 
-IdentityKind = Literal["phone", "email", "external_id"]
+IdentityKind = Literal["phone", "email", "external_id", "openid"]
+IDENTITY_KINDS: tuple[IdentityKind, ...] = ("phone", "email", "external_id", "openid")
 
 
 def normalise_phone(raw: str, default_region: str) -> str:

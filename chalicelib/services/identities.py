@@ -1,4 +1,4 @@
-"""Use cases: add an identity (phone, email, external id) to a member, or remove one. An
+"""Use cases: add an identity (phone, email, external id, OpenID) to a member, or remove one. An
 identity belongs to one member only; a member keeps at least one."""
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ def add(deps: Deps, member_id: str, request: IdentityAdd, idem: Idem | None) -> 
     program = deps.programs.require()
     values = {request.kind: request.value}
     (ident,) = identifiers_of(
-        deps, program, values.get("phone"), values.get("email"), values.get("external_id")
+        deps,
+        program,
+        values.get("phone"),
+        values.get("email"),
+        values.get("external_id"),
+        values.get("openid"),
     )
 
     def attempt() -> Answer:

@@ -33,7 +33,9 @@ def enroll(
         raise ValidationFailed(problem, param="birthday")
     if request.tags and scope != "admin":
         raise Forbidden("tags are set with an admin key", param="tags")
-    identifiers = identifiers_of(deps, program, request.phone, request.email, request.external_id)
+    identifiers = identifiers_of(
+        deps, program, request.phone, request.email, request.external_id, request.openid
+    )
     skip_coupons: dict[str, str] = {}
 
     def attempt() -> Answer:
@@ -104,7 +106,9 @@ def enroll(
 
 def lookup(deps: Deps, request: LookupRequest) -> MemberOut:
     program = deps.programs.require()
-    (ident,) = identifiers_of(deps, program, request.phone, request.email, request.external_id)
+    (ident,) = identifiers_of(
+        deps, program, request.phone, request.email, request.external_id, request.openid
+    )
     member_id = deps.members.member_for_identity(ident.kind, ident.fingerprint)
     if member_id is None:
         raise MemberNotFound(f"no member has that {ident.kind}", param=ident.kind)

@@ -36,3 +36,28 @@ def test_an_identity_belongs_to_one_member__one_of_each_kind__the_last_one_stays
     wrong = api.post(f"{M.format(first)}/identities", {"kind": "phone", "value": "12"})
     assert wrong.status_code == 422
     assert api.get(M.format(first)).json_body["phone"] == "+86 138****8000"
+
+
+def test_an_openid_is_an_identity_like_the_others__kept_as_its_fingerprint_only(api):
+    enrolled = api.post("/v1/members", {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+    assert enrolled.status_code == 201
+    member_id = enrolled.json_body["member_id"]
+    assert enrolled.json_body["identity_kinds"] == ["openid"]
+    assert "oUpF8uMuAJO" not in enrolled.body.decode()  # never shown back
+    found = api.post("/v1/members/lookup", {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+    assert found.json_body["member_id"] == member_id
+    # the same person at the till: the phone joins the mini-program's member
+    path = f"{M.format(member_id)}/identities"
+    assert api.post(path, {"kind": "phone", "value": "13800138000"}).status_code == 201
+    again = api.post(
+        "/v1/members", {"phone": "13800138000", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
+    )
+    assert again.status_code == 200 and again.json_body["member_id"] == member_id
+    removed = api.call("DELETE", f"{path}/openid")
+    assert removed.json_body["identity_kinds"] == ["phone"]
+    assert (
+        api.post("/v1/members/lookup", {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}).status_code
+        == 404
+    )
+    bad = api.post(path, {"kind": "openid", "value": "has spaces in it"})
+    assert bad.status_code == 422 and "openid" in bad.json_body["error"]["message"]

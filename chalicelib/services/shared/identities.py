@@ -1,4 +1,4 @@
-"""Identities (phone, email, external id) as the members' use cases handle them: normalised,
+"""Identities (phone, email, external id, OpenID) as the members' use cases handle them: normalised,
 fingerprinted with the brand's key, and applied to the member (masked forms only)."""
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ class Identifier(Struct, frozen=True):
 
 
 def identifiers_of(
-    deps: Deps, program: Program, phone: str | None, email: str | None, external_id: str | None
+    deps: Deps,
+    program: Program,
+    phone: str | None,
+    email: str | None,
+    external_id: str | None,
+    openid: str | None = None,
 ) -> list[Identifier]:
     found: list[tuple[IdentityKind, str]] = []
     if phone:
@@ -34,6 +39,8 @@ def identifiers_of(
         found.append(("email", normalise_email(email)))
     if external_id:
         found.append(("external_id", external_id))
+    if openid:  # a WeChat/Alipay app's id for the person: kept as its fingerprint only
+        found.append(("openid", openid))
     return [
         Identifier(kind, value, fingerprint(kind, value, deps.pii_key)) for kind, value in found
     ]
@@ -46,7 +53,7 @@ def apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
             member.phone_masked = mask_phone(ident.value)
         elif ident.kind == "email":
             member.email_masked = mask_email(ident.value)
-        else:
+        elif ident.kind == "external_id":
             member.external_id = ident.value
 
 
@@ -60,6 +67,6 @@ def remove_identity(member: Member, kind: str) -> str | None:
         member.phone_masked = None
     elif kind == "email":
         member.email_masked = None
-    else:
+    elif kind == "external_id":
         member.external_id = None
     return found.split(":", 1)[1]

@@ -54,6 +54,7 @@ def member_out(member: Member, program: Program | None, now: datetime) -> Member
         attributes=member.attributes,
         marketing_consent_at=member.consent_at,
         marketing_consent_channel=member.consent_channel,
+        identity_kinds=sorted(i.split(":", 1)[0] for i in member.identities),
         lifecycle_state=lifecycle.state(program, member, now),
     )
 

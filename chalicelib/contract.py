@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from .domain.bounds import Birthday, Instant
+from .domain.bounds import Birthday, Day, Instant
 from .domain.coupons import CouponTemplate
 from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
 
@@ -198,7 +198,14 @@ class PurchaseRequest(Basket):
 
 class EarnLineOut(Response):
     rule: Literal[
-        "base", "sku_bonus", "category_bonus", "campaign", "tier_multiplier", "rounding", "cap"
+        "base",
+        "sku_bonus",
+        "category_bonus",
+        "campaign",
+        "tier_multiplier",
+        "rounding",
+        "cap",
+        "daily_cap",
     ]
     description: str
     points: str = Field(description="exact contribution as a decimal string; lines add up")
@@ -332,6 +339,57 @@ class ActivityOut(Response):
     coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
 
 
+# -- check-in (签到) -------------------------------------------------------------------------
+
+
+class CheckinRequest(Request):
+    make_up: Day | None = Field(
+        None,
+        description="补签: a missed past day of this month, one of checkin.makeups_per_month; "
+        "without it, today (brand-local)",
+    )
+
+
+class NextBonusOut(Response):
+    day: int = Field(description="the streak length that earns it")
+    in_days: int = Field(description="check-ins still needed")
+    points: int
+    coupon: str | None
+
+
+class CheckinOut(Response):
+    day: date = Field(description="the brand-local day checked in")
+    makeup: bool
+    points_earned: int = Field(description="day_points + bonus_points, after the daily limits")
+    day_points: int
+    bonus_points: int = Field(description="the streak bonuses this check-in reached")
+    capped_by: str | None = Field(None, description="the limit that held points back")
+    streak: int = Field(description="consecutive days checked in, this one included")
+    next_bonus: NextBonusOut | None
+    growth_earned: int
+    tier_changed: TierChangeOut | None
+    coupons_issued: list[CouponOut]
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+    member: MemberOut
+
+
+class CheckinDayOut(Response):
+    day: date
+    points: int
+    bonus_points: int
+    streak: int
+    makeup: bool
+
+
+class CheckinCalendarOut(Response):
+    month: str
+    days: list[CheckinDayOut]
+    streak: int = Field(description="the current streak (0 once a day was missed)")
+    checked_in_today: bool
+    makeups_left: int = Field(description="make-ups (补签) left this month")
+    next_bonus: NextBonusOut | None
+
+
 # -- coupons --------------------------------------------------------------------------------
 
 
@@ -402,6 +460,7 @@ class LedgerEntryOut(Response):
     entry_id: str
     kind: Literal[
         "earn",
+        "checkin",
         "vest",
         "redeem",
         "exchange",

@@ -52,6 +52,7 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     admin = {"key": "admin"}
     program = tour.call("GET", "/v1/admin/program", **admin)
     program["growth"]["activities"] = {"review": 10}
+    program["checkin"] = {"enabled": True, "points": 5}
     tour.call("PUT", "/v1/admin/program", body=program, **admin)
 
     hook = tour.call(
@@ -107,6 +108,8 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("POST", f"{M}/refunds", body={"order_id": "o-1", "amount": 1_000}, **at)
     tour.call("GET", f"{M}/ledger", **at)
     tour.call("POST", f"{M}/activities", body={"activity": "review", "activity_id": "r-1"}, **at)
+    tour.call("POST", f"{M}/check-ins", body={}, **at)
+    tour.call("GET", f"{M}/check-ins", **at)
 
     tour.call("GET", f"{M}/coupons", **at)
     code = bought["coupons_issued"][0]["code"]

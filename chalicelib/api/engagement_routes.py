@@ -1,8 +1,13 @@
-"""Coupons (storefront and admin) and growth activities."""
+"""Coupons (storefront and admin), growth activities and the daily check-in."""
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..contract import (
     ActivityOut,
     ActivityRequest,
+    CheckinCalendarOut,
+    CheckinOut,
+    CheckinRequest,
     CouponList,
     CouponRedeemOut,
     CouponRedeemRequest,
@@ -16,7 +21,7 @@ from ..contract import (
     TemplateOut,
 )
 from ..domain.coupons import CouponTemplate
-from ..services import activities, coupon_checkout, coupon_issue, templates
+from ..services import activities, checkins, coupon_checkout, coupon_issue, templates
 from ..services.deps import deps
 from ..services.shared.writes import Answer
 from .http import Call, endpoint
@@ -36,6 +41,39 @@ T = "/v1/admin/coupon-templates"
 )
 def record_activity(call: Call, member_id: str) -> Answer:
     return activities.record(deps(), _member(member_id), call.body, call.idem)
+
+
+class CalendarQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    month: str | None = Field(
+        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this month"
+    )
+
+
+@endpoint(
+    f"{M}/check-ins",
+    "POST",
+    summary="签到: check in today (once a brand-local day; again gets the first answer) or "
+    "make up a missed day of this month",
+    body=CheckinRequest,
+    response=CheckinOut,
+    status=201,
+    errors=(404, 409),
+)
+def check_in(call: Call, member_id: str) -> Answer:
+    return checkins.check_in(deps(), _member(member_id), call.body, call.idem)
+
+
+@endpoint(
+    f"{M}/check-ins",
+    "GET",
+    summary="The month's check-in calendar, the current streak and the next streak bonus",
+    query=CalendarQuery,
+    response=CheckinCalendarOut,
+    errors=(404, 409),
+)
+def checkin_calendar(call: Call, member_id: str) -> CheckinCalendarOut:
+    return checkins.calendar(deps(), _member(member_id), call.query.month)
 
 
 @endpoint(

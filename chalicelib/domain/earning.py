@@ -164,3 +164,19 @@ def redemption_discount(points: int, program: Program) -> int:
     """Minor units that `points` take off; points must be whole steps of the redemption rate."""
     rate = program.redemption
     return points * rate.amount // rate.points
+
+
+def within_daily_limit(earning: Earning, earned_today: int, limit: int | None) -> Earning:
+    """At most `limit` points a member-day (limits.max_points_per_member_per_day): what is
+    past it is not earned, and the breakdown says so."""
+    if limit is None:
+        return earning
+    left = max(limit - earned_today, 0)
+    if earning.points <= left:
+        return earning
+    line = EarnLine(
+        "daily_cap",
+        f"at most {limit} points a day (limits.max_points_per_member_per_day)",
+        Fraction(left - earning.points),
+    )
+    return Earning(points=left, lines=(*earning.lines, line))

@@ -292,3 +292,27 @@ class PaymentConflict(Conflict):
     """That payment or order id was already used with a different amount or member."""
 
     code = "payment_conflict"
+
+
+class LimitReached(Conflict):
+    """A daily limit of the program (limits.*) is reached for this member: try again tomorrow."""
+
+    code = "limit_reached"
+
+
+class CheckinOff(Conflict):
+    """The program has no daily check-in (checkin.enabled is false)."""
+
+    code = "checkin_off"
+
+
+class AlreadyCheckedIn(Conflict):
+    """That day is checked in already."""
+
+    code = "already_checked_in"
+
+
+class MakeUpRefused(Conflict):
+    """The day cannot be made up (补签): not a past day of this month, or no make-ups left."""
+
+    code = "makeup_refused"

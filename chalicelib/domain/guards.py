@@ -49,6 +49,8 @@ class Rule(StrEnum):
     TOPUP_VERSION = "topup_version"
     WALLET_PAYMENT_IS_NEW = "wallet_payment_is_new"
     WALLET_PAYMENT_VERSION = "wallet_payment_version"
+    CHECKIN_IS_NEW = "checkin_is_new"
+    DAILY_LIMIT = "daily_limit"
 
 
 class Guard(Struct, frozen=True):

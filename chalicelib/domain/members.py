@@ -6,6 +6,7 @@ from datetime import datetime
 
 from msgspec import Struct, field
 
+from .checkin import Streak
 from .points import Balances
 
 
@@ -42,6 +43,7 @@ class Member(Struct):
     attributes: dict[str, str] = field(default_factory=dict)
     consent_at: datetime | None = None  # when marketing_consent was last given or withdrawn
     consent_channel: str | None = None  # and through which channel
+    streak: Streak = field(default_factory=Streak)  # 签到
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

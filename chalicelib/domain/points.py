@@ -264,12 +264,9 @@ class PointsAccount(Struct):
 
     # -- use cases ---------------------------------------------------------------------------
 
-    def earn(
-        self,
-        lot: Lot,
-        reason: str,
-    ) -> None:
-        """Credit a new lot; pending until it vests, paying debt first once vested."""
+    def earn(self, lot: Lot, reason: str, kind: str = "earn") -> None:
+        """Credit a new lot (`kind`: a purchase's `earn`, a `checkin`); pending until it vests,
+        paying debt first once vested."""
         if lot.points <= 0:
             return
         lot = replace(lot, remaining=lot.points)
@@ -279,9 +276,9 @@ class PointsAccount(Struct):
         self.touched.add(lot.lot_id)
         self.balances.lifetime += lot.points
         if lot.pending:
-            self._record("earn", reason, lot.order_id, pending=lot.points, lots=((lot.lot_id, 0),))
+            self._record(kind, reason, lot.order_id, pending=lot.points, lots=((lot.lot_id, 0),))
         else:
-            self._record("earn", reason, lot.order_id, balance=lot.points, lots=((lot.lot_id, 0),))
+            self._record(kind, reason, lot.order_id, balance=lot.points, lots=((lot.lot_id, 0),))
             self._pay_debt_from(lot, lot.order_id)
 
     def redeem(

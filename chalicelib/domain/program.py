@@ -208,11 +208,61 @@ class Lifecycle(Strict):
 
 
 class Limits(Strict):
+    """风控: what one member may do. The daily limits count by the brand-local day and are off
+    (null) unless set; points past a points limit are not earned (the cap is a line of the
+    breakdown), a redemption or coupon past its limit is refused (409 `limit_reached`)."""
+
     max_order_amount: int = Field(100_000_000, gt=0)
     max_points_per_order: int = Field(1_000_000, gt=0)
     max_purchase_age_days: int = Field(
         365, ge=1, le=3650, description="how far back occurred_at may go (offline tills)"
     )
+    max_points_per_member_per_day: int | None = Field(
+        None, gt=0, le=10**9, description="points earned a day, purchases and check-ins together"
+    )
+    max_checkin_points_per_day: int | None = Field(
+        None,
+        gt=0,
+        le=10**9,
+        description="check-in points a day, make-ups and streak bonuses included",
+    )
+    max_redemptions_per_member_per_day: int | None = Field(None, gt=0, le=10_000)
+    max_coupons_per_member_per_day: int | None = Field(
+        None, gt=0, le=10_000, description="coupons issued by an admin or exchanged for points"
+    )
+
+
+class StreakBonus(Strict):
+    """What the check-in that makes the streak `day` days long adds: points, a coupon, or both."""
+
+    day: int = Field(ge=2, le=366)
+    points: int = Field(0, ge=0, le=1_000_000)
+    coupon: Slug | None = Field(None, description="a coupon template issued on that day")
+
+    @model_validator(mode="after")
+    def _gives_something(self) -> "StreakBonus":
+        if not self.points and self.coupon is None:
+            raise ValueError("a streak bonus gives points, a coupon or both")
+        return self
+
+
+class Checkin(Strict):
+    """签到: one check-in a brand-local day earns `points`; a streak of consecutive days earns
+    the bonuses of `streak_bonuses` as it reaches them, and a missed day starts it again unless
+    made up (补签, at most `makeups_per_month` days of the current month)."""
+
+    enabled: bool = False
+    points: int = Field(5, ge=0, le=1_000_000)
+    streak_bonuses: list[StreakBonus] = Field(default_factory=list, max_length=30)
+    makeups_per_month: int = Field(0, ge=0, le=31)
+    growth: int = Field(0, ge=0, le=10_000, description="成长值 per check-in")
+
+    @model_validator(mode="after")
+    def _distinct_days(self) -> "Checkin":
+        days = [bonus.day for bonus in self.streak_bonuses]
+        if len(set(days)) != len(days):
+            raise ValueError("streak_bonuses must not repeat a day")
+        return self
 
 
 class TopupBonus(Strict):
@@ -273,6 +323,7 @@ class Program(Strict):
     return_window_days: int = Field(0, ge=0, le=365)
     expiry: ExpiryPolicy = Field(default_factory=RollingExpiry)
     limits: Limits = Field(default_factory=Limits)
+    checkin: Checkin = Field(default_factory=Checkin)
     wallet: WalletRules = Field(default_factory=WalletRules)
 
     @field_validator("time_zone")
@@ -291,6 +342,8 @@ class Program(Strict):
             ("lifecycle.birthday_coupon", self.lifecycle.birthday_coupon),
             ("lifecycle.winback_coupon", self.lifecycle.winback_coupon),
         ]
+        for i, bonus in enumerate(self.checkin.streak_bonuses):
+            named.append((f"checkin.streak_bonuses.{i}.coupon", bonus.coupon))
         for i, tier in enumerate(self.tiers.tiers if self.tiers else []):
             path = f"tiers.tiers.{i}.benefits"
             named.append((f"{path}.welcome_coupon", tier.benefits.welcome_coupon))

@@ -34,6 +34,7 @@ from ..store.stream import Change
 # Ledger row kind -> event type.
 POINTS_EVENTS = {
     "earn": "points.earned",
+    "checkin": "points.earned",
     "vest": "points.vested",
     "redeem": "points.redeemed",
     "exchange": "points.redeemed",

@@ -3,17 +3,23 @@ transaction); never past stock or the per-member limit."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from ..contract import ExchangeOut, ExchangeRequest, IssueOut, IssueRequest
 from ..domain.errors import ValidationFailed
 from ..domain.guards import WriteRejected
+from ..domain.program import Limits
 from .deps import Deps
 from .shared import issuance
+from .shared.limits import COUPONS, counted, refuse_when_reached, usage_today
 from .shared.presenters import coupon_out, member_out
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 
 def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None) -> Answer:
     """Admin issuance to one member; with `issue_id`, once."""
+    program = deps.programs.current()
+    limits, zone = (program.limits, program.zone) if program else (Limits(), ZoneInfo("UTC"))
     fingerprint = request_hash("issue", [template_id, request.model_dump(mode="json")])
 
     def attempt() -> Answer:
@@ -24,8 +30,12 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
             if found is not None:
                 return replay(found[0], found[1], True, fingerprint, "issue_id")
         now = deps.clock()
+        today = now.astimezone(zone).date()
+        used = usage_today(deps, limits, request.member_id, today, COUPONS)
+        refuse_when_reached(limits, COUPONS, used.coupons, "coupons")
         uow = deps.uow()
         coupon = issuance.stage_issue(deps, uow, request.member_id, record.template, now, "admin")
+        deps.usage.stage(uow, request.member_id, today, zone, counted(limits, COUPONS, "coupons"))
         body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
         home = None
         if request.issue_id is not None:
@@ -61,6 +71,9 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             if found is not None:
                 return replay(found[0], found[1], True, fingerprint, "exchange_id")
         now = deps.clock()
+        today = now.astimezone(program.zone).date()
+        used = usage_today(deps, program.limits, member_id, today, COUPONS)
+        refuse_when_reached(program.limits, COUPONS, used.coupons, "coupons")
         member, account = deps.members.load_account(member_id, now, spend=True)
         account.redeem(
             price,
@@ -73,6 +86,9 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
         coupon = issuance.stage_issue(deps, uow, member_id, record.template, now, "points_exchange")
+        deps.usage.stage(
+            uow, member_id, today, program.zone, counted(program.limits, COUPONS, "coupons")
+        )
         body = ExchangeOut(
             points_spent=price,
             coupon=coupon_out(coupon, now),

@@ -16,6 +16,7 @@ from ..settings import Settings, pii_key_problem, settings
 from ..store.api_keys import ApiKeyStore
 from ..store.books import BooksStore
 from ..store.bus import DeadLetters, EventBus
+from ..store.checkins import CheckinStore
 from ..store.coupons import CouponStore
 from ..store.delivery_queue import DeliveryQueue, LocalDeliveries, SqsDeliveries
 from ..store.due import DueStore
@@ -34,6 +35,7 @@ from ..store.runs import RunStore
 from ..store.secrets import PiiKey
 from ..store.totals import TotalsStore
 from ..store.unit_of_work import Transactions, UnitOfWork
+from ..store.usage import UsageStore
 from ..store.wallet import WalletStore
 from ..store.webhooks import WebhookStore
 from ..webhooks.sender import HttpSender
@@ -104,6 +106,8 @@ class Deps(Struct):
     jobs: JobStore
     runs: RunStore
     once: OnceStore
+    checkins: CheckinStore
+    usage: UsageStore
     reminders: ReminderStore
     wallets: WalletStore
     books: BooksStore
@@ -163,6 +167,8 @@ def build(
         jobs=JobStore(),
         runs=RunStore(),
         once=OnceStore(),
+        checkins=CheckinStore(),
+        usage=UsageStore(),
         reminders=ReminderStore(),
         wallets=WalletStore(),
         books=BooksStore(),

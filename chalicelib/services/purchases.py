@@ -4,7 +4,7 @@ the tier raised at once, with its welcome coupon, in the same transaction."""
 from __future__ import annotations
 
 from ..contract import PurchaseOut, PurchaseRequest
-from ..domain.earning import earn_points, format_amount
+from ..domain.earning import earn_points, format_amount, within_daily_limit
 from ..domain.errors import OrderConflict
 from ..domain.expiry import lot_terms
 from ..domain.guards import Rule, WriteRejected
@@ -14,6 +14,7 @@ from ..store.orders import OrderRecord
 from .deps import Deps
 from .shared import issuance, lifecycle, tiers
 from .shared.baskets import basket
+from .shared.limits import EARNED, points_used, usage_today
 from .shared.presenters import coupons_issued, earn_lines, member_out, skipped_out
 from .shared.writes import Answer, Idem, request_hash, run_write, stage_answer
 
@@ -43,7 +44,13 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         member, account = deps.members.load_account(member_id, now)
         # The tier the member has now sets the multiplier; a tier this purchase reaches applies
         # from the next purchase on.
-        earning = earn_points(cart, program, member.tier)
+        today = now.astimezone(program.zone).date()
+        used = usage_today(deps, program.limits, member_id, today, EARNED)
+        earning = within_daily_limit(
+            earn_points(cart, program, member.tier),
+            used.earned,
+            program.limits.max_points_per_member_per_day,
+        )
         terms = lot_terms(cart.occurred_at, program, now)
         lot_id = deps.new_id(now)
         account.earn(
@@ -78,6 +85,9 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         )
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+        )
+        deps.usage.stage(
+            uow, member_id, today, program.zone, points_used(program.limits, earning.points)
         )
         body = PurchaseOut(
             order_id=request.order_id,

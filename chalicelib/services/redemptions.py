@@ -8,6 +8,7 @@ from ..domain.errors import DomainError, OrderConflict, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
 from ..store.orders import RedemptionRecord
 from .deps import Deps
+from .shared.limits import REDEMPTIONS, counted, refuse_when_reached, usage_today
 from .shared.presenters import member_out
 from .shared.writes import Answer, Idem, request_hash, run_write, stage_answer
 
@@ -37,6 +38,15 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
 
     def attempt() -> Answer:
         now = deps.clock()
+        today = now.astimezone(program.zone).date()
+        used = usage_today(deps, program.limits, member_id, today, REDEMPTIONS)
+        try:
+            refuse_when_reached(program.limits, REDEMPTIONS, used.redemptions, "redemptions")
+        except DomainError:
+            first = existing_redemption()  # a retry of one of today's redemptions
+            if first is not None:
+                return first
+            raise
         member, account = deps.members.load_account(member_id, now, spend=True)
         discount = redemption_discount(request.points, program)
         try:
@@ -54,6 +64,9 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
         uow = deps.uow()
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+        )
+        deps.usage.stage(
+            uow, member_id, today, program.zone, counted(program.limits, REDEMPTIONS, "redemptions")
         )
         body = RedemptionOut(
             order_id=request.order_id,

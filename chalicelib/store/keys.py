@@ -4,7 +4,8 @@ Member partition (`MEMBER#<id>`): the member at sk `M`, its live lots at `M#LOT#
 query reads the member and its lots; a spent lot is deleted, its history is in the ledger), the
 ledger as one journal item per write at `LEDGER#<first seq>`, orders `ORDER#<order_id>`, point
 redemptions `REDEEM#<order_id>`, once-only keys `ONCE#<kind>#<key>`, expiry reminders sent
-`REMIND#<day>#<days before>`.
+`REMIND#<day>#<days before>`, check-in days `CHECKIN#<day>`, the day's use for the daily limits
+`USE#<day>`.
 The secondary indexes are sparse and sharded and carry keys only: gsi1 the tier review day,
 gsi2 the birthday, gsi3 the day the lifecycle job looks at the member next, gsi4 the day its
 soonest lot vests or expires (`DUE#<day>#<shard>`) and, for lots, the last day each lot can be
@@ -112,6 +113,18 @@ def coupon_count_sk(template_id: str) -> str:
 
 def order_coupons_sk(order_id: str) -> str:
     return f"ORDERCPN#{order_id}"
+
+
+CHECKIN_PREFIX = "CHECKIN#"
+
+
+def checkin_sk(day: date | str) -> str:
+    """`CHECKIN#2026-11-05`; a month's days share the prefix `CHECKIN#2026-11`."""
+    return f"{CHECKIN_PREFIX}{day if isinstance(day, str) else day.isoformat()}"
+
+
+def usage_sk(day: date) -> str:
+    return f"USE#{day.isoformat()}"
 
 
 def once_sk(kind: str, key: str) -> str:

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
+
+from ..domain.checkin import Streak
 from ..domain.errors import MemberNotFound
 from ..domain.guards import Guard, Rule
 from ..domain.members import Member
@@ -55,6 +58,7 @@ def member_from(item: MemberItem) -> Member:
         attributes=json.loads(item.attributes or "{}"),
         consent_at=item.consent_at,
         consent_channel=item.consent_channel,
+        streak=msgspec.json.decode(item.streak, type=Streak) if item.streak else Streak(),
     )
 
 
@@ -106,6 +110,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         ),
         consent_at=member.consent_at,
         consent_channel=member.consent_channel,
+        streak=msgspec.json.encode(member.streak).decode() if member.streak.runs else None,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )

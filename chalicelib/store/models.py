@@ -147,6 +147,7 @@ class MemberItem(Item, discriminator="member"):
     attributes = UnicodeAttribute(null=True)  # JSON {key: value}
     consent_at = UTCDateTimeAttribute(null=True)
     consent_channel = UnicodeAttribute(null=True)
+    streak = UnicodeAttribute(null=True)  # JSON checkin.Streak, once the member checked in
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -282,6 +283,28 @@ class OnceItem(Item, discriminator="once"):
 
     request_hash = UnicodeAttribute()
     response = CompressedText()
+
+
+class CheckinItem(Item, discriminator="checkin"):
+    """One brand-local day a member checked in (or made up), at `CHECKIN#<day>`: the day's
+    points, and the answer its check-in got (a second check-in that day gets it again)."""
+
+    day = UnicodeAttribute()
+    points = NumberAttribute()
+    bonus_points = NumberAttribute(default=0)
+    streak = NumberAttribute()
+    makeup = BooleanAttribute(default=False)
+    response = CompressedText()
+
+
+class UsageItem(Item, discriminator="usage"):
+    """What a member did one brand-local day, at `USE#<day>`, for the daily limits (风控):
+    ADDed, under a condition that it stays within the limit, in the write it counts."""
+
+    earned = NumberAttribute(null=True)
+    checkin = NumberAttribute(null=True)
+    redemptions = NumberAttribute(null=True)
+    coupons = NumberAttribute(null=True)
 
 
 class RateItem(Item, discriminator="rate"):

@@ -78,7 +78,7 @@ def test_enroll__invalid_phone_names_the_field(api):
 def test_enroll__without_identifier_is_refused(api):
     response = api.post("/v1/members", {"birthday": "1990-01-01"})
     assert response.status_code == 422
-    assert "phone, email or external_id" in response.json_body["error"]["message"]
+    assert "phone, email, external_id or openid" in response.json_body["error"]["message"]
 
 
 def test_events__are_admin_only_and_an_unknown_id_is_a_404(api):

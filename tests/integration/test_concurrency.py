@@ -6,11 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints
+from chalicelib.domain.program import Limits
 from chalicelib.services import members, purchases, redemptions
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item
+from tests.conftest import set_program
 from tests.helpers import buy, enroll, member
 
 
@@ -93,3 +95,22 @@ def test_a_transaction_conflict__is_retried_and_the_write_lands_once(brand, monk
     assert conflicts and bought["points_earned"] == 100
     assert member(brand, member_id).points_balance == 100
     assert [e.kind for e in _ledger(member_id)] == ["earn"]
+
+
+def test_ten_tills_at_once_never_earn_past_the_daily_limit(brand):
+    set_program(brand, limits=Limits(max_points_per_member_per_day=120))
+    member_id = enroll(brand)
+
+    def attempt(n):
+        request = PurchaseRequest(order_id=f"o-{n}", amount=5_000, currency="CNY")
+        try:
+            return json.loads(purchases.purchase(brand, member_id, request, None).body)
+        except ConcurrentUpdate as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(attempt, range(10)))
+    answers = [r for r in results if isinstance(r, dict)]
+    assert sum(a["points_earned"] for a in answers) == 120  # 50 + 50 + 20, then nothing
+    assert sorted(a["points_earned"] for a in answers if a["points_earned"])[-3:] == [20, 50, 50]
+    assert member(brand, member_id).points_balance == 120

@@ -8,6 +8,7 @@ from chalicelib.api import (  # noqa: F401  (registers the routes)
     event_routes,
     job_routes,
     openapi,
+    risk_routes,
     routes,
     wallet_routes,
     webhook_routes,

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyAddress,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -56,6 +57,17 @@ class EnrollRequest(Request):
     email: str | None = Field(None, max_length=254)
     external_id: str | None = Field(None, min_length=1, max_length=128)
     openid: OpenId | None = None
+    device_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="the storefront's device fingerprint: counted for risk signals, not stored",
+    )
+    client_ip: IPvAnyAddress | None = Field(
+        None,
+        description="the member's IP address as the storefront saw it (not the storefront's "
+        "own): counted by network for risk signals, not stored",
+    )
     birthday: Birthday | None = None
     marketing_consent: bool = False
     channel: str | None = Field(None, max_length=32, description="web, pos, miniprogram, ...")
@@ -388,6 +400,42 @@ class CheckinCalendarOut(Response):
     checked_in_today: bool
     makeups_left: int = Field(description="make-ups (补签) left this month")
     next_bonus: NextBonusOut | None
+
+
+# -- risk signals (风控) ---------------------------------------------------------------------
+
+
+class RiskQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
+
+    day_from: Day | None = Field(
+        None, alias="from", description="brand-local day; default 6 days before `to`"
+    )
+    day_to: Day | None = Field(None, alias="to", description="brand-local day; default today")
+
+
+class RiskSignalOut(Response):
+    signal: str = Field(
+        description="which count reached its threshold, e.g. redemptions_per_member"
+    )
+    subject: str = Field(description="a member id, device:<fingerprint prefix> or ip:<range>")
+    threshold: int
+    member_id: str = Field(description="the member whose write reached it")
+    at: datetime
+
+
+class RiskDayOut(Response):
+    day: date
+    counts: dict[str, int] = Field(description="signals reached that day, by kind")
+    signals: list[RiskSignalOut]
+
+
+class RiskSignalsOut(Response):
+    first_day: date
+    last_day: date
+    thresholds: dict[str, int | None] = Field(description="the program's risk section")
+    total: int
+    days: list[RiskDayOut] = Field(description="newest first, every day of the range")
 
 
 # -- coupons --------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ class Rule(StrEnum):
     WALLET_PAYMENT_VERSION = "wallet_payment_version"
     CHECKIN_IS_NEW = "checkin_is_new"
     DAILY_LIMIT = "daily_limit"
+    RISK_COUNT_AS_READ = "risk_count_as_read"
+    RISK_SIGNAL = "risk_signal"
 
 
 class Guard(Struct, frozen=True):

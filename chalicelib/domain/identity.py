@@ -38,7 +38,7 @@ def normalise_email(raw: str) -> str:
     return valid.normalized.lower()
 
 
-def fingerprint(kind: IdentityKind, value: str, key: bytes) -> str:
+def fingerprint(kind: IdentityKind | Literal["device"], value: str, key: bytes) -> str:
     """HMAC-SHA256, not a bare hash: all 10^10 phone numbers are hashed in minutes."""
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 

@@ -232,6 +232,22 @@ class Limits(Strict):
     )
 
 
+class RiskSignals(Strict):
+    """Velocity signals (not blocking): a `risk.signal` once a day's count reaches its threshold
+    (null: not counted). Counted by the brand-local day."""
+
+    enrollments_per_device: int | None = Field(
+        3, ge=2, le=10_000, description="new members with one device_id (the storefront's)"
+    )
+    enrollments_per_ip_range: int | None = Field(
+        20, ge=2, le=100_000, description="new members from one IPv4 /24 or IPv6 /48"
+    )
+    redemptions_per_member: int | None = Field(5, ge=2, le=10_000, description="a burst")
+    refunds_after_redeem_per_member: int | None = Field(
+        2, ge=1, le=10_000, description="refunds of orders the member paid with points"
+    )
+
+
 class StreakBonus(Strict):
     """What the check-in that makes the streak `day` days long adds: points, a coupon, or both."""
 
@@ -324,6 +340,7 @@ class Program(Strict):
     expiry: ExpiryPolicy = Field(default_factory=RollingExpiry)
     limits: Limits = Field(default_factory=Limits)
     checkin: Checkin = Field(default_factory=Checkin)
+    risk: RiskSignals = Field(default_factory=RiskSignals)
     wallet: WalletRules = Field(default_factory=WalletRules)
 
     @field_validator("time_zone")

@@ -5,7 +5,7 @@ catalogue instead of our prose, and a test checks every event the code emits aga
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,6 +111,21 @@ class MismatchData(EventData):
     )
 
 
+class RiskSignalData(EventData):
+    """A velocity signal (风控) reached its threshold for the day: not blocking, for a person to
+    look at (`GET /v1/admin/risk/signals`). `member_id` is the member whose write reached it."""
+
+    signal: Literal[
+        "enrollments_per_device",
+        "enrollments_per_ip_range",
+        "redemptions_per_member",
+        "refunds_after_redeem_per_member",
+    ]
+    business_date: str = Field(description="the brand-local day counted")
+    subject: str = Field(description="a member id, device:<fingerprint prefix> or ip:<range>")
+    threshold: int
+
+
 DATA: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolledData,
     "tier.changed": TierChangedData,
@@ -122,6 +137,7 @@ DATA: dict[str, type[EventData]] = {
     **{kind: CouponData for kind in ("coupon.issued", "coupon.redeemed", "coupon.released")},
     **{kind: WalletData for kind in WALLET_EVENTS.values()},
     "books.mismatch": MismatchData,
+    "risk.signal": RiskSignalData,
 }
 assert set(DATA) == set(SUMMARIES), "every event type has a data model"
 

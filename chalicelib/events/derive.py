@@ -27,6 +27,7 @@ from ..store.models import (
     JournalItem,
     MemberItem,
     ReminderItem,
+    RiskSignalItem,
     WalletEntryItem,
 )
 from ..store.stream import Change
@@ -70,6 +71,7 @@ SUMMARIES = {
     "wallet.frozen": ("Stored value frozen", "储值账户已冻结"),
     "wallet.unfrozen": ("Stored value unfrozen", "储值账户已解冻"),
     "books.mismatch": ("The books do not reconcile", "账目核对不一致"),
+    "risk.signal": ("A risk signal was reached", "触发风控预警"),
 }
 # Wallet entry kind -> event type.
 WALLET_EVENTS = {
@@ -122,7 +124,21 @@ def events_of(change: Change) -> list[Derived]:
         return [_wallet_event(new)]
     if isinstance(new, BooksMismatchItem) and change.name == "INSERT":
         return [_mismatch_event(new)]
+    if isinstance(new, RiskSignalItem) and change.name == "INSERT":
+        return [_risk_event(new)]
     return []
+
+
+def _risk_event(item: RiskSignalItem) -> Derived:
+    data = {
+        "member_id": item.member_id,
+        "signal": item.kind,
+        "business_date": item.day,
+        "subject": item.subject,
+        "threshold": int(item.threshold),
+    }
+    cause = (item.kind, item.day, item.subject)
+    return _event("risk.signal", item.created_at, item.member_id, data, *cause)
 
 
 def _wallet_event(item: WalletEntryItem) -> Derived:

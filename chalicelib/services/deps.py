@@ -31,6 +31,7 @@ from ..store.orders import OrderStore
 from ..store.program import ProgramStore
 from ..store.refusals import RefusalCounter
 from ..store.reminders import ReminderStore
+from ..store.risk import RiskStore
 from ..store.runs import RunStore
 from ..store.secrets import PiiKey
 from ..store.totals import TotalsStore
@@ -108,6 +109,7 @@ class Deps(Struct):
     once: OnceStore
     checkins: CheckinStore
     usage: UsageStore
+    risk: RiskStore
     reminders: ReminderStore
     wallets: WalletStore
     books: BooksStore
@@ -169,6 +171,7 @@ def build(
         once=OnceStore(),
         checkins=CheckinStore(),
         usage=UsageStore(),
+        risk=RiskStore(),
         reminders=ReminderStore(),
         wallets=WalletStore(),
         books=BooksStore(),

@@ -16,14 +16,17 @@ from ..domain.guards import WriteRejected
 from ..domain.members import Member
 from ..domain.profile import birthday_problem
 from .deps import Deps
-from .shared import issuance, lifecycle
+from .shared import issuance, lifecycle, risk
 from .shared.identities import apply_identifiers, identifiers_of
 from .shared.presenters import coupons_issued, member_out, skipped_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 
 def enroll(
-    deps: Deps, request: EnrollRequest, idem: Idem | None, scope: str | None = "admin"
+    deps: Deps,
+    request: EnrollRequest,
+    idem: Idem | None,
+    scope: str | None = "admin",
 ) -> Answer:
     """Create the member, or return the existing one any identifier already belongs to (as it
     is: its profile is changed by PATCH, not by enrolling again)."""
@@ -83,6 +86,9 @@ def enroll(
             deps.members.stage_new_member(uow, member, program.zone)
             issued = issuance.stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
+            )
+            risk.stage_enrollment(
+                deps, uow, program, now, member.member_id, request.device_id, request.client_ip
             )
         for ident in new:
             deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)

@@ -10,6 +10,7 @@ from ..store.orders import RedemptionRecord
 from .deps import Deps
 from .shared.limits import REDEMPTIONS, counted, refuse_when_reached, usage_today
 from .shared.presenters import member_out
+from .shared.risk import REDEMPTIONS_PER_MEMBER, stage_member_velocity
 from .shared.writes import Answer, Idem, request_hash, run_write, stage_answer
 
 
@@ -68,6 +69,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
         deps.usage.stage(
             uow, member_id, today, program.zone, counted(program.limits, REDEMPTIONS, "redemptions")
         )
+        stage_member_velocity(deps, uow, program, now, REDEMPTIONS_PER_MEMBER, member_id)
         body = RedemptionOut(
             order_id=request.order_id,
             points_redeemed=request.points,

@@ -15,6 +15,7 @@ from ..store.unit_of_work import UnitOfWork
 from .deps import Deps
 from .shared import issuance, tiers
 from .shared.presenters import member_out
+from .shared.risk import REFUNDS_AFTER_REDEEM, stage_member_velocity
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 
@@ -89,6 +90,8 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
+        if redemption is not None:  # paid with points, then refunded: a pattern worth counting
+            stage_member_velocity(deps, uow, program, now, REFUNDS_AFTER_REDEEM, member_id)
         body = RefundOut(
             order_id=request.order_id,
             refund_amount=request.amount,

@@ -307,6 +307,26 @@ class UsageItem(Item, discriminator="usage"):
     coupons = NumberAttribute(null=True)
 
 
+class RiskCountItem(Item, discriminator="risk_count"):
+    """One subject's count of one velocity signal one brand-local day, in the subject's own
+    partition (the member's; `DEVICE#<fingerprint>`; `IPNET#<fingerprint>`), at
+    `RISK#<day>#<kind>`; kept 40 days."""
+
+    seen = NumberAttribute(default=0)
+
+
+class RiskSignalItem(Item, discriminator="risk_signal"):
+    """A velocity signal reached one day (`RISK#<day>`, sk `<kind>#<subject>`): written once, by
+    the write that brought the count to its threshold; the stream makes it `risk.signal`."""
+
+    kind = UnicodeAttribute()
+    day = UnicodeAttribute()
+    subject = UnicodeAttribute()  # a member id, a device fingerprint's prefix, an IP range
+    threshold = NumberAttribute()
+    member_id = UnicodeAttribute()  # the member whose write reached it
+    created_at = UTCDateTimeAttribute()
+
+
 class RateItem(Item, discriminator="rate"):
     failures = NumberAttribute(default=0)
 

@@ -10,13 +10,14 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from chalicelib.contract import EventOut, PurchaseRequest
+from chalicelib.contract import CheckinRequest, EnrollRequest, EventOut, PurchaseRequest
+from chalicelib.domain.program import Checkin, RiskSignals
 from chalicelib.events import catalogue, reading
 from chalicelib.events.publish import NotPublished, handle
-from chalicelib.services import purchases
+from chalicelib.services import checkins, members, purchases
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store.bus import DeadLetters, EventBus
-from tests.conftest import ENGINE
+from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, redeem, refund
 from tests.streams import Stream
 
@@ -298,3 +299,26 @@ def test_every_wallet_change_is_one_event__and_a_mismatch_the_night_finds_is_pub
     checks = {m["check"] for m in mismatch[0]["data"]["mismatches"]}
     assert "wallet.principal_is_entries" in checks
     catalogue.validate(EventOut.model_validate(mismatch[0]))
+
+
+def test_a_risk_signal_reached_is_one_risk_signal_event_and_a_check_in_earns_points(brand, bus):
+    captured, _ = bus
+    set_program(
+        brand,
+        risk=RiskSignals(enrollments_per_device=2),
+        checkin=Checkin(enabled=True, points=5),
+    )
+    stream = Stream(brand.settings.table_name)
+    stream.read()
+    for n in range(3):
+        members.enroll(brand, EnrollRequest(phone=f"1380013800{n}", device_id="d-1"), None)
+    member_id = enroll(brand, "13800138009")
+    checkins.check_in(brand, member_id, CheckinRequest(), None)
+    consume(brand, stream.read())
+    published = [p["detail"] for p in captured()]
+    (signal,) = [e for e in published if e["type"] == "risk.signal"]
+    catalogue.validate(EventOut.model_validate(signal))
+    assert signal["data"]["signal"] == "enrollments_per_device"
+    assert signal["data"]["subject"].startswith("device:")
+    (earned,) = [e for e in published if e["type"] == "points.earned"]
+    assert earned["data"]["ledger_kind"] == "checkin" and earned["data"]["points"] == 5

@@ -1,0 +1,52 @@
+"""The merchant's view of the velocity signals (风控): what was reached, day by day (one query
+of a day's `RISK#<day>` partition each, a month at most)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from ..contract import RiskDayOut, RiskSignalOut, RiskSignalsOut
+from ..domain.errors import ValidationFailed
+from .deps import Deps
+
+MAX_DAYS = 31
+
+
+def signals(deps: Deps, day_from: date | None, day_to: date | None) -> RiskSignalsOut:
+    program = deps.programs.require()
+    today = deps.clock().astimezone(program.zone).date()
+    last = day_to or today
+    first = day_from or last - timedelta(days=6)
+    if first > last:
+        raise ValidationFailed("from is after to", param="from")
+    if (last - first).days >= MAX_DAYS:
+        raise ValidationFailed(f"at most {MAX_DAYS} days at a time", param="from")
+    days: list[RiskDayOut] = []
+    day = last
+    while day >= first:
+        found = sorted(deps.risk.signals(day), key=lambda s: s.created_at, reverse=True)
+        days.append(
+            RiskDayOut(
+                day=day,
+                counts=dict(Counter(s.kind for s in found)),
+                signals=[
+                    RiskSignalOut(
+                        signal=s.kind,
+                        subject=s.subject,
+                        threshold=s.threshold,
+                        member_id=s.member_id,
+                        at=s.created_at,
+                    )
+                    for s in found
+                ],
+            )
+        )
+        day -= timedelta(days=1)
+    return RiskSignalsOut(
+        first_day=first,
+        last_day=last,
+        thresholds=program.risk.model_dump(),
+        total=sum(len(d.signals) for d in days),
+        days=days,
+    )

@@ -61,7 +61,11 @@ class EnrollRequest(Request):
         None,
         min_length=1,
         max_length=128,
-        description="the storefront's device fingerprint: counted for risk signals, not stored",
+        description="the storefront's device fingerprint: for risk signals and referrals, kept "
+        "as a keyed fingerprint only",
+    )
+    referred_by: str | None = Field(
+        None, min_length=1, max_length=16, description="a member's referral code (any case)"
     )
     client_ip: IPvAnyAddress | None = Field(
         None,
@@ -168,6 +172,7 @@ class MemberOut(Response):
     identity_kinds: list[str] = Field(
         default_factory=list, description="which identities the member has: phone, email, ..."
     )
+    referral_code: str | None = Field(None, description="the member's own, to share (邀请码)")
     lifecycle_state: Literal["active", "dormant", "churned"] = Field(
         "active",
         description="dormant once lifecycle.dormant_after_days pass without a purchase or "
@@ -247,11 +252,31 @@ class SkippedCouponOut(Response):
     reason: str = Field(description="why a rule's coupon was not issued (the write went on)")
 
 
+class ReferralStatusOut(Response):
+    status: Literal["waiting", "rewarded", "clawed_back", "refused"] = Field(
+        description="waiting: both are rewarded at the friend's first purchase"
+    )
+    reason: (
+        Literal[
+            "referrals_off",
+            "self_referral",
+            "already_member",
+            "same_device",
+            "ring",
+            "device_reused",
+        ]
+        | None
+    ) = None
+
+
 class EnrollOut(MemberOut):
     """The member; a new one also says which rule coupons it got (or not, and why)."""
 
     coupons_issued: list[CouponOut] = Field(default_factory=list)
     coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+    referral: ReferralStatusOut | None = Field(
+        None, description="what came of referred_by (the enrolment never fails for it)"
+    )
 
 
 class CouponQuoteOut(Response):
@@ -298,6 +323,9 @@ class PurchaseOut(Response):
     )
     coupons_issued: list[CouponOut] = Field(default_factory=list)
     coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+    referral_points: int = Field(
+        0, description="the friend's referral reward, on a referred member's first purchase"
+    )
 
 
 class RedemptionRequest(Request):
@@ -330,6 +358,9 @@ class RefundOut(Response):
     member: MemberOut
     coupons_returned: list[str] = Field(
         default_factory=list, description="codes given back (templates with return_on_refund)"
+    )
+    referral_points_taken_back: int = Field(
+        0, description="the referral reward of a first purchase refunded within its window"
     )
 
 
@@ -400,6 +431,29 @@ class CheckinCalendarOut(Response):
     checked_in_today: bool
     makeups_left: int = Field(description="make-ups (补签) left this month")
     next_bonus: NextBonusOut | None
+
+
+# -- referrals (邀请) -----------------------------------------------------------------------
+
+
+class FriendOut(Response):
+    member_id: str
+    enrolled_at: datetime
+    status: Literal["waiting", "pending", "rewarded", "clawed_back"] = Field(
+        description="waiting for a first purchase; pending until its return window ends; "
+        "rewarded; clawed_back (the first purchase was refunded)"
+    )
+    order_id: str | None = Field(description="the first purchase")
+    referrer_points: int = Field(description="what the referrer got for this friend")
+    vests_at: datetime | None
+    referrer_capped: bool = Field(description="the referrer's monthly limit held its reward back")
+
+
+class ReferralsOut(Response):
+    referral_code: str
+    friends: list[FriendOut] = Field(description="newest first")
+    rewarded_this_month: int
+    max_rewards_per_month: int | None
 
 
 # -- risk signals (风控) ---------------------------------------------------------------------
@@ -509,6 +563,7 @@ class LedgerEntryOut(Response):
     kind: Literal[
         "earn",
         "checkin",
+        "referral",
         "vest",
         "redeem",
         "exchange",

@@ -110,6 +110,8 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("POST", f"{M}/activities", body={"activity": "review", "activity_id": "r-1"}, **at)
     tour.call("POST", f"{M}/check-ins", body={}, **at)
     tour.call("GET", f"{M}/check-ins", **at)
+    tour.call("GET", f"{M}/referrals", **at)
+    tour.call("GET", "/v1/admin/risk/signals", **admin)
 
     tour.call("GET", f"{M}/coupons", **at)
     code = bought["coupons_issued"][0]["code"]

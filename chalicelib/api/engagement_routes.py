@@ -17,11 +17,19 @@ from ..contract import (
     ExchangeRequest,
     IssueOut,
     IssueRequest,
+    ReferralsOut,
     TemplateList,
     TemplateOut,
 )
 from ..domain.coupons import CouponTemplate
-from ..services import activities, checkins, coupon_checkout, coupon_issue, templates
+from ..services import (
+    activities,
+    checkins,
+    coupon_checkout,
+    coupon_issue,
+    referrals,
+    templates,
+)
 from ..services.deps import deps
 from ..services.shared.writes import Answer
 from .http import Call, endpoint
@@ -74,6 +82,18 @@ def check_in(call: Call, member_id: str) -> Answer:
 )
 def checkin_calendar(call: Call, member_id: str) -> CheckinCalendarOut:
     return checkins.calendar(deps(), _member(member_id), call.query.month)
+
+
+@endpoint(
+    f"{M}/referrals",
+    "GET",
+    summary="邀请: the member's referral code and the friends who enrolled with it, with what "
+    "each brought",
+    response=ReferralsOut,
+    errors=(404,),
+)
+def list_referrals(call: Call, member_id: str) -> ReferralsOut:
+    return referrals.list_friends(deps(), _member(member_id))
 
 
 @endpoint(

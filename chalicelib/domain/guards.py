@@ -53,6 +53,10 @@ class Rule(StrEnum):
     DAILY_LIMIT = "daily_limit"
     RISK_COUNT_AS_READ = "risk_count_as_read"
     RISK_SIGNAL = "risk_signal"
+    REFERRAL_CODE_IS_NEW = "referral_code_is_new"
+    REFERRAL_DEVICE_IS_NEW = "referral_device_is_new"
+    REFERRAL_MONTHLY_LIMIT = "referral_monthly_limit"
+    REFERRED = "referred"
 
 
 class Guard(Struct, frozen=True):

@@ -8,6 +8,7 @@ from msgspec import Struct, field
 
 from .checkin import Streak
 from .points import Balances
+from .referrals import Referral
 
 
 class Member(Struct):
@@ -44,6 +45,9 @@ class Member(Struct):
     consent_at: datetime | None = None  # when marketing_consent was last given or withdrawn
     consent_channel: str | None = None  # and through which channel
     streak: Streak = field(default_factory=Streak)  # 签到
+    referral_code: str | None = None  # the member's own, to share
+    referral: Referral | None = None  # who referred the member, and what came of it
+    device: str | None = None  # keyed fingerprint of the device_id it enrolled with
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

@@ -248,6 +248,21 @@ class RiskSignals(Strict):
     )
 
 
+class Referral(Strict):
+    """邀请有礼: a member's friend enrols with the member's referral code; both are rewarded
+    when the friend's first purchase (of at least `min_order_amount`) is recorded, the points
+    pending until the return window ends (a refund of that order before then takes them back).
+    A referrer is rewarded for at most `max_rewards_per_month` friends a brand-local month."""
+
+    enabled: bool = False
+    referrer_points: int = Field(0, ge=0, le=1_000_000)
+    friend_points: int = Field(0, ge=0, le=1_000_000)
+    referrer_coupon: Slug | None = None
+    friend_coupon: Slug | None = None
+    min_order_amount: int = Field(1, ge=1, le=10**10, description="minor units")
+    max_rewards_per_month: int | None = Field(10, ge=1, le=10_000)
+
+
 class StreakBonus(Strict):
     """What the check-in that makes the streak `day` days long adds: points, a coupon, or both."""
 
@@ -341,6 +356,7 @@ class Program(Strict):
     limits: Limits = Field(default_factory=Limits)
     checkin: Checkin = Field(default_factory=Checkin)
     risk: RiskSignals = Field(default_factory=RiskSignals)
+    referral: Referral = Field(default_factory=Referral)
     wallet: WalletRules = Field(default_factory=WalletRules)
 
     @field_validator("time_zone")
@@ -359,6 +375,8 @@ class Program(Strict):
             ("lifecycle.birthday_coupon", self.lifecycle.birthday_coupon),
             ("lifecycle.winback_coupon", self.lifecycle.winback_coupon),
         ]
+        named.append(("referral.referrer_coupon", self.referral.referrer_coupon))
+        named.append(("referral.friend_coupon", self.referral.friend_coupon))
         for i, bonus in enumerate(self.checkin.streak_bonuses):
             named.append((f"checkin.streak_bonuses.{i}.coupon", bonus.coupon))
         for i, tier in enumerate(self.tiers.tiers if self.tiers else []):

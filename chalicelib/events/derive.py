@@ -36,6 +36,7 @@ from ..store.stream import Change
 POINTS_EVENTS = {
     "earn": "points.earned",
     "checkin": "points.earned",
+    "referral": "points.earned",
     "vest": "points.vested",
     "redeem": "points.redeemed",
     "exchange": "points.redeemed",

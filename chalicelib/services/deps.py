@@ -29,6 +29,7 @@ from ..store.models import configure
 from ..store.once import OnceStore
 from ..store.orders import OrderStore
 from ..store.program import ProgramStore
+from ..store.referrals import ReferralStore
 from ..store.refusals import RefusalCounter
 from ..store.reminders import ReminderStore
 from ..store.risk import RiskStore
@@ -110,6 +111,7 @@ class Deps(Struct):
     checkins: CheckinStore
     usage: UsageStore
     risk: RiskStore
+    referrals: ReferralStore
     reminders: ReminderStore
     wallets: WalletStore
     books: BooksStore
@@ -172,6 +174,7 @@ def build(
         checkins=CheckinStore(),
         usage=UsageStore(),
         risk=RiskStore(),
+        referrals=ReferralStore(),
         reminders=ReminderStore(),
         wallets=WalletStore(),
         books=BooksStore(),

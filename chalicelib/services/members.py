@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut
+from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut, ReferralStatusOut
 from ..domain.errors import (
     Forbidden,
     IdentityConflict,
@@ -13,10 +13,12 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..domain.guards import WriteRejected
+from ..domain.identity import fingerprint
 from ..domain.members import Member
 from ..domain.profile import birthday_problem
+from ..domain.referrals import Refusal
 from .deps import Deps
-from .shared import issuance, lifecycle, risk
+from .shared import issuance, lifecycle, referrals, risk
 from .shared.identities import apply_identifiers, identifiers_of
 from .shared.presenters import coupons_issued, member_out, skipped_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
@@ -39,7 +41,10 @@ def enroll(
     identifiers = identifiers_of(
         deps, program, request.phone, request.email, request.external_id, request.openid
     )
+    device = fingerprint("device", request.device_id, deps.pii_key) if request.device_id else None
+    referrer_id = referrals.referrer_of(deps, request.referred_by) if request.referred_by else None
     skip_coupons: dict[str, str] = {}
+    refused: list[Refusal] = []  # a referral the write itself refused (a device reused)
 
     def attempt() -> Answer:
         owners = {
@@ -55,6 +60,7 @@ def enroll(
         now = deps.clock()
         uow = deps.uow()
         issued = None
+        referral: ReferralStatusOut | None = None
         if owners:
             member = deps.members.get_member(next(iter(owners.values())))
             if member is None:
@@ -63,6 +69,12 @@ def enroll(
             if new:  # link the identifiers this channel adds to the same person
                 apply_identifiers(member, new)
                 deps.members.stage_member(uow, member, now, program.zone)
+            earlier = member.referral
+            if referrer_id is not None and earlier and earlier.referrer_id == referrer_id:
+                referral = ReferralStatusOut(status=earlier.state)  # the same enrolment again
+            if referrer_id is not None and referral is None:  # a member already: too late
+                reason = "self_referral" if member.member_id == referrer_id else "already_member"
+                referral = ReferralStatusOut(status="refused", reason=reason)
         else:
             member = Member(
                 member_id=f"mem_{deps.new_id(now)}",
@@ -79,16 +91,25 @@ def enroll(
                 attributes=dict(request.attributes or {}),
                 consent_at=now if request.marketing_consent else None,
                 consent_channel=request.channel if request.marketing_consent else None,
+                device=device,
             )
             new = identifiers
             apply_identifiers(member, new)
+            referrals.give_code(deps, uow, member)
+            if referrer_id is not None:
+                why = (
+                    refused[0] if refused else referrals.refusal(deps, program, referrer_id, device)
+                )
+                if why is None:
+                    referrals.stage_referred(deps, uow, member, referrer_id, now)
+                referral = ReferralStatusOut(status="refused" if why else "waiting", reason=why)
             lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
             deps.members.stage_new_member(uow, member, program.zone)
             issued = issuance.stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
             )
             risk.stage_enrollment(
-                deps, uow, program, now, member.member_id, request.device_id, request.client_ip
+                deps, uow, program, now, member.member_id, device, request.client_ip
             )
         for ident in new:
             deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
@@ -96,6 +117,7 @@ def enroll(
             **member_out(member, program, now).model_dump(),
             coupons_issued=coupons_issued(issued, now),
             coupons_skipped=skipped_out(skip_coupons),
+            referral=referral,
         ).model_dump_json()
         answer = stage_answer(deps, uow, idem, Answer(body, created=not owners))
         try:
@@ -104,6 +126,8 @@ def enroll(
             # Another channel enrolled the same person meanwhile, or the welcome coupon ran out
             # (remembered, so the retry goes without it): run_write reads again.
             issuance.skip_refused_rule_coupons(rejected, skip_coupons)
+            if (why := referrals.refused_by(rejected)) is not None:
+                refused.append(why)
             raise
         return answer
 

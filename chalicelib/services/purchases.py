@@ -12,10 +12,10 @@ from ..domain.points import Lot
 from ..domain.tiers import growth_for
 from ..store.orders import OrderRecord
 from .deps import Deps
-from .shared import issuance, lifecycle, tiers
+from .shared import issuance, lifecycle, referrals, tiers
 from .shared.baskets import basket
 from .shared.limits import EARNED, points_used, usage_today
-from .shared.presenters import coupons_issued, earn_lines, member_out, skipped_out
+from .shared.presenters import coupon_out, coupons_issued, earn_lines, member_out, skipped_out
 from .shared.writes import Answer, Idem, request_hash, run_write, stage_answer
 
 
@@ -35,6 +35,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         return Answer(order.response, created=True, replayed=True)
 
     skip_coupons: dict[str, str] = {}
+    capped_referrers: set[str] = set()
 
     def attempt() -> Answer:
         now = deps.clock()
@@ -83,6 +84,18 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons
         )
+        referral_points, referral_coupons = referrals.stage_first_purchase(
+            deps,
+            uow,
+            program,
+            member,
+            account,
+            request.order_id,
+            request.amount,
+            now,
+            capped_referrers,
+            skip_coupons,
+        )
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
@@ -101,8 +114,10 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             member=member_out(member, program, now),
             growth_earned=growth,
             tier_changed=change,
-            coupons_issued=coupons_issued(issued, now),
+            coupons_issued=coupons_issued(issued, now)
+            + [coupon_out(coupon, now) for coupon in referral_coupons],
             coupons_skipped=skipped_out(skip_coupons),
+            referral_points=referral_points,
         ).model_dump_json()
         deps.orders.stage_new_order(
             uow,
@@ -132,6 +147,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             ):
                 return existing_order()
             issuance.skip_refused_rule_coupons(rejected, skip_coupons)  # retry without it
+            if rejected.broke(Rule.REFERRAL_MONTHLY_LIMIT) and member.referral:
+                capped_referrers.add(member.referral.referrer_id)  # the friend still gets theirs
             raise
         return answer
 

@@ -13,7 +13,7 @@ from ..domain.errors import OrderNotFound
 from ..domain.points import plan_refund, proportional
 from ..store.unit_of_work import UnitOfWork
 from .deps import Deps
-from .shared import issuance, tiers
+from .shared import issuance, referrals, tiers
 from .shared.presenters import member_out
 from .shared.risk import REFUNDS_AFTER_REDEEM, stage_member_velocity
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
@@ -87,6 +87,17 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         returned_codes = (
             _return_coupons(deps, uow, member_id, request.order_id, now) if fully_refunded else []
         )
+        referral_taken = referrals.stage_refund(
+            deps,
+            uow,
+            program,
+            member,
+            account,
+            request.order_id,
+            order.amount,
+            plan.refunded_after,
+            now,
+        )
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
@@ -100,6 +111,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             points_returned=returned,
             member=member_out(member, program, now),
             coupons_returned=returned_codes,
+            referral_points_taken_back=referral_taken,
         ).model_dump_json()
         deps.orders.stage_order_refund(
             uow,

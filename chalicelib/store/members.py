@@ -14,6 +14,7 @@ from ..domain.errors import MemberNotFound
 from ..domain.guards import Guard, Rule
 from ..domain.members import Member
 from ..domain.points import Balances, LedgerRow, Lot, PointsAccount, ledger_rows
+from ..domain.referrals import Referral
 from . import keys, totals
 from .ledger import stage_rows
 from .models import IdentityItem, Item, LotItem, MemberItem
@@ -59,6 +60,9 @@ def member_from(item: MemberItem) -> Member:
         consent_at=item.consent_at,
         consent_channel=item.consent_channel,
         streak=msgspec.json.decode(item.streak, type=Streak) if item.streak else Streak(),
+        referral_code=item.referral_code,
+        referral=(msgspec.json.decode(item.referral, type=Referral) if item.referral else None),
+        device=item.device,
     )
 
 
@@ -111,6 +115,9 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         consent_at=member.consent_at,
         consent_channel=member.consent_channel,
         streak=msgspec.json.encode(member.streak).decode() if member.streak.runs else None,
+        referral_code=member.referral_code,
+        referral=msgspec.json.encode(member.referral).decode() if member.referral else None,
+        device=member.device,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )

@@ -148,6 +148,9 @@ class MemberItem(Item, discriminator="member"):
     consent_at = UTCDateTimeAttribute(null=True)
     consent_channel = UnicodeAttribute(null=True)
     streak = UnicodeAttribute(null=True)  # JSON checkin.Streak, once the member checked in
+    referral_code = UnicodeAttribute(null=True)
+    referral = UnicodeAttribute(null=True)  # JSON referrals.Referral, for a referred member
+    device = UnicodeAttribute(null=True)  # keyed fingerprint of the enrolment's device_id
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -305,6 +308,28 @@ class UsageItem(Item, discriminator="usage"):
     checkin = NumberAttribute(null=True)
     redemptions = NumberAttribute(null=True)
     coupons = NumberAttribute(null=True)
+
+
+class ReferralCodeItem(Item, discriminator="referral_code"):
+    """A referral code's member (`REFCODE#<code>`, sk `C`): written once, so a code is one
+    member's."""
+
+    member_id = UnicodeAttribute()
+
+
+class ReferredItem(Item, discriminator="referred"):
+    """A friend a member referred, in the referrer's partition (`REFERRED#<friend id>`): the
+    friend's referral as of its last change, written in the friend's transactions."""
+
+    friend_id = UnicodeAttribute()
+    referral = UnicodeAttribute()  # JSON referrals.Referral
+
+
+class ReferralMarkItem(Item, discriminator="referral_mark"):
+    """In the referrer's partition: `REFDEV#<fingerprint>` a device one of its friends enrolled
+    with (once: a second friend on it is refused), `REFCAP#<month>` the month's rewards."""
+
+    rewards = NumberAttribute(null=True)
 
 
 class RiskCountItem(Item, discriminator="risk_count"):

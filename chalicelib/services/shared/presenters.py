@@ -55,6 +55,7 @@ def member_out(member: Member, program: Program | None, now: datetime) -> Member
         marketing_consent_at=member.consent_at,
         marketing_consent_channel=member.consent_channel,
         identity_kinds=sorted(i.split(":", 1)[0] for i in member.identities),
+        referral_code=member.referral_code,
         lifecycle_state=lifecycle.state(program, member, now),
     )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address, ip_network
 
-from ...domain.identity import fingerprint
 from ...domain.program import Program
 from ...store import keys
 from ...store.risk import Signal
@@ -59,13 +58,12 @@ def stage_enrollment(
     program: Program,
     now: datetime,
     member_id: str,
-    device_id: str | None,
+    device: str | None,
     client_ip: IPv4Address | IPv6Address | None,
 ) -> None:
-    """A new member: counted by the storefront's device id (as a keyed fingerprint) and by the
+    """A new member: counted by the keyed fingerprint of the storefront's device id, and by the
     client's network."""
-    if device_id:
-        device = fingerprint("device", device_id, deps.pii_key)
+    if device:
         subject = f"device:{device[:16]}"
         stage_velocity(
             deps, uow, program, now, ENROLLMENTS_PER_DEVICE, f"DEVICE#{device}", subject, member_id

@@ -16,14 +16,19 @@ CODE_LENGTH = 20  # 20 symbols of 30: 98 bits, well above the 80 the threat mode
 GROUP = 4
 
 
-def code_from(random_bytes: bytes) -> str:
-    """Render random bytes (from `secrets`) as a grouped code: `K7MQ-2X9R-...`."""
+def symbols_from(random_bytes: bytes, length: int) -> str:
+    """`length` symbols of ALPHABET from random bytes (from `secrets`)."""
     number = int.from_bytes(random_bytes, "big")
     symbols = []
-    for _ in range(CODE_LENGTH):
+    for _ in range(length):
         number, digit = divmod(number, len(ALPHABET))
         symbols.append(ALPHABET[digit])
-    raw = "".join(symbols)
+    return "".join(symbols)
+
+
+def code_from(random_bytes: bytes) -> str:
+    """Render random bytes (from `secrets`) as a grouped code: `K7MQ-2X9R-...`."""
+    raw = symbols_from(random_bytes, CODE_LENGTH)
     return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
 
 

@@ -9,9 +9,9 @@ from typing import Literal
 
 from msgspec import Struct
 
-from .coupons import ALPHABET
+from .coupons import ALPHABET, symbols_from
 
-CODE_LENGTH = 8  # 8 symbols of 30: 39 bits; one guess in 10^5 finds a code among 10^7 members
+CODE_LENGTH = 8  # 8 symbols of 30: 39 bits; among 10^7 members one guess in 65,000 finds a code
 
 State = Literal["waiting", "rewarded", "clawed_back"]
 Refusal = Literal[
@@ -20,12 +20,7 @@ Refusal = Literal[
 
 
 def code_from(random_bytes: bytes) -> str:
-    number = int.from_bytes(random_bytes, "big")
-    symbols = []
-    for _ in range(CODE_LENGTH):
-        number, digit = divmod(number, len(ALPHABET))
-        symbols.append(ALPHABET[digit])
-    return "".join(symbols)
+    return symbols_from(random_bytes, CODE_LENGTH)
 
 
 def normalise_code(raw: str) -> str | None:

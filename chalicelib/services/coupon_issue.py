@@ -32,10 +32,10 @@ def issue(deps: Deps, template_id: str, request: IssueRequest, idem: Idem | None
         now = deps.clock()
         today = now.astimezone(zone).date()
         used = usage_today(deps, limits, request.member_id, today, COUPONS)
-        refuse_when_reached(limits, COUPONS, used.coupons, "coupons")
+        refuse_when_reached(limits, COUPONS, used)
         uow = deps.uow()
         coupon = issuance.stage_issue(deps, uow, request.member_id, record.template, now, "admin")
-        deps.usage.stage(uow, request.member_id, today, zone, counted(limits, COUPONS, "coupons"))
+        deps.usage.stage(uow, request.member_id, today, zone, counted(limits, COUPONS))
         body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
         home = None
         if request.issue_id is not None:
@@ -73,7 +73,7 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
         now = deps.clock()
         today = now.astimezone(program.zone).date()
         used = usage_today(deps, program.limits, member_id, today, COUPONS)
-        refuse_when_reached(program.limits, COUPONS, used.coupons, "coupons")
+        refuse_when_reached(program.limits, COUPONS, used)
         member, account = deps.members.load_account(member_id, now, spend=True)
         account.redeem(
             price,
@@ -86,9 +86,7 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
         coupon = issuance.stage_issue(deps, uow, member_id, record.template, now, "points_exchange")
-        deps.usage.stage(
-            uow, member_id, today, program.zone, counted(program.limits, COUPONS, "coupons")
-        )
+        deps.usage.stage(uow, member_id, today, program.zone, counted(program.limits, COUPONS))
         body = ExchangeOut(
             points_spent=price,
             coupon=coupon_out(coupon, now),

@@ -42,7 +42,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
         today = now.astimezone(program.zone).date()
         used = usage_today(deps, program.limits, member_id, today, REDEMPTIONS)
         try:
-            refuse_when_reached(program.limits, REDEMPTIONS, used.redemptions, "redemptions")
+            refuse_when_reached(program.limits, REDEMPTIONS, used)
         except DomainError:
             first = existing_redemption()  # a retry of one of today's redemptions
             if first is not None:
@@ -66,9 +66,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
         )
-        deps.usage.stage(
-            uow, member_id, today, program.zone, counted(program.limits, REDEMPTIONS, "redemptions")
-        )
+        deps.usage.stage(uow, member_id, today, program.zone, counted(program.limits, REDEMPTIONS))
         stage_member_velocity(deps, uow, program, now, REDEMPTIONS_PER_MEMBER, member_id)
         body = RedemptionOut(
             order_id=request.order_id,

@@ -45,6 +45,12 @@ class Api:
     def put(self, path: str, body: Any = None, **kw: Any) -> Any:
         return self.call("PUT", path, body, **kw)
 
+    def buy(self, member_id: str, order_id: str, amount: int) -> Any:
+        body = {"order_id": order_id, "amount": amount, "currency": "CNY"}
+        response = self.post(f"/v1/members/{member_id}/purchases", body)
+        assert response.status_code == 201, response.json_body
+        return response.json_body
+
     def enroll(self, **body: Any) -> str:
         response = self.post("/v1/members", body or {"phone": "13800138000"})
         assert response.status_code in (200, 201), response.json_body

@@ -125,6 +125,6 @@ def test_bad_input_and_a_program_without_check_in(api):
     assert bad_month.status_code == 422 and bad_month.json_body["error"]["param"] == "month"
     assert api.post("/v1/members/mem_nobody/check-ins", {}).status_code == 404
     assert api.get(path).json_body["days"] == []  # nothing was written by the refusals
-    clock_free = api.post(path, {}, headers={"Idempotency-Key": "ci-1"})
-    assert clock_free.status_code == 201
-    assert api.post(path, {}, headers={"Idempotency-Key": "ci-1"}).json_body == clock_free.json_body
+    keyed = api.post(path, {}, headers={"Idempotency-Key": "ci-1"})
+    assert keyed.status_code == 201
+    assert api.post(path, {}, headers={"Idempotency-Key": "ci-1"}).json_body == keyed.json_body

@@ -17,19 +17,12 @@ def _limits(api, **limits):
     assert put.status_code == 200, put.json_body
 
 
-def _buy(api, member_id, order_id, amount):
-    body = {"order_id": order_id, "amount": amount, "currency": "CNY"}
-    response = api.post(f"/v1/members/{member_id}/purchases", body)
-    assert response.status_code == 201, response.json_body
-    return response.json_body
-
-
 def test_points_a_day_are_capped_across_purchases_and_check_ins__a_new_day_starts_again(api, clock):
     clock.now = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
     _limits(api, max_points_per_member_per_day=100)
     member_id = api.enroll()
-    assert _buy(api, member_id, "o-1", 8_000)["points_earned"] == 80
-    second = _buy(api, member_id, "o-2", 5_000)
+    assert api.buy(member_id, "o-1", 8_000)["points_earned"] == 80
+    second = api.buy(member_id, "o-2", 5_000)
     assert second["points_earned"] == 20
     assert second["breakdown"][-1]["rule"] == "daily_cap"
     assert "max_points_per_member_per_day" in second["breakdown"][-1]["description"]
@@ -40,7 +33,7 @@ def test_points_a_day_are_capped_across_purchases_and_check_ins__a_new_day_start
         "limits.max_points_per_member_per_day",
     )
     clock.advance(hours=1)  # 00:30 the next local day
-    assert _buy(api, member_id, "o-3", 5_000)["points_earned"] == 50
+    assert api.buy(member_id, "o-3", 5_000)["points_earned"] == 50
     assert api.get(f"/v1/members/{member_id}").json_body["points_balance"] == 150
     books = api.get(f"/v1/admin/reconciliation?member_id={member_id}", key="admin")
     assert books.json_body["ok"] is True
@@ -49,7 +42,7 @@ def test_points_a_day_are_capped_across_purchases_and_check_ins__a_new_day_start
 def test_redemptions_a_day_past_the_limit_are_refused__a_retry_still_gets_its_answer(api):
     _limits(api, max_redemptions_per_member_per_day=1)
     member_id = api.enroll()
-    _buy(api, member_id, "o-1", 50_000)
+    api.buy(member_id, "o-1", 50_000)
     path = f"/v1/members/{member_id}/redemptions"
     first = api.post(path, {"order_id": "o-2", "points": 100})
     assert first.status_code == 201
@@ -68,7 +61,7 @@ def test_coupons_a_day_past_the_limit_are_refused_for_admins_and_exchanges(api):
     api.post(T, tea.model_dump(mode="json"), key="admin")
     _limits(api, max_coupons_per_member_per_day=1)
     member_id = api.enroll()
-    _buy(api, member_id, "o-1", 200_000)
+    api.buy(member_id, "o-1", 200_000)
     given = api.post(f"{T}/tea-voucher/issue", {"member_id": member_id}, key="admin")
     assert given.status_code == 201
     again = api.post(f"{T}/tea-voucher/issue", {"member_id": member_id}, key="admin")

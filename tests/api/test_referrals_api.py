@@ -27,13 +27,6 @@ def _enroll(api, phone, **body):
     return response.json_body
 
 
-def _buy(api, member_id, order_id, amount):
-    body = {"order_id": order_id, "amount": amount, "currency": "CNY"}
-    response = api.post(f"/v1/members/{member_id}/purchases", body)
-    assert response.status_code == 201, response.json_body
-    return response.json_body
-
-
 def _member(api, member_id):
     return api.get(f"/v1/members/{member_id}").json_body
 
@@ -45,13 +38,13 @@ def test_both_are_rewarded_at_the_friends_first_purchase__pending_until_the_wind
     assert len(code) == CODE_LENGTH
     friend = _enroll(api, "13800138001", referred_by=code.lower())  # any case
     assert friend["referral"] == {"status": "waiting", "reason": None}
-    small = _buy(api, friend["member_id"], "o-0", 500)  # under min_order_amount: no reward
+    small = api.buy(friend["member_id"], "o-0", 500)  # under min_order_amount: no reward
     assert small["referral_points"] == 0
-    first = _buy(api, friend["member_id"], "o-1", 10_000)
+    first = api.buy(friend["member_id"], "o-1", 10_000)
     assert first["referral_points"] == 50
     assert first["member"]["points_pending"] == 100 + 50 + 5
     assert _member(api, referrer["member_id"])["points_pending"] == 200
-    assert _buy(api, friend["member_id"], "o-2", 10_000)["referral_points"] == 0  # once
+    assert api.buy(friend["member_id"], "o-2", 10_000)["referral_points"] == 0  # once
     listed = api.get(f"/v1/members/{referrer['member_id']}/referrals").json_body
     assert listed["referral_code"] == code and listed["rewarded_this_month"] == 1
     (entry,) = listed["friends"]
@@ -78,7 +71,7 @@ def test_a_first_purchase_refunded_within_the_window_takes_both_rewards_back(api
     _program(api)
     referrer = _enroll(api, "13800138000")
     friend = _enroll(api, "13800138001", referred_by=referrer["referral_code"])
-    _buy(api, friend["member_id"], "o-1", 10_000)
+    api.buy(friend["member_id"], "o-1", 10_000)
     partial = {"order_id": "o-1", "amount": 5_000, "refund_id": "r-1"}
     kept = api.post(f"/v1/members/{friend['member_id']}/refunds", partial).json_body
     assert kept["referral_points_taken_back"] == 0  # 50.00 stays: above min_order_amount
@@ -90,7 +83,7 @@ def test_a_first_purchase_refunded_within_the_window_takes_both_rewards_back(api
     assert (after["points_pending"], after["points_balance"], after["points_debt"]) == (0, 0, 0)
     listed = api.get(f"/v1/members/{referrer['member_id']}/referrals").json_body
     assert listed["friends"][0]["status"] == "clawed_back"
-    assert _buy(api, friend["member_id"], "o-2", 10_000)["referral_points"] == 0  # not again
+    assert api.buy(friend["member_id"], "o-2", 10_000)["referral_points"] == 0  # not again
     for member_id in (referrer["member_id"], friend["member_id"]):
         books = api.get(f"/v1/admin/reconciliation?member_id={member_id}", key="admin")
         assert books.json_body["ok"] is True, books.json_body
@@ -119,7 +112,7 @@ def test_the_referrers_monthly_limit_holds_its_reward_back_not_the_friends(api):
     referrer = _enroll(api, "13800138000")
     for n in range(3):
         friend = _enroll(api, f"1380013801{n}", referred_by=referrer["referral_code"])
-        assert _buy(api, friend["member_id"], f"o-{n}", 10_000)["referral_points"] == 50
+        assert api.buy(friend["member_id"], f"o-{n}", 10_000)["referral_points"] == 50
     assert _member(api, referrer["member_id"])["points_balance"] == 400
     listed = api.get(f"/v1/members/{referrer['member_id']}/referrals").json_body
     assert listed["rewarded_this_month"] == 2

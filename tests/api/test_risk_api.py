@@ -6,11 +6,6 @@ from datetime import UTC, datetime
 R = "/v1/admin/risk/signals"
 
 
-def _buy(api, member_id, order_id, amount):
-    body = {"order_id": order_id, "amount": amount, "currency": "CNY"}
-    assert api.post(f"/v1/members/{member_id}/purchases", body).status_code == 201
-
-
 def test_many_members_from_one_device_or_network_are_signalled_once_and_still_enrolled(api, clock):
     clock.now = datetime(2026, 11, 2, 2, tzinfo=UTC)  # 10:00 in Shanghai
     for n in range(4):
@@ -45,12 +40,12 @@ def test_redemption_bursts_and_refunds_after_redeeming(api):
     program["risk"].update(redemptions_per_member=3, refunds_after_redeem_per_member=1)
     api.put("/v1/admin/program", program, key="admin")
     member_id = api.enroll()
-    _buy(api, member_id, "o-1", 100_000)
+    api.buy(member_id, "o-1", 100_000)
     for n in range(4):
         body = {"order_id": f"r-{n}", "points": 100}
         assert api.post(f"/v1/members/{member_id}/redemptions", body).status_code == 201
     refund = {"order_id": "r-0", "amount": 100}
-    _buy(api, member_id, "r-0", 5_000)
+    api.buy(member_id, "r-0", 5_000)
     assert api.post(f"/v1/members/{member_id}/refunds", refund).status_code in (200, 201)
     counts = api.get(R, key="admin").json_body["days"][0]["counts"]
     assert counts == {"redemptions_per_member": 1, "refunds_after_redeem_per_member": 1}

@@ -14,6 +14,7 @@ EARNED = "max_points_per_member_per_day"
 CHECKIN = "max_checkin_points_per_day"
 REDEMPTIONS = "max_redemptions_per_member_per_day"
 COUPONS = "max_coupons_per_member_per_day"
+COUNTS = {EARNED: "earned", CHECKIN: "checkin", REDEMPTIONS: "redemptions", COUPONS: "coupons"}
 
 
 def usage_today(deps: Deps, limits: Limits, member_id: str, today: date, *names: str) -> Usage:
@@ -30,7 +31,7 @@ def cap_points(wanted: int, used: Usage, limits: Limits, *names: str) -> tuple[i
         limit = getattr(limits, name)
         if limit is None:
             continue
-        left = max(limit - (used.checkin if name == CHECKIN else used.earned), 0)
+        left = max(limit - getattr(used, COUNTS[name]), 0)
         if left < granted:
             granted, capped_by = left, name
     return granted, capped_by
@@ -41,25 +42,25 @@ def points_used(
 ) -> dict[str, tuple[int, int | None]]:
     """What an earning write ADDs to the day, for the limits that are on."""
     used: dict[str, tuple[int, int | None]] = {}
-    if limits.max_points_per_member_per_day is not None:
-        used["earned"] = (points, limits.max_points_per_member_per_day)
-    if checkin and limits.max_checkin_points_per_day is not None:
-        used["checkin"] = (points, limits.max_checkin_points_per_day)
+    for name in (EARNED, CHECKIN) if checkin else (EARNED,):
+        if (limit := getattr(limits, name)) is not None:
+            used[COUNTS[name]] = (points, limit)
     return used
 
 
-def refuse_when_reached(limits: Limits, name: str, used_today: int, what: str) -> None:
+def refuse_when_reached(limits: Limits, name: str, used: Usage) -> None:
     """409 `limit_reached` naming the limit, once the member used it up today."""
     limit = getattr(limits, name)
-    if limit is not None and used_today >= limit:
+    if limit is not None and getattr(used, COUNTS[name]) >= limit:
         raise LimitReached(
-            f"at most {limit} {what} a member a day (limits.{name}); this member reached it "
-            "today (brand-local)",
+            f"at most {limit} {COUNTS[name]} a member a day (limits.{name}); this member "
+            "reached it today (brand-local)",
             param=f"limits.{name}",
         )
 
 
-def counted(limits: Limits, name: str, field: str, n: int = 1) -> dict[str, tuple[int, int | None]]:
-    """What a limited write ADDs to the day (nothing while the limit is off)."""
+def counted(limits: Limits, name: str) -> dict[str, tuple[int, int | None]]:
+    """What a limited write (one redemption, one coupon) ADDs to the day (nothing while the
+    limit is off)."""
     limit = getattr(limits, name)
-    return {} if limit is None else {field: (n, limit)}
+    return {} if limit is None else {COUNTS[name]: (1, limit)}

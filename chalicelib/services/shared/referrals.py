@@ -5,6 +5,7 @@ code and the referral it enrols with (enrol), the rewards of the friend's first 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ...domain.coupons import Coupon
@@ -112,16 +113,7 @@ def stage_first_purchase(
         referral.friend_lot = deps.new_id(now)
         referral.friend_points = rules.friend_points
         account.earn(
-            Lot(
-                referral.friend_lot,
-                rules.friend_points,
-                rules.friend_points,
-                now,
-                expires,
-                vests,
-                False,
-                order_id,
-            ),
+            _lot(referral.friend_lot, rules.friend_points, now, expires, vests, order_id),
             reason=f"referral: first purchase {order_id} (invited by a member)",
             kind="referral",
         )
@@ -138,30 +130,27 @@ def stage_first_purchase(
         month = now.astimezone(program.zone).isoformat()[:7]
         deps.referrals.stage_reward(uow, referrer_id, month, rules.max_rewards_per_month)
         if rules.referrer_points:
-            referrer, their_account = deps.members.load_account(referrer_id, now)
             referral.referrer_lot = deps.new_id(now)
             referral.referrer_points = rules.referrer_points
-            their_account.earn(
-                Lot(
-                    referral.referrer_lot,
-                    rules.referrer_points,
-                    rules.referrer_points,
-                    now,
-                    expires,
-                    vests,
-                    False,
-                    f"referral:{member.member_id}",
-                ),
-                reason=f"referral: a friend ({member.member_id}) made a first purchase",
-                kind="referral",
+            lot = _lot(
+                referral.referrer_lot,
+                rules.referrer_points,
+                now,
+                expires,
+                vests,
+                f"referral:{member.member_id}",
             )
-            deps.members.stage_account(
+            _stage_referrer(
+                deps,
                 uow,
-                referrer,
-                their_account,
-                zone=program.zone,
-                now=now,
-                new_id=lambda: deps.new_id(now),
+                program,
+                referrer_id,
+                now,
+                lambda their: their.earn(
+                    lot,
+                    reason=f"referral: a friend ({member.member_id}) made a first purchase",
+                    kind="referral",
+                ),
             )
         issuance.stage_rule_coupon(
             deps, uow, referrer_id, rules.referrer_coupon, now, "referral", skip_coupons
@@ -192,21 +181,49 @@ def stage_refund(
     if referral.friend_points:
         account.claw_back(referral.friend_points, order_id, referral.friend_lot, reason=reason)
     if referral.referrer_points:
-        referrer, their_account = deps.members.load_account(referral.referrer_id, now, spend=True)
-        their_account.claw_back(
-            referral.referrer_points,
-            f"referral:{member.member_id}",
-            referral.referrer_lot,
-            reason=reason,
-        )
-        deps.members.stage_account(
+        _stage_referrer(
+            deps,
             uow,
-            referrer,
-            their_account,
-            zone=program.zone,
-            now=now,
-            new_id=lambda: deps.new_id(now),
+            program,
+            referral.referrer_id,
+            now,
+            lambda their: their.claw_back(
+                referral.referrer_points,
+                f"referral:{member.member_id}",
+                referral.referrer_lot,
+                reason=reason,
+            ),
+            spend=True,
         )
     referral.state = "clawed_back"
     deps.referrals.stage_friend(uow, referral.referrer_id, member.member_id, referral)
     return referral.friend_points
+
+
+def _lot(
+    lot_id: str,
+    points: int,
+    now: datetime,
+    expires: datetime | None,
+    vests: datetime | None,
+    order_id: str,
+) -> Lot:
+    return Lot(lot_id, points, points, now, expires, vests, False, order_id)
+
+
+def _stage_referrer(
+    deps: Deps,
+    uow: UnitOfWork,
+    program: Program,
+    referrer_id: str,
+    now: datetime,
+    change: Callable[[PointsAccount], None],
+    *,
+    spend: bool = False,
+) -> None:
+    """Change the referrer's points in the friend's transaction (guarded by its version)."""
+    referrer, account = deps.members.load_account(referrer_id, now, spend=spend)
+    change(account)
+    deps.members.stage_account(
+        uow, referrer, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+    )

@@ -456,6 +456,40 @@ class ReferralsOut(Response):
     max_rewards_per_month: int | None
 
 
+# -- member merge (合并) ----------------------------------------------------------------------
+
+
+class MergeRequest(Request):
+    from_member_id: str = Field(
+        pattern=r"^mem_[0-9A-Z]{26}$",
+        description="the member merged away: it answers member_merged from then on",
+    )
+
+
+class MergeMovedOut(Response):
+    identities: int = 0
+    lots: int = Field(0, description="point lots, each with its own expiry and vesting kept")
+    points: int = Field(0, description="vested points moved")
+    pending: int = 0
+    debt: int = 0
+    lifetime_points: int = 0
+    growth: int = Field(0, description="成长值")
+    records: int = Field(0, description="coupons, orders, redemptions, friends referred, ...")
+
+
+class MergeOut(Response):
+    member: MemberOut = Field(description="the surviving member, as it is after the merge")
+    from_member_id: str
+    merged_at: datetime
+    moved: MergeMovedOut
+    kept_with_merged_member: list[str] = Field(
+        default_factory=list,
+        description="records left with the merged member: the survivor has one under the "
+        "same key (e.g. an order id both members have); its ledger history stays readable "
+        "at GET /v1/members/{from_member_id}/ledger",
+    )
+
+
 # -- risk signals (风控) ---------------------------------------------------------------------
 
 
@@ -571,7 +605,9 @@ class LedgerEntryOut(Response):
         "redeem_return",
         "expire",
         "debt_repayment",
-    ]
+        "merge_out",
+        "merge_in",
+    ] = Field(description="merge_out/merge_in: what a member merge moved (合并)")
     points: int = Field(description="change of balance + pending - debt")
     balance_delta: int
     pending_delta: int

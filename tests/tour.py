@@ -112,6 +112,22 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("GET", f"{M}/check-ins", **at)
     tour.call("GET", f"{M}/referrals", **at)
     tour.call("GET", "/v1/admin/risk/signals", **admin)
+    # the same person enrolled again through another channel, then merged into the first
+    twin = {
+        "openid": "oTour-" + person.phone,
+        "name": person.name,
+        "attributes": {"n": person.email},
+    }
+    twin_id = tour.call("POST", "/v1/members", body=twin)["member_id"]
+    tour.call(
+        "POST",
+        f"{M}/purchases",
+        body={"order_id": "t-1", "amount": 500, "currency": "CNY"},
+        values={"member_id": twin_id},
+    )
+    merge = "/v1/admin/members/{member_id}/merge"
+    tour.call("POST", merge, body={"from_member_id": twin_id}, **at, **admin)
+    tour.call("GET", M, ok=False, values={"member_id": twin_id})  # member_merged
 
     tour.call("GET", f"{M}/coupons", **at)
     code = bought["coupons_issued"][0]["code"]

@@ -29,6 +29,7 @@ from ..domain.errors import (
     InternalError,
     InvalidJson,
     InvalidRequest,
+    MemberMerged,
     MethodNotAllowed,
     Misconfigured,
     MissingField,
@@ -297,7 +298,12 @@ def endpoint(
             except DomainError as exc:
                 if isinstance(exc, COUPON_REFUSALS):
                     observe.count(observe.COUPON_REFUSALS)
-                return error_response(exc)
+                if isinstance(exc, MemberMerged):  # like a 301: where the member is now
+                    moved: dict[str, str | list[str]] = {
+                        "Location": f"/v1/members/{exc.merged_into}"
+                    }
+                    return error_response(exc, extra=exc.details, headers=moved)
+                return error_response(exc, extra=exc.details or None)
             except Exception:
                 request_id = _request_id()
                 log.exception("unexpected error (request %s, %s %s)", request_id, method, path)

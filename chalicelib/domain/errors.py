@@ -15,6 +15,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.param = param
+        self.details: dict[str, str] = {}  # shown beside code and message (e.g. merged_into)
 
 
 class InvalidRequest(DomainError):
@@ -81,6 +82,26 @@ class Conflict(DomainError):
     """The request contradicts what is already recorded."""
 
     code = "conflict"
+
+
+class MemberMerged(Conflict):
+    """The member was merged into another: `merged_into` names the member to use from now on."""
+
+    code = "member_merged"
+
+    def __init__(self, member_id: str, merged_into: str) -> None:
+        super().__init__(
+            f"member {member_id} was merged into {merged_into}: use that member from now on",
+            param="member_id",
+        )
+        self.merged_into = merged_into
+        self.details = {"merged_into": merged_into}
+
+
+class MergeRefused(Conflict):
+    """These two members cannot be merged (the message says why)."""
+
+    code = "merge_refused"
 
 
 class IdentityConflict(Conflict):

@@ -57,6 +57,8 @@ class Rule(StrEnum):
     REFERRAL_DEVICE_IS_NEW = "referral_device_is_new"
     REFERRAL_MONTHLY_LIMIT = "referral_monthly_limit"
     REFERRED = "referred"
+    MERGE_MOVED = "merge_moved"
+    MERGE_IS_NEW = "merge_is_new"
 
 
 class Guard(Struct, frozen=True):

@@ -48,6 +48,12 @@ class Member(Struct):
     referral_code: str | None = None  # the member's own, to share
     referral: Referral | None = None  # who referred the member, and what came of it
     device: str | None = None  # keyed fingerprint of the device_id it enrolled with
+    # a merge (合并): the member merged into another answers `member_merged` from then on; the
+    # survivor lists whom it took in; `merge_step` is where an unfinished merge goes on
+    merged_into: str | None = None
+    merged_from: list[str] = field(default_factory=list)
+    merge_step: str | None = None
+    merge_moved: dict[str, int] = field(default_factory=dict)  # merge.MOVED, as it goes
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

@@ -359,6 +359,80 @@ class PointsAccount(Struct):
         # A lot whose day has passed meanwhile expires again at once, visibly in the ledger.
         self.settle()
 
+    # -- a merge (合并): what one member's account holds moves to another's ----------------------
+
+    def hand_over(self, limit: int, into: str) -> Handover:
+        """Take up to `limit` live lots out (soonest-expiring first), and with the last of them
+        the debt and the lifetime points: one `merge_out` row, for `into` to take in."""
+        self._need_lots()
+        live = sorted((lot for lot in self.lots.values() if lot.live), key=Lot.spend_key)
+        moving = [replace(lot) for lot in live[:limit]]
+        last = len(live) <= limit
+        debt = self.balances.debt if last else 0
+        lifetime = self.balances.lifetime if last else 0
+        for lot in moving:
+            self._move(self.lots[lot.lot_id], -lot.remaining)
+        handover = Handover(tuple(moving), debt, lifetime, last)
+        if moving or debt:
+            self._record(
+                "merge_out",
+                f"merged into {into}: {handover.describe()}",
+                None,
+                balance=-handover.vested,
+                pending=-handover.pending,
+                debt=-debt,
+                lots=tuple((lot.lot_id, -lot.remaining) for lot in moving),
+            )
+        self.balances.lifetime -= lifetime
+        return handover
+
+    def take_over(self, handover: Handover, source: str) -> None:
+        """The lots handed over, as they were (their expiry and vesting kept), and the debt:
+        one `merge_in` row; a debt is then paid off from what is spendable, as any credit does."""
+        self._need_lots()
+        for lot in handover.lots:
+            self.lots[lot.lot_id] = replace(lot)
+            self.new_lot_ids.append(lot.lot_id)
+            self.touched.add(lot.lot_id)
+        self.balances.lifetime += handover.lifetime
+        if handover.lots or handover.debt:
+            self._record(
+                "merge_in",
+                f"merged from {source}: {handover.describe()}",
+                None,
+                balance=handover.vested,
+                pending=handover.pending,
+                debt=handover.debt,
+                lots=tuple((lot.lot_id, lot.remaining) for lot in handover.lots),
+            )
+        for lot in self.spendable():
+            if not self.balances.debt:
+                break
+            self._pay_debt_from(lot, None)
+
+
+class Handover(Struct, frozen=True):
+    """What one merge step moves from one account to another."""
+
+    lots: tuple[Lot, ...]
+    debt: int
+    lifetime: int
+    last: bool  # nothing is left behind
+
+    @property
+    def vested(self) -> int:
+        return sum(lot.remaining for lot in self.lots if not lot.pending)
+
+    @property
+    def pending(self) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.pending)
+
+    def describe(self) -> str:
+        parts = [f"{self.vested} points", f"{self.pending} pending"]
+        if self.debt:
+            parts.append(f"{self.debt} debt")
+        return f"{', '.join(parts)} in {len(self.lots)} lots"
+
 
 def proportional(total: int, part: int, whole: int) -> int:
     """floor(total × part / whole): partial refunds round down, a full refund settles exactly."""

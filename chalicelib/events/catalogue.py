@@ -126,6 +126,19 @@ class RiskSignalData(EventData):
     threshold: int
 
 
+class MemberMergedData(EventData):
+    """Another member (`from_member_id`) was merged into this one (合并): its identities, points,
+    coupons and orders are this member's now, and it answers `member_merged`."""
+
+    from_member_id: str
+    moved: dict[str, int] = Field(
+        description="identities, lots, points, pending, debt, lifetime_points, growth, records"
+    )
+    kept_with_merged_member: list[str] = Field(
+        description="records left with the merged member (the same key at both)"
+    )
+
+
 DATA: dict[str, type[EventData]] = {
     "member.enrolled": MemberEnrolledData,
     "tier.changed": TierChangedData,
@@ -138,6 +151,7 @@ DATA: dict[str, type[EventData]] = {
     **{kind: WalletData for kind in WALLET_EVENTS.values()},
     "books.mismatch": MismatchData,
     "risk.signal": RiskSignalData,
+    "member.merged": MemberMergedData,
 }
 assert set(DATA) == set(SUMMARIES), "every event type has a data model"
 

@@ -26,6 +26,7 @@ from ..store.models import (
     CouponItem,
     JournalItem,
     MemberItem,
+    MergeItem,
     ReminderItem,
     RiskSignalItem,
     WalletEntryItem,
@@ -73,6 +74,7 @@ SUMMARIES = {
     "wallet.unfrozen": ("Stored value unfrozen", "储值账户已解冻"),
     "books.mismatch": ("The books do not reconcile", "账目核对不一致"),
     "risk.signal": ("A risk signal was reached", "触发风控预警"),
+    "member.merged": ("Two memberships were merged into one", "会员账户已合并"),
 }
 # Wallet entry kind -> event type.
 WALLET_EVENTS = {
@@ -127,7 +129,20 @@ def events_of(change: Change) -> list[Derived]:
         return [_mismatch_event(new)]
     if isinstance(new, RiskSignalItem) and change.name == "INSERT":
         return [_risk_event(new)]
+    if isinstance(new, MergeItem) and change.name == "INSERT":
+        return [_merge_event(new)]
     return []
+
+
+def _merge_event(item: MergeItem) -> Derived:
+    data = {
+        "member_id": item.member_id,
+        "from_member_id": item.from_member_id,
+        "moved": json.loads(item.moved),
+        "kept_with_merged_member": list(item.kept or []),
+    }
+    cause = (item.member_id, item.from_member_id)
+    return _event("member.merged", item.merged_at, item.member_id, data, *cause)
 
 
 def _risk_event(item: RiskSignalItem) -> Derived:
@@ -266,6 +281,8 @@ def _coupon_events(old: CouponItem | None, new: CouponItem, change: Change) -> l
         "valid_until": new.valid_until,
     }
     if old is None:
+        if new.merged_from is not None:  # moved by a merge: member.merged says so
+            return []
         return [_event("coupon.issued", new.issued_at, member_id, data, new.code)]
     if old.status != "redeemed" and new.status == "redeemed":
         at = new.redeemed_at or change.at

@@ -16,7 +16,7 @@ from typing import Literal, TypeVar
 
 from msgspec import Struct, field
 
-from ..domain.errors import Unavailable
+from ..domain.errors import MemberMerged, Unavailable
 from ..domain.program import Program
 from ..services.deps import Deps
 from ..store.due import Page
@@ -53,6 +53,8 @@ class Night(Struct):
                 do(thing)
             except Unavailable:
                 raise
+            except MemberMerged as merged:  # read from an index just before its merge
+                self.skip(key(thing), f"merged into {merged.merged_into}", "merged")
             except Exception as exc:
                 self.counts["errors"] += 1
                 self.errors.append(f"{key(thing)}: {type(exc).__name__}: {exc}")

@@ -25,6 +25,7 @@ from ..store.idempotency import IdempotencyStore
 from ..store.jobs import JobStore
 from ..store.ledger import LedgerStore
 from ..store.members import MemberStore
+from ..store.merges import MergeStore
 from ..store.models import configure
 from ..store.once import OnceStore
 from ..store.orders import OrderStore
@@ -112,6 +113,7 @@ class Deps(Struct):
     usage: UsageStore
     risk: RiskStore
     referrals: ReferralStore
+    merges: MergeStore
     reminders: ReminderStore
     wallets: WalletStore
     books: BooksStore
@@ -175,6 +177,7 @@ def build(
         usage=UsageStore(),
         risk=RiskStore(),
         referrals=ReferralStore(),
+        merges=MergeStore(),
         reminders=ReminderStore(),
         wallets=WalletStore(),
         books=BooksStore(),

@@ -5,7 +5,7 @@ query reads the member and its lots; a spent lot is deleted, its history is in t
 ledger as one journal item per write at `LEDGER#<first seq>`, orders `ORDER#<order_id>`, point
 redemptions `REDEEM#<order_id>`, once-only keys `ONCE#<kind>#<key>`, expiry reminders sent
 `REMIND#<day>#<days before>`, check-in days `CHECKIN#<day>`, the day's use for the daily limits
-`USE#<day>`.
+`USE#<day>`, the members merged into it `MERGED#<source id>`.
 The secondary indexes are sparse and sharded and carry keys only: gsi1 the tier review day,
 gsi2 the birthday, gsi3 the day the lifecycle job looks at the member next, gsi4 the day its
 soonest lot vests or expires (`DUE#<day>#<shard>`) and, for lots, the last day each lot can be
@@ -121,6 +121,11 @@ CHECKIN_PREFIX = "CHECKIN#"
 def checkin_sk(day: date | str) -> str:
     """`CHECKIN#2026-11-05`; a month's days share the prefix `CHECKIN#2026-11`."""
     return f"{CHECKIN_PREFIX}{day if isinstance(day, str) else day.isoformat()}"
+
+
+def merge_sk(source_id: str) -> str:
+    """In the survivor's partition: the member merged into it."""
+    return f"MERGED#{source_id}"
 
 
 def usage_sk(day: date) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ..domain.checkin import Streak
-from ..domain.errors import MemberNotFound
+from ..domain.errors import MemberMerged, MemberNotFound
 from ..domain.guards import Guard, Rule
 from ..domain.members import Member
 from ..domain.points import Balances, LedgerRow, Lot, PointsAccount, ledger_rows
@@ -63,7 +63,20 @@ def member_from(item: MemberItem) -> Member:
         referral_code=item.referral_code,
         referral=(msgspec.json.decode(item.referral, type=Referral) if item.referral else None),
         device=item.device,
+        merged_into=item.merged_into,
+        merged_from=list(item.merged_from or []),
+        merge_step=item.merge_step,
+        merge_moved=json.loads(item.merge_moved or "{}"),
     )
+
+
+MERGE_HOPS = 8  # a member merged into one merged in turn: how far `survivor` follows
+
+
+def _not_merged(member: Member) -> Member:
+    if member.merged_into is not None:
+        raise MemberMerged(member.member_id, member.merged_into)
+    return member
 
 
 def due_day(due_at: datetime, zone: ZoneInfo) -> date:
@@ -118,10 +131,17 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         referral_code=member.referral_code,
         referral=msgspec.json.encode(member.referral).decode() if member.referral else None,
         device=member.device,
+        merged_into=member.merged_into,
+        merged_from=member.merged_from or None,
+        merge_step=member.merge_step,
+        merge_moved=json.dumps(member.merge_moved, sort_keys=True) if member.merge_moved else None,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
-    # Sparse, sharded indexes: only members with something due some night carry a key.
+    # Sparse, sharded indexes: only members with something due some night carry a key (and a
+    # member merged into another has nothing due: no night finds it).
+    if member.merged_into is not None:
+        return item
     if member.tier is not None and member.tier_review_on is not None:
         item.gsi1pk = keys.review_pk(member.tier_review_on, member.member_id)
         item.gsi1sk = member.member_id
@@ -174,9 +194,10 @@ class MemberStore:
 
     # -- reads ----------------------------------------------------------------------------
 
-    def load(self, member_id: str) -> tuple[Member, list[Lot]] | None:
+    def load(self, member_id: str, *, merged_ok: bool = False) -> tuple[Member, list[Lot]] | None:
         """The member and its live lots, in one query (sk `M`, `M#LOT#...`): spent lots are
-        deleted, so this reads what is left, not the member's history."""
+        deleted, so this reads what is left, not the member's history. A member merged into
+        another is `MemberMerged` (unless `merged_ok`: the merge itself, its history)."""
         member: Member | None = None
         lots: list[Lot] = []
         with dynamodb():
@@ -185,10 +206,12 @@ class MemberStore:
                     member = member_from(item)
                 elif isinstance(item, LotItem):
                     lots.append(lot_from(item))
+        if member is not None and not merged_ok:
+            _not_merged(member)
         return (member, lots) if member else None
 
     def load_account(
-        self, member_id: str, now: datetime, *, spend: bool = False
+        self, member_id: str, now: datetime, *, spend: bool = False, merged_ok: bool = False
     ) -> tuple[Member, PointsAccount]:
         """The member and its points account as of `now`: what vested or expired since the last
         write is settled in memory (and written by whoever writes next).
@@ -197,33 +220,48 @@ class MemberStore:
         is due; otherwise the member item alone holds the balances, one small read whatever
         the member's history."""
         if spend:  # one query: the member and its lots
-            member, account = self._with_lots(member_id, now)
+            member, account = self._with_lots(member_id, now, merged_ok)
         else:
-            member = self.member(member_id)
+            member = self.member(member_id, merged_ok=merged_ok)
             if member.next_due_at is not None and member.next_due_at <= now:
-                member, account = self._with_lots(member_id, now)
+                member, account = self._with_lots(member_id, now, merged_ok)
             else:
                 account = PointsAccount.load(member.balances, None, now)
         account.settle()
         return member, account
 
-    def _with_lots(self, member_id: str, now: datetime) -> tuple[Member, PointsAccount]:
-        loaded = self.load(member_id)
+    def _with_lots(
+        self, member_id: str, now: datetime, merged_ok: bool
+    ) -> tuple[Member, PointsAccount]:
+        loaded = self.load(member_id, merged_ok=merged_ok)
         if loaded is None:
             raise MemberNotFound(f"no member {member_id}", param="member_id")
         member, lots = loaded
         return member, PointsAccount.load(member.balances, lots, now)
 
-    def get_member(self, member_id: str) -> Member | None:
+    def get_member(self, member_id: str, *, merged_ok: bool = False) -> Member | None:
+        """The member, None, or (merged into another, unless `merged_ok`) `MemberMerged`."""
         item = get_or_none(MemberItem, keys.member_pk(member_id), keys.MEMBER_SK)
-        return None if item is None else member_from(item)
+        if item is None:
+            return None
+        member = member_from(item)
+        return member if merged_ok else _not_merged(member)
 
-    def member(self, member_id: str) -> Member:
-        """The member, or MemberNotFound."""
-        found = self.get_member(member_id)
+    def member(self, member_id: str, *, merged_ok: bool = False) -> Member:
+        """The member, or MemberNotFound (or MemberMerged, unless `merged_ok`)."""
+        found = self.get_member(member_id, merged_ok=merged_ok)
         if found is None:
             raise MemberNotFound(f"no member {member_id}", param="member_id")
         return found
+
+    def survivor(self, member_id: str) -> str:
+        """The member `member_id` is now: itself, or the one it was merged into (followed)."""
+        for _ in range(MERGE_HOPS):
+            found = self.get_member(member_id, merged_ok=True)
+            if found is None or found.merged_into is None:
+                return member_id
+            member_id = found.merged_into
+        return member_id
 
     def member_for_identity(self, kind: str, fingerprint: str) -> str | None:
         item = get_or_none(IdentityItem, keys.identity_pk(kind, fingerprint), keys.IDENTITY_SK)
@@ -247,6 +285,19 @@ class MemberStore:
         """Delete the identity, only if it is still this member's."""
         item = IdentityItem(pk=keys.identity_pk(kind, fingerprint), sk=keys.IDENTITY_SK)
         uow.delete(Guard(Rule.IDENTITY_IS_MEMBERS, kind), item, IdentityItem.member_id == member_id)
+
+    def stage_identity_move(
+        self, uow: UnitOfWork, identity: str, source_id: str, target_id: str
+    ) -> None:
+        """An identity ("kind:fingerprint") of `source_id` now `target_id`'s (a merge)."""
+        kind, fingerprint = identity.split(":", 1)
+        item = IdentityItem(
+            pk=keys.identity_pk(kind, fingerprint),
+            sk=keys.IDENTITY_SK,
+            member_id=target_id,
+            kind=kind,
+        )
+        uow.put(Guard(Rule.IDENTITY_IS_MEMBERS, kind), item, IdentityItem.member_id == source_id)
 
     def stage_identity(self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str) -> None:
         item = IdentityItem(

@@ -151,6 +151,10 @@ class MemberItem(Item, discriminator="member"):
     referral_code = UnicodeAttribute(null=True)
     referral = UnicodeAttribute(null=True)  # JSON referrals.Referral, for a referred member
     device = UnicodeAttribute(null=True)  # keyed fingerprint of the enrolment's device_id
+    merged_into = UnicodeAttribute(null=True)
+    merged_from = ListAttribute[str](null=True)
+    merge_step = UnicodeAttribute(null=True)
+    merge_moved = UnicodeAttribute(null=True)  # JSON {what: how many}, while merging
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -268,11 +272,23 @@ class CouponItem(Item, discriminator="coupon"):
     redeemed_at = UTCDateTimeAttribute(null=True)
     released_order_id = UnicodeAttribute(null=True)
     answer = CompressedText(null=True)  # the stored answer of the last redeem/release
+    merged_from = UnicodeAttribute(null=True)  # moved here by a merge from that member
 
 
 class CouponCountItem(Item, discriminator="coupon_count"):
     template_id = UnicodeAttribute()
     held = NumberAttribute(default=0)
+
+
+class MergeItem(Item, discriminator="merge"):
+    """A member merged into this one (`MERGED#<source>` in the survivor's partition): written
+    once, by the merge's last step; the stream makes it `member.merged`."""
+
+    member_id = UnicodeAttribute()
+    from_member_id = UnicodeAttribute()
+    moved = UnicodeAttribute()  # JSON {what: how many}
+    kept = ListAttribute[str](null=True)  # records left with the source (same key at both)
+    merged_at = UTCDateTimeAttribute()
 
 
 class OrderCouponsItem(Item, discriminator="order_coupons"):

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from msgspec import Struct
 
+from ..domain.errors import MemberMerged
 from ..domain.guards import Guard, Rule
 from ..domain.wallet import Entry, Grant, Wallet
 from . import cursors, keys, totals
@@ -129,6 +130,8 @@ class WalletStore:
         with dynamodb():
             for item in Item.batch_get([(pk, keys.MEMBER_SK), (pk, keys.WALLET_SK)]):
                 if isinstance(item, MemberItem):
+                    if item.merged_into is not None:  # its points and coupons moved on
+                        raise MemberMerged(member_id, item.merged_into)
                     exists = True
                 elif isinstance(item, WalletItem):
                     wallet, currency = wallet_from(item), item.currency
@@ -209,6 +212,13 @@ class WalletStore:
             ]
 
     # -- staged writes --------------------------------------------------------------------
+
+    def stage_none(self, uow: UnitOfWork, member_id: str) -> None:
+        """A condition only: the member has no wallet when the write commits (a merge's first
+        step, so a top-up racing it cannot leave money behind with a member merged away).
+        Deleting an absent item on the condition that it is absent writes nothing."""
+        item = WalletItem(pk=keys.member_pk(member_id), sk=keys.WALLET_SK)
+        uow.delete(Guard(Rule.WALLET_IS_NEW), item, WalletItem.pk.does_not_exist())
 
     def stage(
         self,

@@ -2,12 +2,13 @@
 so only the application's own read-then-write races remain — which is what these look for."""
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest
-from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints
+from chalicelib.contract import EnrollRequest, MergeRequest, PurchaseRequest, RedemptionRequest
+from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits
-from chalicelib.services import members, purchases, redemptions
+from chalicelib.services import members, merges, purchases, reconciliation, redemptions
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
@@ -114,3 +115,56 @@ def test_ten_tills_at_once_never_earn_past_the_daily_limit(brand):
     assert sum(a["points_earned"] for a in answers) == 120  # 50 + 50 + 20, then nothing
     assert sorted(a["points_earned"] for a in answers if a["points_earned"])[-3:] == [20, 50, 50]
     assert member(brand, member_id).points_balance == 120
+
+
+def test_a_merge_under_purchases_at_both_members__nothing_lost_and_the_books_add_up(
+    brand, monkeypatch
+):
+    survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
+    for n in range(6):
+        buy(brand, merged, f"m-{n}", 1_000)  # six lots of 10: several steps, purchases between
+    monkeypatch.setattr(merges, "LOTS_PER_STEP", 2)
+    totals_before = brand.totals.read()
+    done = threading.Event()
+
+    def shop(till):
+        """Buy at both members, alternately, until two purchases after the merge finished."""
+        results, n, after = [], 0, 0
+        while after < 2:
+            after += done.is_set()
+            member_id = survivor if n % 2 else merged
+            try:
+                earned = buy(brand, member_id, f"c-{till}-{n}", 1_000 + n)["points_earned"]
+                results.append((member_id, earned))
+            except MemberMerged:
+                results.append((member_id, "merged"))
+            except ConcurrentUpdate:
+                results.append((member_id, "busy"))
+            n += 1
+        return results
+
+    def merge_until_done():
+        request = MergeRequest(from_member_id=merged)
+        try:
+            for _ in range(20):  # a client asks again while it answers "busy": it goes on
+                try:
+                    return json.loads(merges.merge_members(brand, survivor, request, None).body)
+                except ConcurrentUpdate:
+                    continue
+            raise AssertionError("the merge never finished")
+        finally:
+            done.set()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        tills = [pool.submit(shop, till) for till in range(4)]
+        out = pool.submit(merge_until_done).result()
+        results = [r for till in tills for r in till.result()]
+    earned = sum(points for _, points in results if isinstance(points, int))
+    assert ("merged", "merged") in {(m == merged and "merged", p) for m, p in results}
+    after = member(brand, survivor)
+    assert after.points_balance == 60 + earned  # every point earned anywhere is the survivor's
+    bought_there = sum(1 for m, points in results if m == merged and isinstance(points, int))
+    assert out["moved"]["lots"] == 6 + bought_there
+    books = reconciliation.brand_page(brand, 100, None)
+    assert books.ok, books.mismatches
+    assert brand.totals.read().points_balance == totals_before.points_balance + earned

@@ -322,3 +322,26 @@ def test_a_risk_signal_reached_is_one_risk_signal_event_and_a_check_in_earns_poi
     assert signal["data"]["subject"].startswith("device:")
     (earned,) = [e for e in published if e["type"] == "points.earned"]
     assert earned["data"]["ledger_kind"] == "checkin" and earned["data"]["points"] == 5
+
+
+def test_a_merge_is_one_member_merged_event__its_moved_coupons_are_not_issued_again(brand, bus):
+    from chalicelib.contract import IssueRequest, MergeRequest
+    from chalicelib.services import coupon_issue, merges
+    from tests.helpers import add_templates, template
+
+    captured, _ = bus
+    add_templates(brand, template("gift"))
+    survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
+    buy(brand, merged, "o-1", 10_000)
+    coupon_issue.issue(brand, "gift", IssueRequest(member_id=merged), None)
+    stream = Stream(brand.settings.table_name)
+    stream.read()
+    merges.merge_members(brand, survivor, MergeRequest(from_member_id=merged), None)
+    consume(brand, stream.read())
+    published = [p["detail"] for p in captured()]
+    assert [e["type"] for e in published] == ["member.merged"]  # no coupon.issued, no points.*
+    (event,) = published
+    catalogue.validate(EventOut.model_validate(event))
+    assert event["member_id"] == survivor and event["data"]["from_member_id"] == merged
+    assert event["data"]["moved"]["points"] == 100 and event["data"]["moved"]["records"] == 3
+    assert event["data"]["summary"]["zh"] == "会员账户已合并"

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InsufficientPoints, RefundExceedsOrder
 from chalicelib.domain.points import Balances, Lot, PointsAccount, plan_refund
@@ -367,3 +369,60 @@ def test_settle__a_lot_vests_at_the_very_moment_of_its_vesting_day_in_order():
         (("later", -5),),
     ]
     assert a.balances.balance == 15 and a.balances.debt == 0
+
+
+lots_strategy = st.lists(
+    st.tuples(st.integers(1, 500), st.integers(0, 500), st.booleans(), st.integers(1, 400)),
+    max_size=12,
+)
+
+
+@given(
+    source=lots_strategy,
+    target=lots_strategy,
+    source_debt=st.integers(0, 300),
+    target_debt=st.integers(0, 300),
+    step=st.integers(1, 5),
+)
+def test_a_merge_in_steps__moves_every_lot_as_it_was_and_loses_no_point(
+    source, target, source_debt, target_debt, step
+):
+    def built(prefix, specs, debt):
+        made = []
+        for n, (points, left, pending, days) in enumerate(specs):
+            made.append(
+                lot(
+                    f"{prefix}{n}",
+                    points,
+                    remaining=min(left, points),
+                    days_left=days,
+                    pending=pending,
+                    vests_in=days if pending else None,
+                )
+            )
+        return made
+
+    give_lots, take_lots = built("s", source, source_debt), built("t", target, target_debt)
+    giving, taking = account(*give_lots, debt=source_debt), account(*take_lots, debt=target_debt)
+    worth = lambda a: a.balances.balance + a.balances.pending - a.balances.debt  # noqa: E731
+    before = worth(giving) + worth(taking)
+    lifetime = giving.balances.lifetime + taking.balances.lifetime
+    while True:
+        handover = giving.hand_over(step, into="t")
+        taking.take_over(handover, "s")
+        assert len(handover.lots) <= step
+        if handover.last:
+            break
+    assert giving.balances == Balances(0, 0, 0, 0)
+    assert worth(taking) == before and taking.balances.lifetime == lifetime
+    moved = {x.lot_id: (x.points, x.expires_at, x.pending) for x in give_lots if x.remaining}
+    held = {x.lot_id: (x.points, x.expires_at, x.pending) for x in taking.lots.values()}
+    assert moved.items() <= held.items()  # each with its own points, expiry and vesting
+    assert sum(e.points for e in giving.entries) == -sum(
+        e.points for e in taking.entries if e.kind == "merge_in"
+    )
+    # a debt left is only what nothing spendable could pay
+    assert taking.balances.debt == 0 or taking.available == 0
+    assert taking.balances.balance == sum(
+        x.remaining for x in taking.lots.values() if not x.pending
+    )

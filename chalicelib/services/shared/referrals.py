@@ -42,7 +42,7 @@ def referrer_of(deps: Deps, raw_code: str) -> str:
     referrer = deps.referrals.member_for_code(code) if code else None
     if referrer is None:
         raise ValidationFailed("no member has that referral code", param="referred_by")
-    return referrer
+    return deps.members.survivor(referrer)  # a code of a member merged away is the survivor's
 
 
 def refusal(deps: Deps, program: Program, referrer_id: str, device: str | None) -> Refusal | None:
@@ -55,7 +55,7 @@ def refusal(deps: Deps, program: Program, referrer_id: str, device: str | None) 
     for depth in range(RING_DEPTH):
         if member_id is None:
             break
-        ancestor = deps.members.get_member(member_id)
+        ancestor = deps.members.get_member(member_id, merged_ok=True)
         if ancestor is None:
             break
         if ancestor.device == device:
@@ -123,7 +123,7 @@ def stage_first_purchase(
     )
     if coupon:
         issued.append(coupon)
-    referrer_id = referral.referrer_id
+    referral.referrer_id = referrer_id = deps.members.survivor(referral.referrer_id)
     if referrer_id in capped:
         referral.referrer_capped = True
     elif rules.referrer_points or rules.referrer_coupon:
@@ -178,6 +178,7 @@ def stage_refund(
     ):
         return 0
     reason = f"referral reward taken back: first purchase {order_id} refunded"
+    referral.referrer_id = deps.members.survivor(referral.referrer_id)  # merged meanwhile?
     if referral.friend_points:
         account.claw_back(referral.friend_points, order_id, referral.friend_lot, reason=reason)
     if referral.referrer_points:

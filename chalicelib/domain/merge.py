@@ -1,0 +1,101 @@
+"""Merging two members (合并): one person who enrolled twice (a POS phone, a web-shop email).
+
+Pure: what the survivor keeps of the member merged into it. The survivor's own facts win where
+both have one (its name, its birthday, its consent); what adds up adds up (growth value, the
+tier's qualifying buckets, tags); the higher tier is kept. The points, coupons and orders move
+in steps of their own (`PointsAccount.hand_over`/`take_over`, the merge store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import MergeRefused
+from .members import Member
+from .profile import MAX_TAGS
+from .tiers import Buckets
+
+# Where an unfinished merge goes on: the steps after the first (which marks both members and
+# re-points the identities), in order.
+STEPS = ("points", "records", "done")
+
+
+# What one merge moved, added up over its steps (kept on the merged member meanwhile).
+MOVED = ("identities", "lots", "points", "pending", "debt", "lifetime_points", "growth", "records")
+
+
+def refusal(target: Member, source: Member, source_has_wallet: bool) -> str | None:
+    """Why `source` cannot be merged into `target` now, if it cannot."""
+    if target.member_id == source.member_id:
+        return "a member cannot be merged into itself"
+    if target.merged_into is not None:
+        return f"member {target.member_id} was merged into {target.merged_into} itself"
+    if source.merged_into is not None and source.merged_into != target.member_id:
+        return f"member {source.member_id} was merged into {source.merged_into} already"
+    if target.merge_step is not None:
+        return f"member {target.member_id} is being merged into another member"
+    if source_has_wallet:
+        return (
+            f"member {source.member_id} has a stored-value wallet: prepaid money stays with "
+            "the person who paid it (withdraw it, or keep that member as the survivor)"
+        )
+    return None
+
+
+def refuse(target: Member, source: Member, source_has_wallet: bool) -> None:
+    why = refusal(target, source, source_has_wallet)
+    if why is not None:
+        raise MergeRefused(why, param="from_member_id")
+
+
+def combine(target: Member, source: Member, rank: Callable[[str | None], int]) -> None:
+    """The survivor takes in the merged member's identities, growth and tier standing, and
+    keeps its own profile (filling in only what it lacks). `rank` orders the tier names."""
+    target.identities += [i for i in source.identities if i not in target.identities]
+    target.phone_masked = target.phone_masked or source.phone_masked
+    target.email_masked = target.email_masked or source.email_masked
+    target.external_id = target.external_id or source.external_id
+    target.birthday = target.birthday or source.birthday
+    target.name = target.name or source.name
+    target.gender = target.gender or source.gender
+    target.locale = target.locale or source.locale
+    target.tags = (target.tags + [t for t in source.tags if t not in target.tags])[:MAX_TAGS]
+    target.attributes = {**source.attributes, **target.attributes}
+    target.growth_total += source.growth_total
+    target.tier_metrics = add_buckets(target.tier_metrics, source.tier_metrics)
+    if rank(source.tier) > rank(target.tier):
+        target.tier = source.tier
+        target.tier_since = source.tier_since
+        target.tier_grace_left = source.tier_grace_left
+        target.tier_review_on = source.tier_review_on
+    if source.last_active_at and (
+        target.last_active_at is None or source.last_active_at > target.last_active_at
+    ):
+        target.last_active_at = source.last_active_at
+        target.dormant_on = source.dormant_on
+        target.dormant_since = source.dormant_since
+        target.churned_since = source.churned_since
+    target.merged_from = [*target.merged_from, source.member_id]
+
+
+def add_buckets(a: Buckets, b: Buckets) -> Buckets:
+    """Two members' qualifying buckets, added up bucket by bucket."""
+    out = {key: list(values) for key, values in a.items()}
+    for key, values in b.items():
+        mine = out.setdefault(key, [0] * len(values))
+        for i, value in enumerate(values):
+            mine[i] += value
+    return out
+
+
+def let_go(source: Member, target_id: str) -> None:
+    """The merged member from now on: pointing at the survivor, nothing of its own left to
+    review, remind or wake up (its index keys go with `merged_into`)."""
+    source.merged_into = target_id
+    source.merge_step = STEPS[0]
+    source.growth_total = 0
+    source.tier_metrics = {}
+    source.tier = None
+    source.tier_review_on = None
+    source.dormant_on = None
+    source.identities = []  # re-pointed to the survivor in the same transaction

@@ -1,0 +1,168 @@
+"""Use case (admin): merge one member into another (合并) — one person enrolled twice.
+
+In steps that are each one transaction, so a merge of any size fits DynamoDB's limits and one
+cut short (a timeout, a crash) goes on where it stopped when it is asked again:
+
+1. both members: the merged one points at the survivor from then on (every use case answers
+   `member_merged` for it, and a write racing this step fails on the version and is refused on
+   its retry), the survivor takes in its identities, growth value and tier standing;
+2. the points, `LOTS_PER_STEP` lots at a time: each lot with its own expiry and vesting, the
+   pending points and the debt, as a `merge_out` ledger row at the one and a `merge_in` row at
+   the other, each member's running-totals shard moved with them;
+3. the records (`RECORDS_PER_STEP` at a time): coupons, orders, redemptions, the coupons on
+   orders, the friends it referred, its per-template coupon counts; and the record of the merge
+   (its stream record is the `member.merged` event), with the answer.
+
+Every step is guarded by both members' versions, so purchases at either member while it runs
+are retried (the survivor's) or refused as `member_merged` (the merged one's), and nothing is
+counted twice or lost: the totals before equal the totals after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ..contract import MergeMovedOut, MergeOut, MergeRequest
+from ..domain import merge
+from ..domain.errors import MemberNotFound
+from ..domain.members import Member
+from ..domain.program import Program
+from .deps import Deps
+from .shared import tiers
+from .shared.presenters import member_out
+from .shared.writes import Answer, Idem, run_write, stage_answer
+
+LOTS_PER_STEP = 30  # two writes a lot (out of one partition, into the other), < 100 items
+RECORDS_PER_STEP = 40
+
+
+def merge_members(deps: Deps, target_id: str, request: MergeRequest, idem: Idem | None) -> Answer:
+    program = deps.programs.require()
+    source_id = request.from_member_id
+
+    def attempt() -> Answer:
+        source = _member(deps, source_id, "from_member_id")
+        if source.merged_into is None:
+            source = _first_step(deps, program, target_id, source)
+        else:
+            merge.refuse(deps.members.member(target_id), source, source_has_wallet=False)
+        if source.merge_step == "points":
+            source = _move_points(deps, program, source, target_id)
+        if source.merge_step == "records":
+            return _move_records(deps, program, source, target_id, idem)
+        return _answer(deps, program, target_id, source_id)
+
+    return run_write(deps, idem, attempt)
+
+
+def _member(deps: Deps, member_id: str, param: str) -> Member:
+    found = deps.members.get_member(member_id, merged_ok=True)
+    if found is None:
+        raise MemberNotFound(f"no member {member_id}", param=param)
+    return found
+
+
+def _first_step(deps: Deps, program: Program, target_id: str, source: Member) -> Member:
+    target = deps.members.member(target_id)
+    has_wallet = deps.wallets.load(source.member_id)[1] is not None
+    merge.refuse(target, source, has_wallet)
+    now = deps.clock()
+    moved = {"identities": len(source.identities), "growth": source.growth_total}
+    uow = deps.uow()
+    deps.wallets.stage_none(uow, source.member_id)
+    for identity in source.identities:
+        deps.members.stage_identity_move(uow, identity, source.member_id, target_id)
+    merge.combine(target, source, program.tiers.rank if program.tiers else lambda _: 0)
+    if program.tiers is not None:  # the buckets added up may qualify for more at once
+        tiers.on_purchase(program, target, occurred=now, now=now, amount=0, growth=0, orders=0)
+    merge.let_go(source, target_id)
+    source.merge_moved = moved
+    deps.members.stage_member(uow, target, now, program.zone)
+    deps.members.stage_member(uow, source, now, program.zone)
+    uow.commit()
+    return source
+
+
+def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -> Member:
+    """Lots until none is left, each batch one transaction (re-read, so a retry resumes)."""
+    while True:
+        now = deps.clock()
+        source, given = deps.members.load_account(source.member_id, now, spend=True, merged_ok=True)
+        target, taking = deps.members.load_account(target_id, now, spend=True)
+        handover = given.hand_over(LOTS_PER_STEP, into=target_id)
+        taking.take_over(handover, source.member_id)
+        moved = source.merge_moved
+        for name, value in (
+            ("lots", len(handover.lots)),
+            ("points", handover.vested),
+            ("pending", handover.pending),
+            ("debt", handover.debt),
+            ("lifetime_points", handover.lifetime),
+        ):
+            moved[name] = moved.get(name, 0) + value
+        if handover.last:
+            source.merge_step = "records"
+        uow = deps.uow()
+        new_id = _ids(deps, now)
+        deps.members.stage_account(uow, source, given, zone=program.zone, now=now, new_id=new_id)
+        deps.members.stage_account(uow, target, taking, zone=program.zone, now=now, new_id=new_id)
+        uow.commit()
+        if handover.last:
+            return source
+
+
+def _ids(deps: Deps, now: datetime) -> Callable[[], str]:
+    return lambda: deps.new_id(now)
+
+
+def _move_records(
+    deps: Deps, program: Program, source: Member, target_id: str, idem: Idem | None
+) -> Answer:
+    kept: set[str] = set()
+    while True:
+        now = deps.clock()
+        source = deps.members.member(source.member_id, merged_ok=True)
+        batch = deps.merges.records(source.member_id, target_id, RECORDS_PER_STEP, kept)
+        kept.update(batch.kept)
+        uow = deps.uow()
+        deps.merges.stage_moves(uow, batch.moving, source.member_id, target_id)
+        moved = source.merge_moved
+        moved["records"] = moved.get("records", 0) + len(batch.moving)
+        answer = None
+        if not batch.more:
+            source.merge_step = "done"
+            deps.merges.stage_record(uow, target_id, source.member_id, moved, sorted(kept), now)
+            target = deps.members.member(target_id)
+            body = _out(program, target, source.member_id, moved, sorted(kept), now)
+            answer = stage_answer(deps, uow, idem, Answer(body))
+        deps.members.stage_member(uow, source, now, program.zone)  # one step at a time
+        uow.commit()
+        if answer is not None:
+            return answer
+
+
+def _answer(deps: Deps, program: Program, target_id: str, source_id: str) -> Answer:
+    """A merge asked for again once it is done: what it did."""
+    record = deps.merges.record(target_id, source_id)
+    if record is None:
+        raise MemberNotFound(f"no merge of {source_id} into {target_id}", param="from_member_id")
+    target = deps.members.member(target_id)
+    return Answer(_out(program, target, source_id, record.moved, record.kept, record.merged_at))
+
+
+def _out(
+    program: Program,
+    target: Member,
+    source_id: str,
+    moved: dict[str, int],
+    kept: list[str],
+    now: datetime,
+) -> str:
+    return MergeOut(
+        member=member_out(target, program, now),
+        from_member_id=source_id,
+        merged_at=now,
+        moved=MergeMovedOut(**moved),
+        kept_with_merged_member=kept,
+    ).model_dump_json()

@@ -53,7 +53,9 @@ class Member(Struct):
     merged_into: str | None = None
     merged_from: list[str] = field(default_factory=list)
     merge_step: str | None = None
-    merge_moved: dict[str, int] = field(default_factory=dict)  # merge.MOVED, as it goes
+    merge_moved: dict[str, int] = field(
+        default_factory=dict
+    )  # what the merge moved so far, by name
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

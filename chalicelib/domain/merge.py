@@ -15,13 +15,9 @@ from .members import Member
 from .profile import MAX_TAGS
 from .tiers import Buckets
 
-# Where an unfinished merge goes on: the steps after the first (which marks both members and
-# re-points the identities), in order.
-STEPS = ("points", "records", "done")
-
-
-# What one merge moved, added up over its steps (kept on the merged member meanwhile).
-MOVED = ("identities", "lots", "points", "pending", "debt", "lifetime_points", "growth", "records")
+# Where an unfinished merge goes on (`Member.merge_step`): after the first step, which marks
+# both members and re-points the identities, the points move, then the records; then it is done.
+POINTS, RECORDS, DONE = "points", "records", "done"
 
 
 def refusal(target: Member, source: Member, source_has_wallet: bool) -> str | None:
@@ -92,7 +88,7 @@ def let_go(source: Member, target_id: str) -> None:
     """The merged member from now on: pointing at the survivor, nothing of its own left to
     review, remind or wake up (its index keys go with `merged_into`)."""
     source.merged_into = target_id
-    source.merge_step = STEPS[0]
+    source.merge_step = POINTS
     source.growth_total = 0
     source.tier_metrics = {}
     source.tier = None

@@ -47,9 +47,9 @@ def merge_members(deps: Deps, target_id: str, request: MergeRequest, idem: Idem 
             source = _first_step(deps, program, target_id, source)
         else:
             merge.refuse(deps.members.member(target_id), source, source_has_wallet=False)
-        if source.merge_step == "points":
+        if source.merge_step == merge.POINTS:
             source = _move_points(deps, program, source, target_id)
-        if source.merge_step == "records":
+        if source.merge_step == merge.RECORDS:
             return _move_records(deps, program, source, target_id, idem)
         return _answer(deps, program, target_id, source_id)
 
@@ -102,7 +102,7 @@ def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -
         ):
             moved[name] = moved.get(name, 0) + value
         if handover.last:
-            source.merge_step = "records"
+            source.merge_step = merge.RECORDS
         uow = deps.uow()
         new_id = _ids(deps, now)
         deps.members.stage_account(uow, source, given, zone=program.zone, now=now, new_id=new_id)
@@ -131,7 +131,7 @@ def _move_records(
         moved["records"] = moved.get("records", 0) + len(batch.moving)
         answer = None
         if not batch.more:
-            source.merge_step = "done"
+            source.merge_step = merge.DONE
             deps.merges.stage_record(uow, target_id, source.member_id, moved, sorted(kept), now)
             target = deps.members.member(target_id)
             body = _out(program, target, source.member_id, moved, sorted(kept), now)

@@ -5,6 +5,8 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from chalicelib.contract import EnrollRequest, MergeRequest, PurchaseRequest, RedemptionRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits
@@ -117,54 +119,100 @@ def test_ten_tills_at_once_never_earn_past_the_daily_limit(brand):
     assert member(brand, member_id).points_balance == 120
 
 
-def test_a_merge_under_purchases_at_both_members__nothing_lost_and_the_books_add_up(
+def _race_commits(monkeypatch, racer_thread, before_commit):
+    """Run `before_commit()` in another thread (a second till) each time `racer_thread` is
+    about to send a transaction: after the racer has read what it decided on, before it writes
+    — the moment two requests race. Deterministic, where free-running threads are not."""
+    from chalicelib.store.unit_of_work import UnitOfWork
+
+    original = UnitOfWork.commit
+    other = ThreadPoolExecutor(max_workers=1)
+
+    def commit(self):
+        if threading.get_ident() == racer_thread and len(self):
+            other.submit(before_commit).result()
+        return original(self)
+
+    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    return other
+
+
+def _sell(brand, member_id, order_id, amount, sold):
+    try:
+        sold.append((member_id, buy(brand, member_id, order_id, amount)["points_earned"]))
+    except MemberMerged:
+        sold.append((member_id, "merged"))
+
+
+def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_books_add_up(
     brand, monkeypatch
 ):
+    """Before each of the merge's transactions goes out, a till sells at both members: the
+    survivor's sale lands first and the step, failing on the version, reads again and goes on;
+    the merged member's sale lands before the first step (and moves with it) and is refused
+    after it."""
     survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
     for n in range(6):
-        buy(brand, merged, f"m-{n}", 1_000)  # six lots of 10: several steps, purchases between
+        buy(brand, merged, f"m-{n}", 1_000)  # six lots of 10, two a step: three points steps
     monkeypatch.setattr(merges, "LOTS_PER_STEP", 2)
     totals_before = brand.totals.read()
-    done = threading.Event()
+    sold: list[tuple[str, object]] = []
+    commits = []
 
-    def shop(till):
-        """Buy at both members, alternately, until two purchases after the merge finished."""
-        results, n, after = [], 0, 0
-        while after < 2:
-            after += done.is_set()
-            member_id = survivor if n % 2 else merged
-            try:
-                earned = buy(brand, member_id, f"c-{till}-{n}", 1_000 + n)["points_earned"]
-                results.append((member_id, earned))
-            except MemberMerged:
-                results.append((member_id, "merged"))
-            except ConcurrentUpdate:
-                results.append((member_id, "busy"))
-            n += 1
-        return results
+    def sell_at_both():
+        n = len(commits)
+        commits.append(n)
+        if n % 2 == 0 and n < 16:  # every other attempt raced, so each step lands at its retry
+            _sell(brand, survivor, f"s-{n}", 1_000 + n, sold)
+            _sell(brand, merged, f"t-{n}", 1_000 + n, sold)
 
-    def merge_until_done():
-        request = MergeRequest(from_member_id=merged)
-        try:
-            for _ in range(20):  # a client asks again while it answers "busy": it goes on
-                try:
-                    return json.loads(merges.merge_members(brand, survivor, request, None).body)
-                except ConcurrentUpdate:
-                    continue
-            raise AssertionError("the merge never finished")
-        finally:
-            done.set()
+    with _race_commits(monkeypatch, threading.get_ident(), sell_at_both):
+        out = json.loads(
+            merges.merge_members(brand, survivor, MergeRequest(from_member_id=merged), None).body
+        )
 
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        tills = [pool.submit(shop, till) for till in range(4)]
-        out = pool.submit(merge_until_done).result()
-        results = [r for till in tills for r in till.result()]
-    earned = sum(points for _, points in results if isinstance(points, int))
-    assert ("merged", "merged") in {(m == merged and "merged", p) for m, p in results}
+    earned = {
+        m: [p for mm, p in sold if mm == m and isinstance(p, int)] for m in (survivor, merged)
+    }
+    raced = len([n for n in commits if n % 2 == 0 and n < 16])
+    assert raced >= 5  # the first step, three points steps and the records, each raced once
+    assert len(earned[survivor]) == raced  # every sale at the survivor landed
+    at_merged = [p for m, p in sold if m == merged]
+    assert at_merged == [10] + ["merged"] * (raced - 1)  # moved with the first step, then refused
     after = member(brand, survivor)
-    assert after.points_balance == 60 + earned  # every point earned anywhere is the survivor's
-    bought_there = sum(1 for m, points in results if m == merged and isinstance(points, int))
-    assert out["moved"]["lots"] == 6 + bought_there
+    assert after.points_balance == 60 + sum(earned[survivor]) + sum(earned[merged])
+    assert out["moved"]["lots"] == 6 + len(earned[merged])
+    left = brand.members.load_account(merged, brand.clock(), spend=True, merged_ok=True)[1]
+    assert left.balances.balance == 0 and not left.lots  # nothing stayed behind
     books = reconciliation.brand_page(brand, 100, None)
     assert books.ok, books.mismatches
-    assert brand.totals.read().points_balance == totals_before.points_balance + earned
+    total = sum(earned[survivor]) + sum(earned[merged])
+    assert brand.totals.read().points_balance == totals_before.points_balance + total
+
+
+@pytest.mark.parametrize("at", ["survivor", "merged"])
+def test_a_sale_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(brand, monkeypatch, at):
+    """The other way round: a sale has read its member, and the whole merge runs before the
+    sale's transaction goes out. At the survivor the sale fails on the version, reads again and
+    lands on top of the merged points; at the merged member it reads again and is refused,
+    having written nothing."""
+    survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
+    buy(brand, merged, "m-1", 5_000)
+    outs = []
+
+    def merge_now():
+        if not outs:
+            request = MergeRequest(from_member_id=merged)
+            outs.append(json.loads(merges.merge_members(brand, survivor, request, None).body))
+
+    with _race_commits(monkeypatch, threading.get_ident(), merge_now):
+        if at == "survivor":
+            assert buy(brand, survivor, "s-1", 2_000)["points_earned"] == 20
+        else:
+            with pytest.raises(MemberMerged):
+                buy(brand, merged, "s-1", 2_000)
+    assert outs and outs[0]["moved"]["points"] == 50
+    assert member(brand, survivor).points_balance == (70 if at == "survivor" else 50)
+    assert [e.order_id for e in _ledger(merged) if e.kind == "earn"] == ["m-1"]
+    books = reconciliation.brand_page(brand, 100, None)
+    assert books.ok, books.mismatches

@@ -431,7 +431,8 @@ class Handover(Struct, frozen=True):
         parts = [f"{self.vested} points", f"{self.pending} pending"]
         if self.debt:
             parts.append(f"{self.debt} debt")
-        return f"{', '.join(parts)} in {len(self.lots)} lots"
+        lots = len(self.lots)
+        return f"{', '.join(parts)} in {lots} lot{'' if lots == 1 else 's'}"
 
 
 def proportional(total: int, part: int, whole: int) -> int:

@@ -176,6 +176,9 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
     }
     raced = len([n for n in commits if n % 2 == 0 and n < 16])
     assert raced >= 5  # the first step, three points steps and the records, each raced once
+    # the first step and the three points steps each failed on the version once, and ran again
+    # (unraced, the merge is five transactions)
+    assert len(commits) >= 2 * 4 + 2
     assert len(earned[survivor]) == raced  # every sale at the survivor landed
     at_merged = [p for m, p in sold if m == merged]
     assert at_merged == [10] + ["merged"] * (raced - 1)  # moved with the first step, then refused

@@ -474,7 +474,11 @@ class MergeMovedOut(Response):
     debt: int = 0
     lifetime_points: int = 0
     growth: int = Field(0, description="成长值")
-    records: int = Field(0, description="coupons, orders, redemptions, friends referred, ...")
+    wallet_principal: int = Field(0, description="stored value paid in, moved (minor units)")
+    wallet_bonus: int = Field(0, description="stored value given as top-up bonus, moved")
+    records: int = Field(
+        0, description="coupons, orders, redemptions, wallet payments, friends referred, ..."
+    )
 
 
 class MergeOut(Response):
@@ -729,7 +733,17 @@ class WithdrawalOut(Response):
 
 class WalletEntryOut(Response):
     seq: int
-    kind: Literal["topup", "payment", "refund", "withdrawal", "bonus_expire", "freeze", "unfreeze"]
+    kind: Literal[
+        "topup",
+        "payment",
+        "refund",
+        "withdrawal",
+        "bonus_expire",
+        "freeze",
+        "unfreeze",
+        "merge_out",
+        "merge_in",
+    ]
     amount: int = Field(description="change of the balance (principal + bonus)")
     principal_delta: int
     bonus_delta: int
@@ -737,7 +751,10 @@ class WalletEntryOut(Response):
     principal_after: int
     bonus_after: int
     reason: str
-    reference: str | None = Field(description="the payment id (top-ups) or order id")
+    reference: str | None = Field(
+        description="the payment id (top-ups, withdrawals), the order id (payments, refunds), "
+        "or the other member (merge_out, merge_in)"
+    )
     channel: str | None = None
     created_at: datetime
 

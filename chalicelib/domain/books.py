@@ -5,8 +5,9 @@ Points: balance == Σ vested lot remainders; pending == Σ pending lot remainder
 balance + pending − debt == Σ ledger points (and each part == Σ its ledger deltas); no lot
 below zero or above what it was given.
 Stored value: principal and bonus each == Σ their entries; each entry's running balance follows
-from the one before; top-ups − payments + refunds − withdrawals − expired bonus, per part ==
-what the wallet holds; bonus == Σ what each top-up's bonus has left; no part below zero.
+from the one before; top-ups − payments + refunds − withdrawals − expired bonus ± what member
+merges moved, per part == what the wallet holds; bonus == Σ what each top-up's bonus has left;
+no part below zero.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class WalletFigures(Struct):
     refunded: tuple[int, int] = (0, 0)
     withdrawn: tuple[int, int] = (0, 0)
     expired: tuple[int, int] = (0, 0)
+    merged: tuple[int, int] = (0, 0)  # taken in by member merges, less handed over
     entries: int = 0
 
 
@@ -125,6 +127,7 @@ def check_wallet(
         refunded=part("refund", 1),
         withdrawn=part("withdrawal", -1),
         expired=part("bonus_expire", -1),
+        merged=_plus(part("merge_in", 1), part("merge_out", 1)),
         entries=len(entries),
     )
     expect("wallet.principal_is_entries", principal, wallet.principal)
@@ -136,6 +139,7 @@ def check_wallet(
             + figures.refunded[i]
             - figures.withdrawn[i]
             - figures.expired[i]
+            + figures.merged[i]
         )
         held = wallet.principal if i == 0 else wallet.bonus
         expect(f"wallet.{name}_flows", flows, held)
@@ -149,3 +153,7 @@ def check_wallet(
                 Mismatch("wallet.grant_in_range", 0, grant.left, member_id, grant.payment_id)
             )
     return figures, found
+
+
+def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]

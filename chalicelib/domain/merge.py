@@ -2,8 +2,9 @@
 
 Pure: what the survivor keeps of the member merged into it. The survivor's own facts win where
 both have one (its name, its birthday, its consent); what adds up adds up (growth value, the
-tier's qualifying buckets, tags); the higher tier is kept. The points, coupons and orders move
-in steps of their own (`PointsAccount.hand_over`/`take_over`, the merge store).
+tier's qualifying buckets, tags); the higher tier is kept. The points, the stored value, the
+coupons and orders move in steps of their own (`PointsAccount.hand_over`/`take_over`,
+`Wallet.hand_over`/`take_over`, the merge store).
 """
 
 from __future__ import annotations
@@ -16,12 +17,21 @@ from .profile import MAX_TAGS
 from .tiers import Buckets
 
 # Where an unfinished merge goes on (`Member.merge_step`): after the first step, which marks
-# both members and re-points the identities, the points move, then the records; then it is done.
-POINTS, RECORDS, DONE = "points", "records", "done"
+# both members and re-points the identities, the points move, then the stored value, then the
+# records; then it is done.
+POINTS, WALLET, RECORDS, DONE = "points", "wallet", "records", "done"
 
 
-def refusal(target: Member, source: Member, source_has_wallet: bool) -> str | None:
-    """Why `source` cannot be merged into `target` now, if it cannot."""
+def refusal(
+    target: Member,
+    source: Member,
+    source_currency: str | None = None,
+    target_currency: str | None = None,
+    source_taking_in: tuple[str, ...] = (),
+) -> str | None:
+    """Why `source` cannot be merged into `target` now, if it cannot (the currencies: of each
+    member's stored-value wallet, None where it has none; `source_taking_in`: members whose
+    merge into `source` has not finished)."""
     if target.member_id == source.member_id:
         return "a member cannot be merged into itself"
     if target.merged_into is not None:
@@ -30,16 +40,27 @@ def refusal(target: Member, source: Member, source_has_wallet: bool) -> str | No
         return f"member {source.member_id} was merged into {source.merged_into} already"
     if target.merge_step is not None:
         return f"member {target.member_id} is being merged into another member"
-    if source_has_wallet:
+    if source_taking_in:
         return (
-            f"member {source.member_id} has a stored-value wallet: prepaid money stays with "
-            "the person who paid it (withdraw it, or keep that member as the survivor)"
+            f"member {source.member_id} is still taking in {', '.join(source_taking_in)}: "
+            "finish that merge first (ask for it again)"
+        )
+    if source_currency and target_currency and source_currency != target_currency:
+        return (
+            f"member {source.member_id}'s stored value is in {source_currency} and member "
+            f"{target.member_id}'s in {target_currency}: one wallet cannot hold both"
         )
     return None
 
 
-def refuse(target: Member, source: Member, source_has_wallet: bool) -> None:
-    why = refusal(target, source, source_has_wallet)
+def refuse(
+    target: Member,
+    source: Member,
+    source_currency: str | None = None,
+    target_currency: str | None = None,
+    source_taking_in: tuple[str, ...] = (),
+) -> None:
+    why = refusal(target, source, source_currency, target_currency, source_taking_in)
     if why is not None:
         raise MergeRefused(why, param="from_member_id")
 

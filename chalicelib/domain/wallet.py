@@ -35,7 +35,15 @@ from .errors import (
 
 SpendOrder = Literal["proportional", "bonus_first", "principal_first"]
 EntryKind = Literal[
-    "topup", "payment", "refund", "withdrawal", "bonus_expire", "freeze", "unfreeze"
+    "topup",
+    "payment",
+    "refund",
+    "withdrawal",
+    "bonus_expire",
+    "freeze",
+    "unfreeze",
+    "merge_out",
+    "merge_in",
 ]
 FAR = datetime.max
 
@@ -279,6 +287,57 @@ class Wallet(Struct):
         self.frozen = frozen
         self.frozen_reason = reason if frozen else None
         return self._entry("freeze" if frozen else "unfreeze", 0, 0, reason, None, now)
+
+    def hand_over(self, into: str, now: datetime) -> WalletHandover:
+        """Everything out, for a member merge (合并): both parts as one `merge_out` entry, and
+        every grant (spent or not: refunds of the payments that drew on it give back to it, and
+        withdrawals of its top-up take back its share). Settle expired bonus first."""
+        handover = WalletHandover(
+            self.principal, self.bonus, tuple(self.grants), self.frozen, self.frozen_reason
+        )
+        self.grants = []
+        self._entry(
+            "merge_out",
+            -handover.principal,
+            -handover.bonus,
+            f"merged into {into}: {handover.describe()}",
+            into,
+            now,
+        )
+        return handover
+
+    def take_over(self, handover: WalletHandover, source: str, now: datetime) -> None:
+        """What `hand_over` took out of the merged member's wallet, as one `merge_in` entry; a
+        frozen wallet handed over freezes this one too (the same person's money)."""
+        self.grants += list(handover.grants)
+        self._entry(
+            "merge_in",
+            handover.principal,
+            handover.bonus,
+            f"merged from {source}: {handover.describe()}",
+            source,
+            now,
+        )
+        if handover.frozen and not self.frozen:
+            why = f"frozen with the wallet of merged member {source}: {handover.frozen_reason}"
+            self.set_frozen(True, why, now)
+
+
+class WalletHandover(Struct, frozen=True):
+    """What a merge moves from one wallet to another."""
+
+    principal: int
+    bonus: int
+    grants: tuple[Grant, ...]
+    frozen: bool
+    frozen_reason: str | None
+
+    def describe(self) -> str:
+        grants = len(self.grants)
+        return (
+            f"{self.principal} principal, {self.bonus} bonus "
+            f"({grants} top-up bonus record{'' if grants == 1 else 's'})"
+        )
 
 
 class TopupTerms(Struct, frozen=True):

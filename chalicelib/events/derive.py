@@ -76,7 +76,7 @@ SUMMARIES = {
     "risk.signal": ("A risk signal was reached", "触发风控预警"),
     "member.merged": ("Two memberships were merged into one", "会员账户已合并"),
 }
-# Wallet entry kind -> event type.
+# Wallet entry kind -> event type (a merge's entries are told by `member.merged`).
 WALLET_EVENTS = {
     "topup": "wallet.topped_up",
     "payment": "wallet.charged",
@@ -124,7 +124,7 @@ def events_of(change: Change) -> list[Derived]:
     if isinstance(new, ReminderItem) and change.name == "INSERT":
         return [_reminder_event(new)]
     if isinstance(new, WalletEntryItem) and change.name == "INSERT":
-        return [_wallet_event(new)]
+        return [_wallet_event(new)] if new.kind in WALLET_EVENTS else []
     if isinstance(new, BooksMismatchItem) and change.name == "INSERT":
         return [_mismatch_event(new)]
     if isinstance(new, RiskSignalItem) and change.name == "INSERT":

@@ -9,13 +9,19 @@ cut short (a timeout, a crash) goes on where it stopped when it is asked again:
 2. the points, `LOTS_PER_STEP` lots at a time: each lot with its own expiry and vesting, the
    pending points and the debt, as a `merge_out` ledger row at the one and a `merge_in` row at
    the other, each member's running-totals shard moved with them;
-3. the records (`RECORDS_PER_STEP` at a time): coupons, orders, redemptions, the coupons on
-   orders, the friends it referred, its per-template coupon counts; and the record of the merge
-   (its stream record is the `member.merged` event), with the answer.
+3. the stored value: both parts and every top-up's bonus record, as a `merge_out` wallet entry
+   at the one and a `merge_in` entry at the other (the survivor's wallet made where it has
+   none); the merged member's wallet is written even where it has none, so a top-up that read
+   it before step 1 fails on it and is refused on its retry;
+4. the records (`RECORDS_PER_STEP` at a time): coupons, orders, redemptions, wallet payments,
+   once-only ids (a refund id, a withdrawal id), the coupons on orders, the friends it
+   referred, its per-template coupon counts; and the record of the merge (its stream record is
+   the `member.merged` event), with the answer.
 
-Every step is guarded by both members' versions, so purchases at either member while it runs
-are retried (the survivor's) or refused as `member_merged` (the merged one's), and nothing is
-counted twice or lost: the totals before equal the totals after.
+Every step is guarded by both members' versions (the wallet step by both wallets' and the
+merged member's), so purchases and payments at either member while it runs are retried (the
+survivor's) or refused as `member_merged` (the merged one's), and nothing is counted twice or
+lost: the totals before equal the totals after.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from ..domain import merge
 from ..domain.errors import MemberNotFound
 from ..domain.members import Member
 from ..domain.program import Program
+from ..domain.wallet import Wallet
 from .deps import Deps
 from .shared import tiers
 from .shared.presenters import member_out
@@ -46,9 +53,11 @@ def merge_members(deps: Deps, target_id: str, request: MergeRequest, idem: Idem 
         if source.merged_into is None:
             source = _first_step(deps, program, target_id, source)
         else:
-            merge.refuse(deps.members.member(target_id), source, source_has_wallet=False)
+            merge.refuse(deps.members.member(target_id), source)
         if source.merge_step == merge.POINTS:
             source = _move_points(deps, program, source, target_id)
+        if source.merge_step == merge.WALLET:
+            source = _move_wallet(deps, program, source, target_id)
         if source.merge_step == merge.RECORDS:
             return _move_records(deps, program, source, target_id, idem)
         return _answer(deps, program, target_id, source_id)
@@ -65,12 +74,16 @@ def _member(deps: Deps, member_id: str, param: str) -> Member:
 
 def _first_step(deps: Deps, program: Program, target_id: str, source: Member) -> Member:
     target = deps.members.member(target_id)
-    has_wallet = deps.wallets.load(source.member_id)[1] is not None
-    merge.refuse(target, source, has_wallet)
+    merge.refuse(
+        target,
+        source,
+        _currency(deps, source.member_id),
+        _currency(deps, target_id),
+        _taking_in(deps, source),
+    )
     now = deps.clock()
     moved = {"identities": len(source.identities), "growth": source.growth_total}
     uow = deps.uow()
-    deps.wallets.stage_none(uow, source.member_id)
     for identity in source.identities:
         deps.members.stage_identity_move(uow, identity, source.member_id, target_id)
     merge.combine(target, source, program.tiers.rank if program.tiers else lambda _: 0)
@@ -102,7 +115,7 @@ def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -
         ):
             moved[name] = moved.get(name, 0) + value
         if handover.last:
-            source.merge_step = merge.RECORDS
+            source.merge_step = merge.WALLET
         uow = deps.uow()
         new_id = _ids(deps, now)
         deps.members.stage_account(uow, source, given, zone=program.zone, now=now, new_id=new_id)
@@ -110,6 +123,46 @@ def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -
         uow.commit()
         if handover.last:
             return source
+
+
+def _currency(deps: Deps, member_id: str) -> str | None:
+    """The currency of the member's stored-value wallet, None where it has none."""
+    return deps.wallets.load(member_id, merged_ok=True)[2]
+
+
+def _taking_in(deps: Deps, member: Member) -> tuple[str, ...]:
+    """The members merged into this one whose merge has not finished."""
+    found = (deps.members.get_member(m, merged_ok=True) for m in member.merged_from)
+    return tuple(m.member_id for m in found if m is not None and m.merge_step != merge.DONE)
+
+
+def _move_wallet(deps: Deps, program: Program, source: Member, target_id: str) -> Member:
+    """The stored value, in one transaction with the merged member's next step."""
+    now = deps.clock()
+    source = deps.members.member(source.member_id, merged_ok=True)
+    if source.merge_step != merge.WALLET:  # a merge run alongside took this step first
+        return source
+    _, given, source_currency = deps.wallets.load(source.member_id, merged_ok=True)
+    uow = deps.uow()
+    if given is None:  # written all the same: a top-up that read "none" fails on it
+        deps.wallets.stage(uow, source.member_id, Wallet(), currency=program.currency, now=now)
+    else:
+        _, taking, target_currency = deps.wallets.load(target_id)
+        currency = target_currency or source_currency or program.currency
+        taking = taking or Wallet()
+        given.settle(now)
+        taking.settle(now)
+        handover = given.hand_over(target_id, now)
+        taking.take_over(handover, source.member_id, now)
+        moved = source.merge_moved
+        moved["wallet_principal"] = moved.get("wallet_principal", 0) + handover.principal
+        moved["wallet_bonus"] = moved.get("wallet_bonus", 0) + handover.bonus
+        deps.wallets.stage(uow, source.member_id, given, currency=currency, now=now)
+        deps.wallets.stage(uow, target_id, taking, currency=currency, now=now)
+    source.merge_step = merge.RECORDS
+    deps.members.stage_member(uow, source, now, program.zone)
+    uow.commit()
+    return source
 
 
 def _ids(deps: Deps, now: datetime) -> Callable[[], str]:

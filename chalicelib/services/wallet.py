@@ -40,6 +40,7 @@ from ..domain.errors import (
     WalletNotFound,
 )
 from ..domain.guards import Rule, WriteRejected
+from ..domain.merge import POINTS, WALLET
 from ..domain.program import Program
 from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
 from ..store.idempotency import AnswerHome
@@ -165,7 +166,8 @@ def read(deps: Deps, member_id: str) -> WalletOut:
 
 
 def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:
-    exists, _, _ = deps.wallets.load(member_id)
+    """Newest first; a merged member's too (its history ends with the `merge_out` entry)."""
+    exists, _, _ = deps.wallets.load(member_id, merged_ok=True)
     if not exists:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
     page, next_cursor = deps.wallets.page(member_id, limit, cursor)
@@ -425,7 +427,7 @@ def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem 
         if first is not None:
             return first
         topup = deps.wallets.topup(request.payment_id)
-        if topup is None or topup.member_id != member_id:
+        if topup is None or not _holds(deps, member_id, topup.member_id):
             raise PaymentNotFound(
                 f"member {member_id} has no top-up {request.payment_id}", param="payment_id"
             )
@@ -458,6 +460,22 @@ def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem 
         return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(deps, idem, attempt)
+
+
+MERGE_HOPS = 16  # a chain of merges longer than this is not followed
+
+
+def _holds(deps: Deps, member_id: str, paid_by: str) -> bool:
+    """Whether the member's wallet holds what `paid_by` topped up: its own, or a member merged
+    into it (through any chain of merges) whose wallet has moved on by now."""
+    for _ in range(MERGE_HOPS):
+        if paid_by == member_id:
+            return True
+        payer = deps.members.get_member(paid_by, merged_ok=True)
+        if payer is None or payer.merged_into is None or payer.merge_step in (POINTS, WALLET):
+            return False
+        paid_by = payer.merged_into
+    return False
 
 
 # -- freeze -----------------------------------------------------------------------------------

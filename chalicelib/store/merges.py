@@ -1,7 +1,8 @@
-"""What a member merge (合并) moves besides the points: the records in the source member's
-partition (coupons, orders, redemptions, the coupons on orders, referred friends, per-template
-coupon counts) re-homed in the survivor's, and the record of the merge (`MERGED#<source>` in
-the survivor's partition, whose stream record is the `member.merged` event).
+"""What a member merge (合并) moves besides the points and the wallet: the records in the source
+member's partition (coupons, orders, redemptions, wallet payments, once-only ids, the coupons on
+orders, referred friends, per-template coupon counts) re-homed in the survivor's, and the record
+of the merge (`MERGED#<source>` in the survivor's partition, whose stream record is the
+`member.merged` event).
 
 A moved record is put in the survivor's partition only if nothing is there under its key, and
 deleted from the source in the same transaction, so a step repeated after a crash finds only
@@ -30,6 +31,8 @@ MOVED_PREFIXES = (
     "ORDER#",
     "REDEEM#",
     "REFERRED#",
+    "WPAY#",  # refundable at the survivor, from the bonus records its wallet took in
+    "ONCE#",  # a refund or withdrawal id used at the merged member stays used
 )
 
 

@@ -123,14 +123,18 @@ def entry_from(item: WalletEntryItem) -> Entry:
 class WalletStore:
     # -- reads ----------------------------------------------------------------------------
 
-    def load(self, member_id: str) -> tuple[bool, Wallet | None, str | None]:
-        """(the member exists, its wallet or None, the wallet's currency): one BatchGetItem."""
+    def load(
+        self, member_id: str, *, merged_ok: bool = False
+    ) -> tuple[bool, Wallet | None, str | None]:
+        """(the member exists, its wallet or None, the wallet's currency): one BatchGetItem.
+        A member merged into another is `MemberMerged` (unless `merged_ok`: the merge itself,
+        its history)."""
         pk = keys.member_pk(member_id)
         exists, wallet, currency = False, None, None
         with dynamodb():
             for item in Item.batch_get([(pk, keys.MEMBER_SK), (pk, keys.WALLET_SK)]):
                 if isinstance(item, MemberItem):
-                    if item.merged_into is not None:  # its points and coupons moved on
+                    if item.merged_into is not None and not merged_ok:  # its money moved on
                         raise MemberMerged(member_id, item.merged_into)
                     exists = True
                 elif isinstance(item, WalletItem):
@@ -212,13 +216,6 @@ class WalletStore:
             ]
 
     # -- staged writes --------------------------------------------------------------------
-
-    def stage_none(self, uow: UnitOfWork, member_id: str) -> None:
-        """A condition only: the member has no wallet when the write commits (a merge's first
-        step, so a top-up racing it cannot leave money behind with a member merged away).
-        Deleting an absent item on the condition that it is absent writes nothing."""
-        item = WalletItem(pk=keys.member_pk(member_id), sk=keys.WALLET_SK)
-        uow.delete(Guard(Rule.WALLET_IS_NEW), item, WalletItem.pk.does_not_exist())
 
     def stage(
         self,

@@ -3,7 +3,7 @@ The survivor takes the identities, every lot with its own expiry, pending points
 coupons and orders; the merged member answers member_merged; the books add up before and after."""
 
 from chalicelib.demo import DEMO_TEMPLATES
-from chalicelib.domain.program import WalletRules
+from chalicelib.domain.program import TopupBonus, WalletRules
 from chalicelib.services import merges
 from chalicelib.store.unit_of_work import UnitOfWork
 from tests.conftest import set_program
@@ -69,7 +69,9 @@ def test_the_survivor_takes_everything__the_merged_member_points_to_it(api, bran
         "debt": 0,
         "lifetime_points": 150,
         "growth": 150,  # 成长值: one a yuan, by default
-        "records": 4,  # the coupon, its template count, two orders
+        "wallet_principal": 0,
+        "wallet_bonus": 0,
+        "records": 5,  # the coupon, its template count, two orders, the issue id used
     }
     survivor = out["member"]
     assert survivor["member_id"] == pos
@@ -193,29 +195,175 @@ def test_merges_that_cannot_be(api, brand):
     into_merged = _merge(api, b, c)
     assert into_merged.status_code == 409
     assert into_merged.json_body["error"]["code"] == "member_merged"
+
+
+W = "/v1/members/{}/wallet"
+
+
+def _wallet(api, member_id):
+    answer = api.get(W.format(member_id))
+    assert answer.status_code == 200, answer.json_body
+    return answer.json_body
+
+
+def _entries(api, member_id):
+    answer = api.get(W.format(member_id) + "/entries?limit=100")
+    assert answer.status_code == 200, answer.json_body
+    return answer.json_body["entries"]
+
+
+def _post(api, path, body, status=201, **kw):
+    answer = api.post(path, body, **kw)
+    assert answer.status_code == status, answer.json_body
+    return answer.json_body
+
+
+def test_the_wallet_moves__its_payments_refund_and_its_top_ups_withdraw_at_the_survivor(api, brand):
+    bonus = TopupBonus(min_amount=50_000, bonus=5_000, label="储500送50")
+    set_program(brand, wallet=WalletRules(topup_bonuses=[bonus]))
+    pos = api.enroll(phone="13800138000")
+    web = api.enroll(email="li.lei@example.com")
+    _post(api, W.format(web) + "/topups", {"payment_id": "pay-web", "amount": 50_000})
+    paid = _post(api, W.format(web) + "/payments", {"order_id": "o-1", "amount": 11_000})
+    assert (paid["principal"], paid["bonus"]) == (10_000, 1_000)  # 11,000 × 5,000 / 55,000
+    once = {"order_id": "o-1", "amount": 1_100, "refund_id": "r-1"}
+    first_refund = _post(api, W.format(web) + "/refunds", once)
+    _post(api, W.format(pos) + "/topups", {"payment_id": "pay-pos", "amount": 10_000})
+    assert _wallet(api, web)["principal"] == 41_000 and _wallet(api, web)["bonus"] == 4_100
+    totals_before = _books_ok(api)
+
+    out = _post(api, f"/v1/admin/members/{pos}/merge", {"from_member_id": web}, 200, key="admin")
+    assert (out["moved"]["wallet_principal"], out["moved"]["wallet_bonus"]) == (41_000, 4_100)
+    assert out["moved"]["records"] == 2  # the payment, and the refund id used
+    survivor = _wallet(api, pos)
+    assert (survivor["principal"], survivor["bonus"], survivor["balance"]) == (
+        51_000,
+        4_100,
+        55_100,
+    )
+    merged_in = _entries(api, pos)[0]
+    assert (merged_in["kind"], merged_in["amount"], merged_in["reference"]) == (
+        "merge_in",
+        45_100,
+        web,
+    )
+    history = _entries(api, web)  # the merged member's history stays readable
+    assert [e["kind"] for e in history] == ["merge_out", "refund", "payment", "topup"]
+    assert (history[0]["amount"], history[0]["balance_after"]) == (-45_100, 0)
+    gone = api.get(W.format(web))
+    assert gone.status_code == 409 and gone.json_body["error"]["code"] == "member_merged"
+    assert _books_ok(api) == {**totals_before, "as_of": _books_ok(api)["as_of"]}
+
+    # the refund id used at the merged member stays used: asked again at the survivor, the
+    # first answer, and nothing refunded twice
+    again = api.post(W.format(pos) + "/refunds", once)
+    assert again.status_code in (200, 201) and again.json_body == first_refund
+    assert _wallet(api, pos)["balance"] == 55_100
+    # the rest of the payment refunds at the survivor, each part back where it came from
+    rest = _post(api, W.format(pos) + "/refunds", {"order_id": "o-1", "amount": 9_900})
+    assert (rest["principal"], rest["bonus"]) == (9_000, 900)
+    # and the merged member's top-up withdraws there in full, taking its whole bonus back
+    withdrawal = {"payment_id": "pay-web", "amount": 50_000}
+    out_of = _post(api, W.format(pos) + "/withdrawals", withdrawal)
+    assert (out_of["bonus_taken_back"], out_of["principal_kept"]) == (5_000, 0)
+    assert _wallet(api, pos)["balance"] == 10_000  # what the survivor paid in itself
+    _books_ok(api)
+
+
+def test_a_frozen_wallet_freezes_the_survivors_with_it(api, brand):
     set_program(brand, wallet=WalletRules())
-    topped = api.post(f"/v1/members/{c}/wallet/topups", {"payment_id": "pay-1", "amount": 100})
-    assert topped.status_code == 201, topped.json_body
-    refused = _merge(api, a, c)  # prepaid money stays with the person who paid it
-    assert refused.status_code == 409 and refused.json_body["error"]["param"] == "from_member_id"
-    assert "stored-value" in refused.json_body["error"]["message"]
-    assert _member(api, c)["member_id"] == c  # nothing of it was written
+    pos, web = api.enroll(phone="13800138000"), api.enroll(phone="13800138001")
+    _post(api, W.format(web) + "/topups", {"payment_id": "pay-1", "amount": 10_000})
+    _post(api, W.format(pos) + "/topups", {"payment_id": "pay-2", "amount": 5_000})
+    reason = {"reason": "chargeback under review"}
+    _post(api, f"/v1/admin/members/{web}/wallet/freeze", reason, 200, key="admin")
+    _post(api, f"/v1/admin/members/{pos}/merge", {"from_member_id": web}, 200, key="admin")
+    survivor = _wallet(api, pos)
+    assert survivor["balance"] == 15_000 and survivor["frozen"] is True
+    assert (
+        web in survivor["frozen_reason"] and "chargeback under review" in survivor["frozen_reason"]
+    )
+    assert [e["kind"] for e in _entries(api, pos)][:2] == ["freeze", "merge_in"]
+    refused = api.post(W.format(pos) + "/payments", {"order_id": "o-1", "amount": 100})
+    assert refused.status_code == 409 and refused.json_body["error"]["code"] == "wallet_frozen"
+    _books_ok(api)
 
 
-def test_a_top_up_racing_the_first_step_fails_it__and_the_merge_is_refused(api, brand, monkeypatch):
+def test_wallets_in_two_currencies_are_not_merged__nothing_written(api, brand):
     set_program(brand, wallet=WalletRules())
     a, b = api.enroll(phone="13800138000"), api.enroll(phone="13800138001")
-    topped = api.post(f"/v1/members/{b}/wallet/topups", {"payment_id": "pay-1", "amount": 100})
-    assert topped.status_code == 201
-    load = brand.wallets.load
-    reads = []
-
-    def first_read_before_the_top_up(member_id):
-        reads.append(member_id)
-        return (True, None, None) if len(reads) == 1 else load(member_id)
-
-    monkeypatch.setattr(brand.wallets, "load", first_read_before_the_top_up)
+    _post(api, W.format(a) + "/topups", {"payment_id": "pay-1", "amount": 100})
+    set_program(brand, currency="HKD", wallet=WalletRules())
+    _post(api, W.format(b) + "/topups", {"payment_id": "pay-2", "amount": 100})
     refused = _merge(api, a, b)
-    assert len(reads) == 2  # the first step's write failed on the wallet, and was read again
     assert refused.status_code == 409 and refused.json_body["error"]["code"] == "merge_refused"
-    assert _member(api, b)["member_id"] == b
+    assert "HKD" in refused.json_body["error"]["message"]
+    assert refused.json_body["error"]["param"] == "from_member_id"
+    assert _member(api, b)["member_id"] == b and _wallet(api, b)["balance"] == 100
+
+
+def test_a_merge_cut_short_before_the_wallet_moved__its_top_ups_wait_for_it(
+    api, brand, monkeypatch
+):
+    set_program(brand, wallet=WalletRules())
+    pos, web = api.enroll(phone="13800138000"), api.enroll(phone="13800138001")
+    _post(api, W.format(web) + "/topups", {"payment_id": "pay-1", "amount": 10_000})
+    commit = UnitOfWork.commit
+    commits = []
+
+    def failing_third(self):  # the first step, the points step, then the wallet's
+        commits.append(1)
+        if len(commits) == 3:
+            raise RuntimeError("the Lambda timed out here")
+        commit(self)
+
+    monkeypatch.setattr(UnitOfWork, "commit", failing_third)
+    assert _merge(api, pos, web).status_code == 500
+    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    withdrawal = {"payment_id": "pay-1", "amount": 10_000}
+    early = api.post(W.format(pos) + "/withdrawals", withdrawal)
+    assert early.status_code == 404 and early.json_body["error"]["code"] == "payment_not_found"
+    assert api.get(W.format(web)).json_body["error"]["code"] == "member_merged"
+    _books_ok(api)  # between steps, too
+
+    done = _post(api, f"/v1/admin/members/{pos}/merge", {"from_member_id": web}, 200, key="admin")
+    assert done["moved"]["wallet_principal"] == 10_000
+    assert _post(api, W.format(pos) + "/withdrawals", withdrawal)["wallet"]["balance"] == 0
+    _books_ok(api)
+
+
+def test_a_top_up_withdraws_where_a_chain_of_merges_took_it(api, brand):
+    set_program(brand, wallet=WalletRules())
+    a, b, c = (api.enroll(phone=f"1380013800{n}") for n in range(3))
+    _post(api, W.format(a) + "/topups", {"payment_id": "pay-a", "amount": 10_000})
+    _post(api, f"/v1/admin/members/{b}/merge", {"from_member_id": a}, 200, key="admin")
+    _post(api, f"/v1/admin/members/{c}/merge", {"from_member_id": b}, 200, key="admin")
+    withdrawal = {"payment_id": "pay-a", "amount": 10_000}
+    not_b = api.post(W.format(b) + "/withdrawals", withdrawal)
+    assert not_b.json_body["error"]["code"] == "member_merged"
+    assert _post(api, W.format(c) + "/withdrawals", withdrawal)["wallet"]["balance"] == 0
+    _books_ok(api)
+
+
+def test_a_survivor_still_taking_a_member_in_is_not_merged_away(api, brand, monkeypatch):
+    a, b, c = (api.enroll(phone=f"1380013800{n}") for n in range(3))
+    api.buy(a, "a-1", 1_000)
+    commit = UnitOfWork.commit
+    commits = []
+
+    def failing_second(self):
+        commits.append(1)
+        if len(commits) == 2:
+            raise RuntimeError("the Lambda timed out here")
+        commit(self)
+
+    monkeypatch.setattr(UnitOfWork, "commit", failing_second)
+    assert _merge(api, b, a).status_code == 500  # a → b: the first step only
+    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    refused = _merge(api, c, b)
+    assert refused.status_code == 409 and refused.json_body["error"]["code"] == "merge_refused"
+    assert a in refused.json_body["error"]["message"]
+    assert _merge(api, b, a).status_code == 200  # finished,
+    assert _merge(api, c, b).status_code == 200  # b can go on into c
+    assert _member(api, c)["points_balance"] == 10
+    _books_ok(api)

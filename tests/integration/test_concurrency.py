@@ -7,10 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.contract import EnrollRequest, MergeRequest, PurchaseRequest, RedemptionRequest
+from chalicelib.contract import (
+    EnrollRequest,
+    MergeRequest,
+    PurchaseRequest,
+    RedemptionRequest,
+    TopupRequest,
+    WalletPaymentRequest,
+)
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
-from chalicelib.domain.program import Limits
-from chalicelib.services import members, merges, purchases, reconciliation, redemptions
+from chalicelib.domain.program import Limits, WalletRules
+from chalicelib.services import members, merges, purchases, reconciliation, redemptions, wallet
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
@@ -177,7 +184,7 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
     raced = len([n for n in commits if n % 2 == 0 and n < 16])
     assert raced >= 5  # the first step, three points steps and the records, each raced once
     # the first step and the three points steps each failed on the version once, and ran again
-    # (unraced, the merge is five transactions)
+    # (unraced, the merge is six transactions: the wallet step races no sale)
     assert len(commits) >= 2 * 4 + 2
     assert len(earned[survivor]) == raced  # every sale at the survivor landed
     at_merged = [p for m, p in sold if m == merged]
@@ -217,5 +224,62 @@ def test_a_sale_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(bran
     assert outs and outs[0]["moved"]["points"] == 50
     assert member(brand, survivor).points_balance == (70 if at == "survivor" else 50)
     assert [e.order_id for e in _ledger(merged) if e.kind == "earn"] == ["m-1"]
+    books = reconciliation.brand_page(brand, 100, None)
+    assert books.ok, books.mismatches
+
+
+def _wallet_write(brand, member_id, what):
+    if what == "pay":
+        request = WalletPaymentRequest(order_id="o-raced", amount=1_000)
+        return json.loads(wallet.pay(brand, member_id, request, None).body)
+    request = TopupRequest(payment_id="pay-raced", amount=1_000)
+    return json.loads(wallet.top_up(brand, member_id, request, None).body)
+
+
+@pytest.mark.parametrize(
+    ("at", "what", "merged_has_wallet"),
+    [
+        ("merged", "top up", False),  # it would make the merged member's first wallet
+        ("merged", "top up", True),
+        ("merged", "pay", True),
+        ("survivor", "pay", True),
+    ],
+)
+def test_a_wallet_write_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(
+    brand, monkeypatch, at, what, merged_has_wallet
+):
+    """A top-up or a payment has read its wallet, and the whole merge runs before its
+    transaction goes out: at the survivor it fails on the wallet's version, reads again and
+    lands on the merged money; at the merged member it fails on the wallet the merge wrote
+    (made where there was none) and is refused on its retry, having written nothing."""
+    set_program(brand, wallet=WalletRules())
+    survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
+    wallet.top_up(brand, survivor, TopupRequest(payment_id="pay-s", amount=5_000), None)
+    if merged_has_wallet:
+        wallet.top_up(brand, merged, TopupRequest(payment_id="pay-m", amount=3_000), None)
+    before = brand.totals.read()
+    outs = []
+
+    def merge_now():
+        if not outs:
+            request = MergeRequest(from_member_id=merged)
+            outs.append(json.loads(merges.merge_members(brand, survivor, request, None).body))
+
+    moved = 3_000 if merged_has_wallet else 0
+    with _race_commits(monkeypatch, threading.get_ident(), merge_now):
+        if at == "survivor":
+            assert _wallet_write(brand, survivor, what)["wallet"]["balance"] == 7_000
+        else:
+            with pytest.raises(MemberMerged):
+                _wallet_write(brand, merged, what)
+    assert outs and outs[0]["moved"]["wallet_principal"] == moved
+    paid = 1_000 if at == "survivor" else 0
+    assert wallet.read(brand, survivor).balance == 5_000 + moved - paid
+    left = brand.wallets.load(merged, merged_ok=True)[1]
+    assert left is not None and (left.principal, left.bonus, left.grants) == (0, 0, [])
+    assert brand.wallets.topup("pay-raced") is None
+    assert brand.wallets.payment(merged, "o-raced") is None
+    after = brand.totals.read()
+    assert after.wallet_principal == before.wallet_principal - paid
     books = reconciliation.brand_page(brand, 100, None)
     assert books.ok, books.mismatches

@@ -130,3 +130,49 @@ def test_reconciliation_finds_a_tampered_wallet():
 def _entries(wallet: Wallet):
     """Every entry the wallet wrote (kept here as the store keeps them)."""
     return list(wallet.entries)
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 10**6), st.integers(0, 10**5)), min_size=1, max_size=4),
+    st.lists(st.integers(1, 10**6), max_size=4),
+    st.integers(0, 10**5),
+    ORDERS,
+)
+def test_a_merge_moves_every_minor_unit_and_both_wallets_still_reconcile(
+    topups, payments, survivor_has, order
+):
+    merged, survivor = Wallet(), Wallet()
+    for n, (amount, bonus) in enumerate(topups):
+        merged.top_up(f"pay-{n}", amount, bonus, None, "top-up", NOW)
+    for n, amount in enumerate(payments):
+        if amount <= merged.balance:
+            merged.charge(f"o-{n}", amount, order, NOW)
+    if survivor_has:
+        survivor.top_up("own", survivor_has, 0, None, "top-up", NOW)
+    held = (merged.principal + survivor.principal, merged.bonus + survivor.bonus)
+
+    handover = merged.hand_over("mem_b", NOW)
+    survivor.take_over(handover, "mem_a", NOW)
+
+    assert (merged.principal, merged.bonus, merged.grants) == (0, 0, [])
+    assert (survivor.principal, survivor.bonus) == held
+    assert check_wallet("mem_a", merged, _entries(merged))[1] == []
+    assert check_wallet("mem_b", survivor, _entries(survivor))[1] == []
+    # each top-up of the merged member withdraws at the survivor, its bonus share taken back
+    for n, (amount, bonus) in enumerate(topups):
+        terms = TopupTerms(f"pay-{n}", amount, bonus)
+        most = survivor.most_withdrawable(terms)
+        if most:
+            survivor.withdraw(terms, most, NOW)
+    assert check_wallet("mem_b", survivor, _entries(survivor))[1] == []
+
+
+def test_a_frozen_wallet_handed_over_freezes_the_one_taking_it():
+    merged, survivor = Wallet(), Wallet()
+    merged.top_up("p", 10_000, 1_000, None, "top-up", NOW)
+    merged.set_frozen(True, "chargeback", NOW)
+    survivor.take_over(merged.hand_over("mem_b", NOW), "mem_a", NOW)
+    assert survivor.frozen and "mem_a" in survivor.frozen_reason
+    assert [e.kind for e in survivor.entries] == ["merge_in", "freeze"]
+    with pytest.raises(WalletFrozen):
+        survivor.charge("o", 1, "proportional", NOW)

@@ -25,6 +25,7 @@ from typing import Literal
 
 from msgspec import Struct, field
 
+from .earning import format_amount
 from .errors import (
     InsufficientFunds,
     RefundExceedsPayment,
@@ -335,7 +336,7 @@ class WalletHandover(Struct, frozen=True):
     def describe(self) -> str:
         grants = len(self.grants)
         return (
-            f"{self.principal} principal, {self.bonus} bonus "
+            f"{format_amount(self.principal)} principal, {format_amount(self.bonus)} bonus "
             f"({grants} top-up bonus record{'' if grants == 1 else 's'})"
         )
 

@@ -128,11 +128,12 @@ class RiskSignalData(EventData):
 
 class MemberMergedData(EventData):
     """Another member (`from_member_id`) was merged into this one (合并): its identities, points,
-    coupons and orders are this member's now, and it answers `member_merged`."""
+    stored value, coupons and orders are this member's now, and it answers `member_merged`."""
 
     from_member_id: str
     moved: dict[str, int] = Field(
-        description="identities, lots, points, pending, debt, lifetime_points, growth, records"
+        description="identities, lots, points, pending, debt, lifetime_points, growth, "
+        "wallet_principal, wallet_bonus, records"
     )
     kept_with_merged_member: list[str] = Field(
         description="records left with the merged member (the same key at both)"

@@ -813,6 +813,102 @@ class LiabilityOut(Response):
     wallet_outstanding: int = Field(description="principal + bonus: stored value owed")
 
 
+# -- the merchant's figures (数据看板) ---------------------------------------------------------
+
+
+class KpiQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
+
+    day_from: Day | None = Field(
+        None, alias="from", description="brand-local day; default 29 days before `to`"
+    )
+    day_to: Day | None = Field(None, alias="to", description="brand-local day; default today")
+    grain: Literal["day", "week", "month"] = Field(
+        "day", description="periods of the series: days, ISO weeks (from Monday), months"
+    )
+
+
+class CouponFiguresOut(Response):
+    issued: int
+    redeemed: int
+    released: int = Field(description="given back after use (an order cancelled or refunded)")
+
+
+class KpiPeriodOut(Response):
+    period_start: date = Field(description="first day of the period (within the range)")
+    days: int = Field(description="days of the period within the range")
+    members_new: int = Field(description="新增会员: members enrolled")
+    members_merged: int = Field(description="members merged into another (合并)")
+    active: int = Field(
+        description="活跃: members active (a purchase, a check-in, an activity), each counted "
+        "once a day; at grain day, the day's active members"
+    )
+    purchasers: int = Field(description="members who bought, each counted once a day")
+    repeat_purchasers: int = Field(
+        description="复购: of them, members who had bought on an earlier day"
+    )
+    orders: int
+    sales: int = Field(description="members' purchases, minor units")
+    refunds: int
+    refunded_amount: int
+    net_sales: int = Field(description="sales − refunded amount")
+    average_order_value: int | None = Field(description="客单价: sales ÷ orders, minor units")
+    points_issued: int = Field(description="earned by purchases, check-ins and referrals")
+    points_earned: int
+    points_checkin: int
+    points_referral: int
+    points_vested: int = Field(description="pending points that became spendable")
+    points_redeemed: int = Field(description="spent at checkout")
+    points_exchanged: int = Field(description="spent on coupons (积分兑换)")
+    points_returned: int = Field(description="spent points given back by refunds")
+    points_clawed_back: int = Field(description="earned points taken back by refunds")
+    points_expired: int
+    points_debt_repaid: int
+    coupons: dict[str, CouponFiguresOut] = Field(description="by template id")
+
+
+class KpiWarningOut(Response):
+    code: str = Field(description="e.g. active_ratio_7d_low")
+    value: float
+    threshold: float
+    message: dict[str, str] = Field(description="en and zh")
+
+
+class KpiNowOut(Response):
+    members: int = Field(description="会员总数: members now (merged ones not counted)")
+    active_7d: int = Field(description="members active in the last 7 brand-local days")
+    active_30d: int
+    active_ratio_7d: float | None = Field(description="7日活跃率: active_7d ÷ members")
+    active_ratio_30d: float | None
+    purchasers_30d: int = Field(description="members who bought in the last 30 days")
+    repeat_purchasers_30d: int = Field(description="of them, who bought on two or more days")
+    repurchase_rate_30d: float | None = Field(
+        description="30日复购率: repeat_purchasers_30d ÷ purchasers_30d"
+    )
+    tiers: dict[str, int] = Field(description="members by tier; `-`: no tier")
+    liability: LiabilityOut
+    warnings: list[KpiWarningOut] = Field(
+        description="the source articles' warning lines: 7-day active < 40%, 30-day repurchase "
+        "< 25%"
+    )
+
+
+class KpisOut(Response):
+    first_day: date
+    last_day: date
+    grain: Literal["day", "week", "month"]
+    as_of: datetime
+    periods: list[KpiPeriodOut] = Field(description="oldest first, every period of the range")
+    totals: KpiPeriodOut = Field(description="the whole range")
+    points_redemption_rate: float | None = Field(
+        description="积分消耗率 over the range: points redeemed and exchanged ÷ points issued"
+    )
+    coupon_redemption_rate: float | None = Field(
+        description="核销率 over the range: coupons redeemed ÷ issued, all templates"
+    )
+    now: KpiNowOut
+
+
 class ReconciliationOut(Response):
     ok: bool
     scope: Literal["member", "brand"]

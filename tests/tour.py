@@ -185,4 +185,5 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("GET", "/v1/admin/jobs/{job}/runs/{run_id}", values=found, **admin)
     tour.call("GET", "/v1/admin/reconciliation", **admin)
     tour.call("GET", "/v1/admin/liability", **admin)
+    tour.call("GET", "/v1/admin/kpis", **admin)
     return tour

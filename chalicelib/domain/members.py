@@ -11,6 +11,17 @@ from .points import Balances
 from .referrals import Referral
 
 
+class Standing(Struct, frozen=True):
+    """What the merchant's figures count of a member (`kpis.marks`), as it was read."""
+
+    merged_into: str | None = None
+    merged_from: int = 0
+    tier: str | None = None
+    active_day: str | None = None
+    purchase_day: str | None = None
+    prev_purchase_day: str | None = None
+
+
 class Member(Struct):
     member_id: str
     created_at: datetime
@@ -56,6 +67,22 @@ class Member(Struct):
     merge_moved: dict[str, int] = field(
         default_factory=dict
     )  # what the merge moved so far, by name
+    # brand-local ISO days, for the merchant's figures (`kpis`) and RFM: the last purchase or
+    # activity, the last purchase, and the purchase before it (on an earlier day)
+    active_day: str | None = None
+    purchase_day: str | None = None
+    prev_purchase_day: str | None = None
+    as_read: Standing | None = None  # not stored: the standing when loaded (None: a new member)
+
+    def standing(self) -> Standing:
+        return Standing(
+            self.merged_into,
+            len(self.merged_from),
+            self.tier,
+            self.active_day,
+            self.purchase_day,
+            self.prev_purchase_day,
+        )
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

@@ -92,6 +92,12 @@ def combine(target: Member, source: Member, rank: Callable[[str | None], int]) -
         target.dormant_on = source.dormant_on
         target.dormant_since = source.dormant_since
         target.churned_since = source.churned_since
+    # the figures' days: the later activity; the last two purchase days of both
+    bought = (target.purchase_day, target.prev_purchase_day, source.purchase_day)
+    days = sorted({d for d in (*bought, source.prev_purchase_day) if d}, reverse=True)
+    target.purchase_day = days[0] if days else None
+    target.prev_purchase_day = days[1] if len(days) > 1 else None
+    target.active_day = max((d for d in (target.active_day, source.active_day) if d), default=None)
     target.merged_from = [*target.merged_from, source.member_id]
 
 

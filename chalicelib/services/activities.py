@@ -32,7 +32,7 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
         change, welcome = tiers.on_purchase(
             program, member, occurred=now, now=now, amount=0, growth=growth, orders=0
         )
-        lifecycle.touch(program, member, now)
+        lifecycle.engage(program, member, now)
         uow = deps.uow()
         issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons

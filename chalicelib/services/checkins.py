@@ -90,7 +90,7 @@ def check_in(deps: Deps, member_id: str, request: CheckinRequest, idem: Idem | N
             change, welcome = tiers.on_purchase(
                 program, member, occurred=now, now=now, amount=0, growth=rules.growth, orders=0
             )
-        lifecycle.touch(program, member, now)
+        lifecycle.engage(program, member, now)
         uow = deps.uow()
         issued = [
             coupon

@@ -78,11 +78,14 @@ def redeem(
         ).model_dump_json()
         coupon.answer = body
         uow = deps.uow()
+        day = issuance.local_day(deps, now)
         if claim is not None:
             t = claim.template
-            deps.coupons.stage_issue(uow, claim, limit=t.per_member_limit, stock=t.total_stock)
+            deps.coupons.stage_issue(
+                uow, claim, limit=t.per_member_limit, stock=t.total_stock, day=day
+            )
         else:
-            deps.coupons.stage_coupon_state(uow, coupon, expected_status="issued")
+            deps.coupons.stage_coupon_state(uow, coupon, expected_status="issued", day=day)
         after = on_order.adding(code, coupon.template)
         deps.coupons.stage_order_coupons(uow, member_id, on_order, after)
         answer = stage_answer(deps, uow, idem, Answer(body, created=True))

@@ -23,6 +23,7 @@ from ..store.due import DueStore
 from ..store.events import EventStore
 from ..store.idempotency import IdempotencyStore
 from ..store.jobs import JobStore
+from ..store.kpis import KpiStore
 from ..store.ledger import LedgerStore
 from ..store.members import MemberStore
 from ..store.merges import MergeStore
@@ -111,6 +112,7 @@ class Deps(Struct):
     once: OnceStore
     checkins: CheckinStore
     usage: UsageStore
+    kpis: KpiStore
     risk: RiskStore
     referrals: ReferralStore
     merges: MergeStore
@@ -175,6 +177,7 @@ def build(
         once=OnceStore(),
         checkins=CheckinStore(),
         usage=UsageStore(),
+        kpis=KpiStore(),
         risk=RiskStore(),
         referrals=ReferralStore(),
         merges=MergeStore(),

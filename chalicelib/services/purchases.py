@@ -4,6 +4,7 @@ the tier raised at once, with its welcome coupon, in the same transaction."""
 from __future__ import annotations
 
 from ..contract import PurchaseOut, PurchaseRequest
+from ..domain import kpis
 from ..domain.earning import earn_points, format_amount, within_daily_limit
 from ..domain.errors import OrderConflict
 from ..domain.expiry import lot_terms
@@ -79,7 +80,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             amount=request.amount,
             growth=growth,
         )
-        lifecycle.touch(program, member, now)
+        lifecycle.engage(program, member, now)
+        kpis.on_purchase(member, today.isoformat())
         uow = deps.uow()
         issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons
@@ -136,6 +138,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 occurred_at=cart.occurred_at,
                 growth_earned=growth,
             ),
+            day=today.isoformat(),
         )
         home = deps.orders.order_home(member_id, request.order_id)
         answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))

@@ -6,15 +6,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
 
 from ..contract import BookFigures, LiabilityOut, MismatchOut, ReconciliationOut
 from ..domain.books import Mismatch, check_points, check_wallet
 from ..domain.errors import MemberNotFound, ValidationFailed
-from ..domain.program import Program
 from ..store.books import MemberBooks
 from ..store.totals import Totals
 from .deps import Deps
+from .shared.liability import liability_of
 
 SCAN_PAGE = 1000  # table items a scan call reads (DynamoDB stops at 1 MB anyway)
 
@@ -52,21 +51,6 @@ def check(books: MemberBooks, figures: BookFigures) -> list[Mismatch]:
 def to_out(m: Mismatch) -> MismatchOut:
     return MismatchOut(
         check=m.check, member_id=m.member_id, expected=m.expected, actual=m.actual, detail=m.detail
-    )
-
-
-def liability_of(totals: Totals, program: Program, now: datetime) -> LiabilityOut:
-    rate = program.redemption
-    return LiabilityOut(
-        as_of=now,
-        currency=program.currency,
-        points_outstanding=totals.points_balance,
-        points_pending=totals.points_pending,
-        points_debt=totals.points_debt,
-        points_value=max(totals.points_balance, 0) * rate.amount // rate.points,
-        wallet_principal=totals.wallet_principal,
-        wallet_bonus=totals.wallet_bonus,
-        wallet_outstanding=totals.wallet_principal + totals.wallet_bonus,
     )
 
 

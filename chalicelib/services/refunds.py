@@ -8,6 +8,7 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from ..contract import RefundOut, RefundRequest
+from ..domain import kpis
 from ..domain.earning import format_amount
 from ..domain.errors import OrderNotFound
 from ..domain.points import plan_refund, proportional
@@ -123,6 +124,7 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
                 growth_clawed_back=order.growth_clawed_back + growth_back,
             ),
             refunded_before=order.refunded_amount,
+            day=kpis.day_of(now, program.zone),
         )
         if redemption is not None and plan.returns:
             back = dict(plan.returns)

@@ -10,7 +10,7 @@ from pynamodb.expressions.condition import Condition
 from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons
 from ..domain.errors import TemplateNotFound
 from ..domain.guards import Guard, Rule
-from . import keys
+from . import keys, kpis
 from .models import (
     CouponCountItem,
     CouponItem,
@@ -145,11 +145,14 @@ class CouponStore:
         return [_coupon_from(member_id, item) for item in items]
 
     def stage_issue(
-        self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None, stock: int | None
+        self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None, stock: int | None, day: str
     ) -> None:
         """The coupon, the template's issued counter (never past stock) and the member's count
-        of this template (never past the limit), all or nothing."""
+        of this template (never past the limit), all or nothing; counted on the brand-local
+        `day` in the merchant's figures (a shared code claimed as it is used: issued and used)."""
         tid = coupon.template.template_id
+        used = {"redeemed": 1} if coupon.status == "redeemed" else {}
+        kpis.stage_coupon(uow, coupon.member_id, day, tid, issued=1, **used)
         uow.put(
             Guard(Rule.COUPON_IS_NEW, coupon.code),
             self._coupon_item(coupon),
@@ -180,8 +183,21 @@ class CouponStore:
         )
 
     def stage_coupon_state(
-        self, uow: UnitOfWork, coupon: Coupon, *, expected_status: str, is_new: bool = False
+        self,
+        uow: UnitOfWork,
+        coupon: Coupon,
+        *,
+        expected_status: str,
+        day: str,
+        is_new: bool = False,
     ) -> None:
+        """The coupon in its new state, only if it is still in the one read; a use (issued →
+        redeemed) or a give-back (redeemed → issued) counted on the brand-local `day`."""
+        moved = (expected_status, coupon.status)
+        if moved == ("issued", "redeemed"):
+            kpis.stage_coupon(uow, coupon.member_id, day, coupon.template.template_id, redeemed=1)
+        elif moved == ("redeemed", "issued"):
+            kpis.stage_coupon(uow, coupon.member_id, day, coupon.template.template_id, released=1)
         condition = (
             CouponItem.pk.does_not_exist() if is_new else CouponItem.status == expected_status
         )

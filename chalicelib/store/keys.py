@@ -219,3 +219,22 @@ def totals_sk(member_id: str) -> str:
 
 def all_totals_sks() -> list[str]:
     return [f"{shard:02d}" for shard in range(DUE_SHARDS)]
+
+
+# The merchant's figures (`kpis`): a day's flows and marks, standing counts, coupons by template;
+# each sharded by member, so a busy day never makes one hot item.
+KPI_PK = "KPI"
+KPI_COUNT_PK = "KPICOUNT"
+KPI_COUPON_PK = "KPICPN"
+
+
+def kpi_day_sk(day: str, member_id: str) -> str:
+    return f"{day}#{shard_of(member_id):02d}"
+
+
+def kpi_count_sk(name: str, member_id: str) -> str:
+    return f"{name}#{shard_of(member_id):02d}"
+
+
+def kpi_coupon_sk(day: str, template_id: str, member_id: str) -> str:
+    return f"{day}#{template_id}#{shard_of(member_id):02d}"

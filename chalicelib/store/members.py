@@ -12,17 +12,18 @@ import msgspec
 from ..domain.checkin import Streak
 from ..domain.errors import MemberMerged, MemberNotFound
 from ..domain.guards import Guard, Rule
+from ..domain.kpis import day_of
 from ..domain.members import Member
 from ..domain.points import Balances, LedgerRow, Lot, PointsAccount, ledger_rows
 from ..domain.referrals import Referral
-from . import keys, totals
+from . import keys, kpis, totals
 from .ledger import stage_rows
 from .models import IdentityItem, Item, LotItem, MemberItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 
 def member_from(item: MemberItem) -> Member:
-    return Member(
+    member = Member(
         member_id=item.member_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -67,7 +68,12 @@ def member_from(item: MemberItem) -> Member:
         merged_from=list(item.merged_from or []),
         merge_step=item.merge_step,
         merge_moved=json.loads(item.merge_moved or "{}"),
+        active_day=item.active_day,
+        purchase_day=item.purchase_day,
+        prev_purchase_day=item.prev_purchase_day,
     )
+    member.as_read = member.standing()
+    return member
 
 
 MERGE_HOPS = 8  # a member merged into one merged in turn: how far `survivor` follows
@@ -135,6 +141,9 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         merged_from=member.merged_from or None,
         merge_step=member.merge_step,
         merge_moved=json.dumps(member.merge_moved, sort_keys=True) if member.merge_moved else None,
+        active_day=member.active_day,
+        purchase_day=member.purchase_day,
+        prev_purchase_day=member.prev_purchase_day,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
@@ -272,12 +281,15 @@ class MemberStore:
     def stage_new_member(self, uow: UnitOfWork, member: Member, zone: ZoneInfo) -> None:
         item = member_item(member, zone)
         uow.put(Guard(Rule.MEMBER_IS_NEW), item, MemberItem.pk.does_not_exist())
+        kpis.stage_member(uow, member, day_of(member.created_at, zone))
 
     def stage_member(self, uow: UnitOfWork, member: Member, now: datetime, zone: ZoneInfo) -> None:
-        """The member changed: its next version, written only if no one else wrote meanwhile."""
+        """The member changed: its next version, written only if no one else wrote meanwhile
+        (and what the change moves of the merchant's figures, in the same transaction)."""
         expected = member.bump(now)
         item = member_item(member, zone)
         uow.put(Guard(Rule.MEMBER_VERSION), item, MemberItem.version == expected)
+        kpis.stage_member(uow, member, day_of(now, zone))
 
     def stage_identity_removal(
         self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str
@@ -334,6 +346,7 @@ class MemberStore:
         rows = ledger_rows(account.entries, account.balances, member.ledger_seq, now, new_id)
         member.ledger_seq += len(rows)
         stage_rows(uow, member.member_id, rows)
+        kpis.stage_points(uow, member.member_id, day_of(now, zone), rows)
         self.stage_member(uow, member, now, zone)
         for lot_id in sorted(account.touched):
             lot = account.lots[lot_id]

@@ -155,6 +155,9 @@ class MemberItem(Item, discriminator="member"):
     merged_from = ListAttribute[str](null=True)
     merge_step = UnicodeAttribute(null=True)
     merge_moved = UnicodeAttribute(null=True)  # JSON {what: how many}, while merging
+    active_day = UnicodeAttribute(null=True)  # brand-local days, for the merchant's figures
+    purchase_day = UnicodeAttribute(null=True)
+    prev_purchase_day = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -541,6 +544,51 @@ class TotalsItem(Item, discriminator="totals"):
     points_debt = NumberAttribute(default=0)
     wallet_principal = NumberAttribute(default=0)
     wallet_bonus = NumberAttribute(default=0)
+
+
+class KpiDayItem(Item, discriminator="kpi_day"):
+    """One shard of a brand-local day's figures (`KPI`, sk `<day>#<shard>`): the day's flows and
+    the members whose last activity / purchase / purchase before falls on it, only ever ADDed to
+    in the transaction of each fact."""
+
+    members_new = NumberAttribute(default=0)
+    members_merged = NumberAttribute(default=0)
+    active = NumberAttribute(default=0)
+    purchasers = NumberAttribute(default=0)
+    repeat_purchasers = NumberAttribute(default=0)
+    orders = NumberAttribute(default=0)
+    sales = NumberAttribute(default=0)
+    refunds = NumberAttribute(default=0)
+    refunded_amount = NumberAttribute(default=0)
+    points_earned = NumberAttribute(default=0)
+    points_checkin = NumberAttribute(default=0)
+    points_referral = NumberAttribute(default=0)
+    points_vested = NumberAttribute(default=0)
+    points_redeemed = NumberAttribute(default=0)
+    points_exchanged = NumberAttribute(default=0)
+    points_returned = NumberAttribute(default=0)
+    points_clawed_back = NumberAttribute(default=0)
+    points_expired = NumberAttribute(default=0)
+    points_debt_repaid = NumberAttribute(default=0)
+    active_mark = NumberAttribute(default=0)
+    purchase_mark = NumberAttribute(default=0)
+    prev_purchase_mark = NumberAttribute(default=0)
+
+
+class KpiCountItem(Item, discriminator="kpi_count"):
+    """One shard of a standing count (`KPICOUNT`, sk `<name>#<shard>`): the members, the members
+    in each tier."""
+
+    n = NumberAttribute(default=0)
+
+
+class KpiCouponItem(Item, discriminator="kpi_coupon"):
+    """One shard of a day's coupons of one template (`KPICPN`, sk `<day>#<template>#<shard>`)."""
+
+    template_id = UnicodeAttribute(null=True)
+    issued = NumberAttribute(default=0)
+    redeemed = NumberAttribute(default=0)
+    released = NumberAttribute(default=0)
 
 
 class BooksMismatchItem(Item, discriminator="books_mismatch"):

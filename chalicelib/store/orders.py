@@ -9,7 +9,7 @@ from msgspec import Struct, field
 
 from ..domain.guards import Guard, Rule
 from ..domain.points import Lot
-from . import keys
+from . import keys, kpis
 from .idempotency import AnswerHome
 from .models import Allocation, Item, OrderItem, RedemptionItem
 from .unit_of_work import UnitOfWork, dynamodb
@@ -146,19 +146,25 @@ class OrderStore:
     def redemption(self, member_id: str, order_id: str) -> RedemptionRecord | None:
         return self.order_and_redemption(member_id, order_id)[1]
 
-    def stage_new_order(self, uow: UnitOfWork, member_id: str, order: OrderRecord) -> None:
-        """A purchase is unique by (member, order id) inside the same transaction."""
+    def stage_new_order(
+        self, uow: UnitOfWork, member_id: str, order: OrderRecord, *, day: str
+    ) -> None:
+        """A purchase is unique by (member, order id) inside the same transaction; `day` (the
+        brand-local day it is recorded on) counts it in the merchant's figures."""
         item = _order_item(member_id, order)
         uow.put(Guard(Rule.ORDER_IS_NEW), item, OrderItem.pk.does_not_exist())
+        kpis.stage_day(uow, member_id, day, orders=1, sales=order.amount)
 
     def stage_order_refund(
-        self, uow: UnitOfWork, member_id: str, order: OrderRecord, refunded_before: int
+        self, uow: UnitOfWork, member_id: str, order: OrderRecord, refunded_before: int, *, day: str
     ) -> None:
         uow.put(
             Guard(Rule.ORDER_REFUNDED_AS_READ),
             _order_item(member_id, order),
             OrderItem.refunded_amount == refunded_before,
         )
+        amount = order.refunded_amount - refunded_before
+        kpis.stage_day(uow, member_id, day, refunds=1, refunded_amount=amount)
 
     def stage_redemption(
         self, uow: UnitOfWork, member_id: str, record: RedemptionRecord, *, is_new: bool

@@ -10,6 +10,7 @@ from ...contract import CouponReleaseOut
 from ...domain.coupons import CODE_BYTES, Coupon, CouponTemplate, code_from
 from ...domain.errors import CouponLimitReached, CouponOutOfStock
 from ...domain.guards import Rule, WriteRejected
+from ...domain.kpis import day_of
 from ...store.unit_of_work import UnitOfWork
 from ..deps import Deps
 from .presenters import coupon_out
@@ -34,7 +35,11 @@ def stage_issue(
     """Issue inside the caller's transaction: never past stock or the per-member limit."""
     coupon = new_coupon(member_id, template, now, source)
     deps.coupons.stage_issue(
-        uow, coupon, limit=template.per_member_limit, stock=template.total_stock
+        uow,
+        coupon,
+        limit=template.per_member_limit,
+        stock=template.total_stock,
+        day=local_day(deps, now),
     )
     return coupon
 
@@ -90,5 +95,12 @@ def stage_release(deps: Deps, uow: UnitOfWork, coupon: Coupon, now: datetime) ->
     order_id = coupon.release()
     body = CouponReleaseOut(order_id=order_id, coupon=coupon_out(coupon, now)).model_dump_json()
     coupon.answer = body
-    deps.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
+    deps.coupons.stage_coupon_state(
+        uow, coupon, expected_status="redeemed", day=local_day(deps, now)
+    )
     return body
+
+
+def local_day(deps: Deps, now: datetime) -> str:
+    """The brand-local day of `now`, which the merchant's figures count a coupon on."""
+    return day_of(now, deps.programs.require().zone)

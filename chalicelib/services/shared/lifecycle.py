@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ...domain.kpis import day_of
 from ...domain.members import Member
 from ...domain.program import Program
 
@@ -16,6 +17,13 @@ def touch(program: Program, member: Member, now: datetime) -> None:
     member.churned_since = None
     today = now.astimezone(program.zone).date()
     member.dormant_on = (today + timedelta(days=program.lifecycle.dormant_after_days)).isoformat()
+
+
+def engage(program: Program, member: Member, now: datetime) -> None:
+    """A purchase, a check-in or an activity: `touch`, and the member counts as active on this
+    brand-local day in the merchant's figures (enrolling alone does not)."""
+    touch(program, member, now)
+    member.active_day = day_of(now, program.zone)
 
 
 def state(program: Program | None, member: Member, now: datetime) -> str:

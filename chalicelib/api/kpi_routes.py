@@ -1,0 +1,20 @@
+"""The merchant's figures (数据看板), for the dashboard and the brand's own tools (admin)."""
+
+from ..contract import KpiQuery, KpisOut
+from ..services import kpis
+from ..services.deps import deps
+from .http import Call, endpoint
+
+
+@endpoint(
+    "/v1/admin/kpis",
+    "GET",
+    summary="数据看板: members, activity, sales, points and coupons day by day, week or month, "
+    "with the 7/30-day active ratios, the 30-day repurchase rate and the liability now",
+    scope="admin",
+    query=KpiQuery,
+    response=KpisOut,
+)
+def get_kpis(call: Call) -> KpisOut:
+    query = call.query
+    return kpis.figures(deps(), query.day_from, query.day_to, query.grain)

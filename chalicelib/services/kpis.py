@@ -1,0 +1,142 @@
+"""Use case (admin): the merchant's figures (数据看板) over a range of brand-local days.
+
+Read, never scanned: the range's day figures are one query of the `KPI` partition (16 shards a
+day), the last 30 days' marks one more, the standing counts and the running totals one small
+query and one BatchGetItem — whatever the brand's size.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from ..contract import CouponFiguresOut, KpiNowOut, KpiPeriodOut, KpisOut, KpiWarningOut
+from ..domain import kpis
+from ..domain.errors import ValidationFailed
+from ..domain.program import Program
+from .deps import Deps
+from .shared.liability import liability_of
+
+MAX_DAYS = 400
+ISSUED = ("points_earned", "points_checkin", "points_referral")
+
+
+def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain) -> KpisOut:
+    program = deps.programs.require()
+    now = deps.clock()
+    today = now.astimezone(program.zone).date()
+    last = last or today
+    first = first or last - timedelta(days=29)
+    if first > last:
+        raise ValidationFailed("from is after to", param="from")
+    if (last - first).days >= MAX_DAYS:
+        raise ValidationFailed(f"at most {MAX_DAYS} days at a time", param="from")
+    days = deps.kpis.days(first, last)
+    coupons = deps.kpis.coupons(first, last)  # the range's, by template (not by period)
+    periods: dict[date, list[str]] = {}
+    day = first
+    while day <= last:
+        periods.setdefault(max(kpis.period_of(day, grain), first), []).append(day.isoformat())
+        day += timedelta(days=1)
+    series = [
+        _period(start, [days.get(d, {}) for d in in_period], {})
+        for start, in_period in periods.items()
+    ]
+    every_day = [days.get(d, {}) for in_period in periods.values() for d in in_period]
+    total = _period(first, every_day, coupons)
+    return KpisOut(
+        first_day=first,
+        last_day=last,
+        grain=grain,
+        as_of=now,
+        periods=series,
+        totals=total,
+        points_redemption_rate=kpis.ratio(
+            total.points_redeemed + total.points_exchanged, total.points_issued
+        ),
+        coupon_redemption_rate=kpis.ratio(
+            sum(c.redeemed for c in coupons_out(coupons).values()),
+            sum(c.issued for c in coupons_out(coupons).values()),
+        ),
+        now=_now(deps, today, program, now),
+    )
+
+
+def coupons_out(coupons: dict[str, dict[str, int]]) -> dict[str, CouponFiguresOut]:
+    return {tid: CouponFiguresOut(**counts) for tid, counts in sorted(coupons.items())}
+
+
+def _period(
+    start: date, days: list[dict[str, int]], coupons: dict[str, dict[str, int]]
+) -> KpiPeriodOut:
+    sums = {name: sum(d.get(name, 0) for d in days) for name in kpis.DAY_FLOWS}
+    return KpiPeriodOut(
+        period_start=start,
+        days=len(days),
+        net_sales=sums["sales"] - sums["refunded_amount"],
+        average_order_value=sums["sales"] // sums["orders"] if sums["orders"] else None,
+        points_issued=sum(sums[name] for name in ISSUED),
+        coupons=coupons_out(coupons),
+        **sums,
+    )
+
+
+def _now(deps: Deps, today: date, program: Program, now: datetime) -> KpiNowOut:
+    recent = deps.kpis.days(today - timedelta(days=29), today)
+    week = {(today - timedelta(days=n)).isoformat() for n in range(7)}
+
+    def marked(mark: str, within: set[str] | None = None) -> int:
+        return sum(d[mark] for day, d in recent.items() if within is None or day in within)
+
+    counts = deps.kpis.counts()
+    members = counts.get("members", 0)
+    active_7d, active_30d = marked("active_mark", week), marked("active_mark")
+    purchasers, repeat = marked("purchase_mark"), marked("prev_purchase_mark")
+    figures = KpiNowOut(
+        members=members,
+        active_7d=active_7d,
+        active_30d=active_30d,
+        active_ratio_7d=kpis.ratio(active_7d, members),
+        active_ratio_30d=kpis.ratio(active_30d, members),
+        purchasers_30d=purchasers,
+        repeat_purchasers_30d=repeat,
+        repurchase_rate_30d=kpis.ratio(repeat, purchasers),
+        tiers={
+            key.split("@", 1)[1]: n
+            for key, n in sorted(counts.items())
+            if key.startswith("tier@") and n
+        },
+        liability=liability_of(deps.totals.read(), program, now),
+        warnings=[],
+    )
+    figures.warnings = _warnings(figures)
+    return figures
+
+
+def _warnings(now: KpiNowOut) -> list[KpiWarningOut]:
+    found = []
+    if now.active_ratio_7d is not None and now.active_ratio_7d < kpis.ACTIVE_7D_WARNING:
+        found.append(
+            KpiWarningOut(
+                code="active_ratio_7d_low",
+                value=now.active_ratio_7d,
+                threshold=kpis.ACTIVE_7D_WARNING,
+                message={
+                    "en": "fewer than 40% of members were active in the last 7 days",
+                    "zh": "近7日活跃率低于40%",
+                },
+            )
+        )
+    rate = now.repurchase_rate_30d
+    if rate is not None and rate < kpis.REPURCHASE_30D_WARNING:
+        found.append(
+            KpiWarningOut(
+                code="repurchase_rate_30d_low",
+                value=rate,
+                threshold=kpis.REPURCHASE_30D_WARNING,
+                message={
+                    "en": "fewer than 25% of the last 30 days' buyers bought again",
+                    "zh": "近30日复购率低于25%",
+                },
+            )
+        )
+    return found

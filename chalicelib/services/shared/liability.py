@@ -1,0 +1,24 @@
+"""What the brand owes its members now, from the running totals (points and stored value)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...contract import LiabilityOut
+from ...domain.program import Program
+from ...store.totals import Totals
+
+
+def liability_of(totals: Totals, program: Program, now: datetime) -> LiabilityOut:
+    rate = program.redemption
+    return LiabilityOut(
+        as_of=now,
+        currency=program.currency,
+        points_outstanding=totals.points_balance,
+        points_pending=totals.points_pending,
+        points_debt=totals.points_debt,
+        points_value=max(totals.points_balance, 0) * rate.amount // rate.points,
+        wallet_principal=totals.wallet_principal,
+        wallet_bonus=totals.wallet_bonus,
+        wallet_outstanding=totals.wallet_principal + totals.wallet_bonus,
+    )

@@ -828,6 +828,21 @@ class KpiQuery(BaseModel):
     )
 
 
+class SalesTotalsRequest(Request):
+    day: Day = Field(description="the brand-local day the figures are of")
+    orders: int = Field(ge=0, le=100_000_000, description="every order of the day, members' or not")
+    amount: Amount = Field(description="their amount, minor units")
+    currency: Currency
+
+
+class SalesTotalsOut(Response):
+    day: date
+    orders: int
+    amount: int
+    currency: str
+    reported_at: datetime = Field(description="when this report was recorded (the last one wins)")
+
+
 class CouponFiguresOut(Response):
     issued: int
     redeemed: int
@@ -853,6 +868,16 @@ class KpiPeriodOut(Response):
     refunded_amount: int
     net_sales: int = Field(description="sales − refunded amount")
     average_order_value: int | None = Field(description="客单价: sales ÷ orders, minor units")
+    all_orders: int | None = Field(
+        description="every order of the period, members' or not, as the storefront reported "
+        "(POST /v1/admin/sales-totals); None where no day of the period was reported"
+    )
+    all_sales: int | None
+    members_share_of_sales: float | None = Field(
+        description="会员消费占比: members' sales ÷ all sales, over the days reported"
+    )
+    average_order_value_all: int | None = Field(description="客单价 of every order reported")
+    tier_changes: int = Field(description="members whose tier changed (up or down)")
     points_issued: int = Field(description="earned by purchases, check-ins and referrals")
     points_earned: int
     points_checkin: int

@@ -185,5 +185,7 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("GET", "/v1/admin/jobs/{job}/runs/{run_id}", values=found, **admin)
     tour.call("GET", "/v1/admin/reconciliation", **admin)
     tour.call("GET", "/v1/admin/liability", **admin)
-    tour.call("GET", "/v1/admin/kpis", **admin)
+    today = tour.call("GET", "/v1/admin/kpis", **admin)["last_day"]
+    sales = {"day": today, "orders": 40, "amount": 1_200_000, "currency": "CNY"}
+    tour.call("POST", "/v1/admin/sales-totals", body=sales, **admin)
     return tour

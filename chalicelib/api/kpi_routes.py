@@ -1,6 +1,6 @@
 """The merchant's figures (数据看板), for the dashboard and the brand's own tools (admin)."""
 
-from ..contract import KpiQuery, KpisOut
+from ..contract import KpiQuery, KpisOut, SalesTotalsOut, SalesTotalsRequest
 from ..services import kpis
 from ..services.deps import deps
 from .http import Call, endpoint
@@ -18,3 +18,17 @@ from .http import Call, endpoint
 def get_kpis(call: Call) -> KpisOut:
     query = call.query
     return kpis.figures(deps(), query.day_from, query.day_to, query.grain)
+
+
+@endpoint(
+    "/v1/admin/sales-totals",
+    "POST",
+    summary="A day's every sale, members' or not, as the storefront counts it (optional): the "
+    "members' share of sales and the average order value of all orders; the last report of a "
+    "day wins",
+    scope="admin",
+    body=SalesTotalsRequest,
+    response=SalesTotalsOut,
+)
+def report_sales(call: Call) -> SalesTotalsOut:
+    return kpis.report_sales(deps(), call.body)

@@ -42,6 +42,7 @@ POINTS_FLOWS = {
 DAY_FLOWS = (
     "members_new",
     "members_merged",
+    "tier_changes",
     "active",
     "purchasers",
     "repeat_purchasers",
@@ -92,6 +93,8 @@ def member_flows(before: Standing | None, after: Standing, today: str) -> dict[s
     elif before.merged_into is None and after.merged_into is not None:
         flows["members_merged"] = 1
         return flows
+    if before is not None and before.tier != after.tier:
+        flows["tier_changes"] = 1
     if before is not None and after.merged_from != before.merged_from:  # taking a member in
         return flows
     if after.active_day == today and (before is None or before.active_day != today):

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..contract import CouponFiguresOut, KpiNowOut, KpiPeriodOut, KpisOut, KpiWarningOut
+from ..contract import (
+    CouponFiguresOut,
+    KpiNowOut,
+    KpiPeriodOut,
+    KpisOut,
+    KpiWarningOut,
+    SalesTotalsOut,
+    SalesTotalsRequest,
+)
 from ..domain import kpis
 from ..domain.errors import ValidationFailed
 from ..domain.program import Program
+from ..store.kpis import SalesTotals
 from .deps import Deps
 from .shared.liability import liability_of
 
@@ -32,17 +41,15 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
         raise ValidationFailed(f"at most {MAX_DAYS} days at a time", param="from")
     days = deps.kpis.days(first, last)
     coupons = deps.kpis.coupons(first, last)  # the range's, by template (not by period)
+    reported = deps.kpis.sales(first, last)
     periods: dict[date, list[str]] = {}
     day = first
     while day <= last:
         periods.setdefault(max(kpis.period_of(day, grain), first), []).append(day.isoformat())
         day += timedelta(days=1)
-    series = [
-        _period(start, [days.get(d, {}) for d in in_period], {})
-        for start, in_period in periods.items()
-    ]
-    every_day = [days.get(d, {}) for in_period in periods.values() for d in in_period]
-    total = _period(first, every_day, coupons)
+    series = [_period(start, in_period, days, reported, {}) for start, in_period in periods.items()]
+    every_day = [d for in_period in periods.values() for d in in_period]
+    total = _period(first, every_day, days, reported, coupons)
     return KpisOut(
         first_day=first,
         last_day=last,
@@ -66,17 +73,54 @@ def coupons_out(coupons: dict[str, dict[str, int]]) -> dict[str, CouponFiguresOu
 
 
 def _period(
-    start: date, days: list[dict[str, int]], coupons: dict[str, dict[str, int]]
+    start: date,
+    in_period: list[str],
+    days: dict[str, dict[str, int]],
+    reported: dict[str, SalesTotals],
+    coupons: dict[str, dict[str, int]],
 ) -> KpiPeriodOut:
-    sums = {name: sum(d.get(name, 0) for d in days) for name in kpis.DAY_FLOWS}
+    figures = [days.get(d, {}) for d in in_period]
+    sums = {name: sum(d.get(name, 0) for d in figures) for name in kpis.DAY_FLOWS}
+    known = [d for d in in_period if d in reported]  # the days the storefront reported
+    all_orders = sum(reported[d].orders for d in known) if known else None
+    all_sales = sum(reported[d].amount for d in known) if known else None
+    members_on_known = sum(days.get(d, {}).get("sales", 0) for d in known)
     return KpiPeriodOut(
         period_start=start,
-        days=len(days),
+        days=len(in_period),
         net_sales=sums["sales"] - sums["refunded_amount"],
         average_order_value=sums["sales"] // sums["orders"] if sums["orders"] else None,
+        all_orders=all_orders,
+        all_sales=all_sales,
+        members_share_of_sales=kpis.ratio(members_on_known, all_sales or 0),
+        average_order_value_all=all_sales // all_orders if all_orders and all_sales else None,
         points_issued=sum(sums[name] for name in ISSUED),
         coupons=coupons_out(coupons),
         **sums,
+    )
+
+
+def report_sales(deps: Deps, request: SalesTotalsRequest) -> SalesTotalsOut:
+    """The storefront's figures of a day's every sale (members' or not), for the members' share
+    of sales; a later report of the same day replaces it."""
+    program = deps.programs.require()
+    now = deps.clock()
+    if request.currency != program.currency:
+        raise ValidationFailed(
+            f"the brand's currency is {program.currency}, not {request.currency}",
+            param="currency",
+        )
+    if request.day > now.astimezone(program.zone).date():
+        raise ValidationFailed("the day has not begun yet (brand-local)", param="day")
+    day = request.day.isoformat()
+    totals = SalesTotals(day, request.orders, request.amount, request.currency, now)
+    deps.kpis.put_sales(totals)
+    return SalesTotalsOut(
+        day=request.day,
+        orders=totals.orders,
+        amount=totals.amount,
+        currency=totals.currency,
+        reported_at=now,
     )
 
 

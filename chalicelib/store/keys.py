@@ -226,6 +226,7 @@ def all_totals_sks() -> list[str]:
 KPI_PK = "KPI"
 KPI_COUNT_PK = "KPICOUNT"
 KPI_COUPON_PK = "KPICPN"
+KPI_SALES_PK = "KPISALES"  # sk the day: the storefront's report of the day's every sale
 
 
 def kpi_day_sk(day: str, member_id: str) -> str:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+
+from msgspec import Struct
 
 from ..domain import kpis
 from ..domain.guards import Guard, Rule
 from ..domain.members import Member
 from ..domain.points import LedgerRow
 from . import keys
-from .models import KpiCountItem, KpiCouponItem, KpiDayItem
+from .models import KpiCountItem, KpiCouponItem, KpiDayItem, SalesTotalsItem
 from .unit_of_work import UnitOfWork, dynamodb
 
 DAY_FIELDS = (*kpis.DAY_FLOWS, *kpis.DAY_MARKS)
@@ -65,7 +67,43 @@ def stage_coupon(
     uow.add(Guard(Rule.TOTALS), item, deltas)
 
 
+class SalesTotals(Struct, frozen=True):
+    """The storefront's report of one day's every sale, members' or not."""
+
+    day: str
+    orders: int
+    amount: int
+    currency: str
+    reported_at: datetime
+
+
 class KpiStore:
+    def put_sales(self, totals: SalesTotals) -> None:
+        """The day's report, replacing an earlier one (a corrected figure)."""
+        item = SalesTotalsItem(
+            pk=keys.KPI_SALES_PK,
+            sk=totals.day,
+            day=totals.day,
+            orders=totals.orders,
+            amount=totals.amount,
+            currency=totals.currency,
+            reported_at=totals.reported_at,
+        )
+        with dynamodb():
+            item.save()
+
+    def sales(self, first: date, last: date) -> dict[str, SalesTotals]:
+        with dynamodb():
+            return {
+                item.day: SalesTotals(
+                    item.day, int(item.orders), int(item.amount), item.currency, item.reported_at
+                )
+                for item in SalesTotalsItem.query(
+                    keys.KPI_SALES_PK,
+                    SalesTotalsItem.sk.between(first.isoformat(), last.isoformat()),
+                )
+            }
+
     def days(self, first: date, last: date) -> dict[str, dict[str, int]]:
         """Each day's figures from `first` to `last` (days nothing happened on are absent)."""
         out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DAY_FIELDS, 0))

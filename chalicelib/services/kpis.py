@@ -64,7 +64,13 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
             sum(c.redeemed for c in total.coupons.values()),
             sum(c.issued for c in total.coupons.values()),
         ),
-        now=_now(deps, today, program, now),
+        now=_now(
+            deps,
+            today,
+            program,
+            now,
+            days if first <= _month_ago(today) and last >= today else None,
+        ),
     )
 
 
@@ -124,8 +130,21 @@ def report_sales(deps: Deps, request: SalesTotalsRequest) -> SalesTotalsOut:
     )
 
 
-def _now(deps: Deps, today: date, program: Program, now: datetime) -> KpiNowOut:
-    recent = deps.kpis.days(today - timedelta(days=29), today)
+def _month_ago(today: date) -> date:
+    return today - timedelta(days=29)
+
+
+def _now(
+    deps: Deps,
+    today: date,
+    program: Program,
+    now: datetime,
+    read: dict[str, dict[str, int]] | None,
+) -> KpiNowOut:
+    """`read`: the range's days when they hold the last 30 (not read again)."""
+    month = {(today - timedelta(days=n)).isoformat() for n in range(30)}
+    recent = read if read is not None else deps.kpis.days(_month_ago(today), today)
+    recent = {day: figures for day, figures in recent.items() if day in month}
     week = {(today - timedelta(days=n)).isoformat() for n in range(7)}
 
     def marked(mark: str, within: set[str] | None = None) -> int:

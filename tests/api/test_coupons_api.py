@@ -1,5 +1,7 @@
 """Coupons and tiers through the HTTP contract."""
 
+import pytest
+
 from chalicelib.demo import DEMO_LADDER, DEMO_TEMPLATES
 
 T = "/v1/admin/coupon-templates"
@@ -131,6 +133,7 @@ def test_tier_review__admin_dry_run_by_default(api):
     assert unknown.status_code == 404 and unknown.json_body["error"]["param"] == "job"
 
 
+@pytest.mark.long
 def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
     _setup(api)
     event = api.client.events.generate_cw_event(

@@ -2,10 +2,13 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from chalicelib.domain.program import RollingExpiry
 from tests.conftest import set_program
 
 
+@pytest.mark.long
 def test_expiry_over_http__dry_run_first_then_for_real__and_the_run_records(api, brand, clock):
     set_program(brand, expiry=RollingExpiry(months=1))
     member_id = api.enroll()
@@ -36,6 +39,7 @@ def test_expiry_over_http__dry_run_first_then_for_real__and_the_run_records(api,
     assert unknown.status_code == 404 and "expiry" in unknown.json_body["error"]["message"]
 
 
+@pytest.mark.long
 def test_every_job_by_name__chosen_dates__one_run_record__and_bad_requests(api, brand, clock):
     set_program(brand, expiry=RollingExpiry(months=1, reminder_days=[7]))
     member_id = api.enroll()

@@ -18,6 +18,7 @@ HERE = Path(__file__).parent / "asyncapi"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long,  # reads no table: once, on moto, is enough for CI
     pytest.mark.skipif(shutil.which("npm") is None, reason="the AsyncAPI parser needs Node/npm"),
 ]
 

@@ -3,6 +3,8 @@
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from chalicelib.contract import EnrollRequest
 from chalicelib.domain.program import Lifecycle
 from chalicelib.services import coupon_checkout, members
@@ -19,6 +21,7 @@ def held(deps, member_id):
     return sorted(c.template_id for c in coupon_checkout.list_coupons(deps, member_id).usable)
 
 
+@pytest.mark.long
 def test_birthday__tier_gift_or_program_coupon_once_a_year(brand, clock):
     tiers = ladder()
     add_templates(
@@ -55,6 +58,7 @@ def test_birthday__29_february_is_celebrated_on_the_28th_in_other_years(brand):
     assert held(brand, leapling) == ["cake"]
 
 
+@pytest.mark.long
 def test_winback__after_the_idle_days_then_again_after_the_cooldown(brand, clock):
     add_templates(brand, template("miss-you", per_member_limit=None))
     set_program(

@@ -130,6 +130,7 @@ def test_two_runners_on_the_same_night__each_member_once(shoppers, clock, job):
         assert effects[member_id] == want
 
 
+@pytest.mark.long
 def test_lifecycle__dormant_then_churned__and_active_again_on_a_purchase(brand, clock):
     set_program(
         brand,
@@ -151,6 +152,7 @@ def test_lifecycle__dormant_then_churned__and_active_again_on_a_purchase(brand, 
     assert member(brand, idle).lifecycle_state == "active"
 
 
+@pytest.mark.long
 def test_the_scheduled_function_stops_before_its_time_and_invokes_itself_to_go_on(
     shoppers, clock, monkeypatch
 ):

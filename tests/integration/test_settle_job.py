@@ -51,6 +51,7 @@ def test_points_of_members_nobody_touches_expire_on_their_day_once(expiring, clo
     assert again.pages == 0 and again.counts == {}
 
 
+@pytest.mark.long
 def test_a_stopped_run_resumes_after_its_last_page_and_settles_each_member_once(expiring, clock):
     brand = expiring
     members = [enroll(brand, phone=f"1390013{n:04d}") for n in range(12)]

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from chalicelib.demo import DEMO_TEMPLATES
 from chalicelib.services import coupon_checkout
 from tests.conftest import set_program
@@ -71,6 +73,7 @@ def test_progress__shows_the_window_in_the_brand_time_zone(brand, clock):
     assert (progress.value, progress.next_tier, progress.missing) == (5_000, "bronze", 5_000)
 
 
+@pytest.mark.long
 def test_review_job__over_a_simulated_year(brand, clock):
     """Gold in January, silence afterwards: kept at the February review (January qualified),
     kept once more on grace at the March review, then out in April."""
@@ -98,6 +101,7 @@ def test_review_job__over_a_simulated_year(brand, clock):
     assert [h[2] for h in history[:4]] == [2, 2, 2, 1]
 
 
+@pytest.mark.long
 def test_review_job__dry_run_writes_nothing(brand, clock):
     tiered(brand, grace_periods=0)
     clock.now = datetime(2026, 1, 10, 4, tzinfo=UTC)

@@ -46,8 +46,9 @@ test-browser: $(STAMP) java
 test-engine: $(STAMP) java
 	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=4 $(BIN)/pytest -n 2 --dist loadgroup $(ENGINE_MARKS) tests/integration tests/api tests/e2e tests/fuzz
 
-# CI's engine pass: all but the `long` tests (over 30 s there, or long catch-ups of nights, that
-# `make test` has just run on moto), so CI keeps within 15 minutes. `make test-engine` runs all.
+# CI's engine pass: all but the `long` tests (over 30 s there, or long catch-ups of nights, most
+# of which `make test` has just run on moto; and the simulated nights, 3 minutes), so CI keeps
+# within 15 minutes. `make test-engine` runs all.
 test-engine-ci:
 	$(MAKE) test-engine ENGINE_MARKS='-m "not long"'
 

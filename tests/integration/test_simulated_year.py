@@ -39,6 +39,7 @@ DAYS = int(os.environ.get("YEAR_DAYS", "45"))
 REMINDER_DAYS = [10, 3]
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long,  # 3 minutes on one worker: make test-engine and make test-year, not CI
     pytest.mark.skipif(ENGINE == "moto", reason="on DynamoDB Local (make test-engine, test-year)"),
 ]
 

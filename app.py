@@ -13,6 +13,7 @@ from chalicelib.api import (  # noqa: F401  (registers the routes)
     openapi,
     risk_routes,
     routes,
+    segment_routes,
     wallet_routes,
     webhook_routes,
 )

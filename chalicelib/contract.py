@@ -21,6 +21,7 @@ from pydantic import (
 from .domain.bounds import Birthday, Day, Instant
 from .domain.coupons import CouponTemplate
 from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
+from .domain.segments import Segment
 from .domain.wallet import EntryKind
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
@@ -1082,6 +1083,78 @@ class DeliveryQuery(BaseModel):
     status: Literal["pending", "delivered", "failed"] | None = None
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=128)
+
+
+# -- RFM and segments ------------------------------------------------------------------------
+
+
+class RfmOut(Response):
+    """The member's RFM (最近消费时间 / 消费频率 / 消费金额) over the brand's window, with its
+    quintile scores and segment from the last nightly sample (none before the RFM job ran)."""
+
+    window_days: int
+    recency_days: int | None = Field(description="days since the last purchase; null: none")
+    frequency: int = Field(description="orders in the window")
+    monetary: int = Field(description="their amount net of refunds, minor units")
+    r: int | None = Field(None, description="1-5 (5: most recent)")
+    f: int | None = None
+    m: int | None = None
+    segment: str | None = Field(None, description="champions, loyal, at_risk, hibernating, ...")
+    segment_name: dict[str, str] | None = Field(None, description="{en, zh}, for people")
+
+
+class SegmentIn(Segment):
+    """A segment: its id, name and rules (POST creates it, PUT replaces it)."""
+
+
+class SegmentOut(Segment):
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentList(Response):
+    segments: list[SegmentOut]
+
+
+class SegmentCountOut(Response):
+    """A segment's size, estimated from the nightly RFM sample: the share of the sampled members
+    it holds times the members there are. Exact (`whole_population_sampled`) when the brand is
+    smaller than the sample."""
+
+    segment_id: str | None
+    members: int = Field(description="the estimate")
+    matched_in_sample: int
+    sampled: int
+    population: int = Field(description="members when the sample was read")
+    whole_population_sampled: bool
+    sample_date: date
+
+
+class RfmCell(Response):
+    r: int
+    f: int
+    members: int = Field(description="estimated")
+
+
+class RfmSegmentCount(Response):
+    segment: str
+    name: dict[str, str]
+    members: int = Field(description="estimated")
+
+
+class RfmOverviewOut(Response):
+    """The brand's RFM from the last nightly sample: the cut points, the recency x frequency
+    grid (the dashboard's heat map) and the classic segments, as estimated members."""
+
+    sample_date: date
+    window_days: int
+    population: int
+    sampled: int
+    buyers_sampled: int
+    cuts: dict[str, list[int]] = Field(description="recency (days), frequency, monetary")
+    grid: list[RfmCell]
+    segments: list[RfmSegmentCount]
 
 
 # -- errors ----------------------------------------------------------------------------------

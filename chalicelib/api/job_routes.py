@@ -66,7 +66,7 @@ class JobOut(BaseModel):
     "/v1/admin/jobs/{job}",
     "POST",
     summary="Run a nightly job now (expiry, vesting, reminders, dormancy, birthdays, tier-review, "
-    "reconcile or all); dry_run, the default, reports what would change and writes nothing",
+    "rfm, reconcile or all); dry_run, the default, reports what would change and writes nothing",
     scope="admin",
     body=JobRequest,
     response=JobOut,

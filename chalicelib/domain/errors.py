@@ -224,6 +224,24 @@ class TemplateExists(Conflict):
     code = "template_exists"
 
 
+class SegmentNotFound(NotFound):
+    """No segment has that id."""
+
+    code = "segment_not_found"
+
+
+class SegmentExists(Conflict):
+    """A segment with that id already exists."""
+
+    code = "segment_exists"
+
+
+class SampleMissing(Conflict):
+    """The nightly RFM job has not read its sample yet: no scores, no estimates."""
+
+    code = "rfm_sample_missing"
+
+
 class CouponOutOfStock(Conflict):
     """The template's total stock is issued."""
 

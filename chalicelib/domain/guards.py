@@ -32,6 +32,8 @@ class Rule(StrEnum):
     PROGRAM_VERSION_IS_NEW = "program_version_is_new"
     TEMPLATE_IS_NEW = "template_is_new"
     TEMPLATE_VERSION = "template_version"
+    SEGMENT_IS_NEW = "segment_is_new"
+    SEGMENT_VERSION = "segment_version"
     SHARED_CODE_IS_NEW = "shared_code_is_new"
     COUPON_IS_NEW = "coupon_is_new"
     COUPON_STOCK = "coupon_stock"

@@ -207,6 +207,16 @@ class Lifecycle(Strict):
         return self
 
 
+class Rfm(Strict):
+    """RFM (最近消费时间 / 消费频率 / 消费金额): the window a member's frequency and monetary value
+    count over, and how many members the nightly RFM job reads to set the score quintiles."""
+
+    window_days: int = Field(365, ge=7, le=730)
+    sample_size: int = Field(
+        2000, ge=100, le=5000, description="members read per night for the quintiles"
+    )
+
+
 class Limits(Strict):
     """风控: what one member may do. The daily limits count by the brand-local day and are off
     (null) unless set; points past a points limit are not earned (the cap is a line of the
@@ -358,6 +368,7 @@ class Program(Strict):
     risk: RiskSignals = Field(default_factory=RiskSignals)
     referral: Referral = Field(default_factory=Referral)
     wallet: WalletRules = Field(default_factory=WalletRules)
+    rfm: Rfm = Field(default_factory=Rfm)
 
     @field_validator("time_zone")
     @classmethod

@@ -1,6 +1,6 @@
 """The nightly jobs by name, and running several of them in their order: expiry first (what
 expired yesterday is gone before anyone is reminded or reviewed), then reminders, the
-lifecycle, birthdays and the tier review; the books are checked last."""
+lifecycle, birthdays, the tier review and the RFM sample; the books are checked last."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -11,12 +11,13 @@ from ..store.runs import Run
 from .books import RECONCILE
 from .lifecycle import BIRTHDAYS, DORMANCY
 from .reminders import REMINDERS
+from .rfm import RFM
 from .runner import Job, Night, run_nights
 from .settle import SETTLE
 from .tier_review import TIER_REVIEW
 
 JOBS: dict[str, Job] = {
-    job.name: job for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW, RECONCILE)
+    job.name: job for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW, RFM, RECONCILE)
 }
 # Other names the same jobs answer to: one write settles expiry and vesting together; the
 # names before the runner.

@@ -82,6 +82,8 @@ class Job(Struct, frozen=True):
     handle: Callable[[Night, str, Page], None]  # (night, partition, page of table keys)
     changed: str  # the count of members the job changed (or, dry, would change)
     first_run_days: int = 3  # how far back a first run starts
+    # A job of one bounded step instead (the RFM sample): done whole, again if stopped
+    whole: Callable[[Night], None] | None = None
 
 
 def run(
@@ -115,6 +117,11 @@ def run(
     deps.runs.save(record)
     partitions = job.partitions(program, day)
     try:
+        if job.whole is not None:
+            job.whole(night)
+            record.pages = 1
+            if on_page is not None:
+                on_page(1, 1)
         for slot, partition in enumerate(partitions):
             progress = deps.runs.progress(job.name, day, slot)
             if progress.done and not dry_run:

@@ -37,6 +37,7 @@ from ..store.reminders import ReminderStore
 from ..store.risk import RiskStore
 from ..store.runs import RunStore
 from ..store.secrets import PiiKey
+from ..store.segments import SegmentStore
 from ..store.totals import TotalsStore
 from ..store.unit_of_work import Transactions, UnitOfWork
 from ..store.usage import UsageStore
@@ -119,6 +120,7 @@ class Deps(Struct):
     reminders: ReminderStore
     wallets: WalletStore
     books: BooksStore
+    segments: SegmentStore
     totals: TotalsStore
     events: EventStore
     bus: EventBus
@@ -184,6 +186,7 @@ def build(
         reminders=ReminderStore(),
         wallets=WalletStore(),
         books=BooksStore(),
+        segments=SegmentStore(),
         totals=TotalsStore(),
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),

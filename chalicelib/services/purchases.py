@@ -4,7 +4,7 @@ the tier raised at once, with its welcome coupon, in the same transaction."""
 from __future__ import annotations
 
 from ..contract import PurchaseOut, PurchaseRequest
-from ..domain import kpis
+from ..domain import kpis, rfm
 from ..domain.earning import earn_points, format_amount, within_daily_limit
 from ..domain.errors import OrderConflict
 from ..domain.expiry import lot_terms
@@ -82,6 +82,14 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         )
         lifecycle.engage(program, member, now)
         kpis.on_purchase(member, today.isoformat())
+        member.rfm_days = rfm.record(
+            member.rfm_days,
+            cart.occurred_at.astimezone(program.zone).date(),
+            orders=1,
+            amount=request.amount,
+            today=today,
+            window_days=program.rfm.window_days,
+        )
         uow = deps.uow()
         issued = issuance.stage_rule_coupon(
             deps, uow, member_id, welcome, now, "tier_up", skip_coupons

@@ -8,7 +8,7 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from ..contract import RefundOut, RefundRequest
-from ..domain import kpis
+from ..domain import kpis, rfm
 from ..domain.earning import format_amount
 from ..domain.errors import OrderNotFound
 from ..domain.points import plan_refund, proportional
@@ -83,6 +83,14 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             amount=request.amount,
             order_fully_refunded=fully_refunded,
             growth=growth_back,
+        )
+        member.rfm_days = rfm.record(
+            member.rfm_days,
+            order.occurred_at.astimezone(program.zone).date(),
+            orders=-1 if fully_refunded else 0,
+            amount=-request.amount,
+            today=now.astimezone(program.zone).date(),
+            window_days=program.rfm.window_days,
         )
         uow = deps.uow()
         returned_codes = (

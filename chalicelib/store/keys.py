@@ -91,6 +91,8 @@ def shards(kind: str, value: str) -> list[str]:
 
 
 TEMPLATES_PK = "CPNTPL"
+SEGMENTS_PK = "SEGMENT"  # the merchant's segments, sk the segment id
+RFM_PK, RFM_SK = "RFM", "SAMPLE"  # the nightly RFM sample and cut points
 
 
 def shared_code_pk(code: str) -> str:

@@ -71,6 +71,7 @@ def member_from(item: MemberItem) -> Member:
         active_day=item.active_day,
         purchase_day=item.purchase_day,
         prev_purchase_day=item.prev_purchase_day,
+        rfm_days=json.loads(item.rfm_days or "{}"),
     )
     member.as_read = member.standing()
     return member
@@ -144,6 +145,9 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         active_day=member.active_day,
         purchase_day=member.purchase_day,
         prev_purchase_day=member.prev_purchase_day,
+        rfm_days=json.dumps(member.rfm_days, separators=(",", ":"), sort_keys=True)
+        if member.rfm_days
+        else None,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
@@ -202,6 +206,25 @@ class MemberStore:
     """Reads and staged writes of the member, its identities and its lots."""
 
     # -- reads ----------------------------------------------------------------------------
+
+    def scan(
+        self, segment: int = 0, total_segments: int = 1, after: str | None = None, limit: int = 500
+    ) -> tuple[list[Member], str | None]:
+        """Members (not merged away) among the next `limit` items of one segment of a parallel
+        scan, and where it goes on (None: the segment is done). For the nightly sample, exports
+        and segment targeting; never on a storefront's path."""
+        with dynamodb():
+            found = MemberItem.scan(
+                filter_condition=Item.sk == keys.MEMBER_SK,
+                segment=segment,
+                total_segments=total_segments,
+                limit=limit,
+                last_evaluated_key=json.loads(after) if after else None,
+            )
+            members = [member_from(item) for item in found]
+            last = found.last_evaluated_key
+        kept = [m for m in members if m.merged_into is None]
+        return kept, (json.dumps(last, sort_keys=True) if last else None)
 
     def load(self, member_id: str, *, merged_ok: bool = False) -> tuple[Member, list[Lot]] | None:
         """The member and its live lots, in one query (sk `M`, `M#LOT#...`): spent lots are

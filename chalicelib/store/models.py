@@ -158,6 +158,7 @@ class MemberItem(Item, discriminator="member"):
     active_day = UnicodeAttribute(null=True)  # brand-local days, for the merchant's figures
     purchase_day = UnicodeAttribute(null=True)
     prev_purchase_day = UnicodeAttribute(null=True)
+    rfm_days = UnicodeAttribute(null=True)  # JSON {local day: [orders, amount]}, the RFM window
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -256,6 +257,22 @@ class CouponTemplateItem(Item, discriminator="coupon_template"):
     version = NumberAttribute(default=1)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class SegmentItem(Item, discriminator="segment"):
+    segment_id = UnicodeAttribute()
+    document = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class RfmSampleItem(Item, discriminator="rfm_sample"):
+    business_date = UnicodeAttribute()
+    cuts = UnicodeAttribute()  # JSON rfm.Cuts
+    population = NumberAttribute()  # the members the sample stands for
+    sample = CompressedText()  # JSON [segments.Profile], the members read
+    created_at = UTCDateTimeAttribute()
 
 
 class SharedCodeItem(Item, discriminator="shared_code"):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from ...domain.kpis import day_of
 from ...domain.members import Member
 from ...domain.program import Program
+from ...domain.segments import lifecycle_on
 
 
 def touch(program: Program, member: Member, now: datetime) -> None:
@@ -27,13 +28,6 @@ def engage(program: Program, member: Member, now: datetime) -> None:
 
 
 def state(program: Program | None, member: Member, now: datetime) -> str:
-    """活跃 / 沉睡 / 流失, from the brand-local days since the last activity: what the member is
-    now, whether or not the nightly job has reached it yet."""
-    if program is None or member.last_active_at is None:
-        return "active"
-    zone = program.zone
-    idle = (now.astimezone(zone).date() - member.last_active_at.astimezone(zone).date()).days
-    churn_after = program.lifecycle.churned_after_days
-    if churn_after is not None and idle >= churn_after:
-        return "churned"
-    return "dormant" if idle >= program.lifecycle.dormant_after_days else "active"
+    """活跃 / 沉睡 / 流失 now (`segments.lifecycle_on`)."""
+    zone = program.zone if program is not None else None
+    return lifecycle_on(program, member, now.astimezone(zone).date())

@@ -1,0 +1,121 @@
+"""The merchant's segments (人群) and the brand's RFM (admin)."""
+
+from ..contract import (
+    RfmOut,
+    RfmOverviewOut,
+    SegmentCountOut,
+    SegmentIn,
+    SegmentList,
+    SegmentOut,
+)
+from ..domain.segments import Rules
+from ..services import segments
+from ..services.deps import deps
+from ..services.shared.writes import Answer
+from .http import Call, endpoint
+from .routes import _member
+
+S = "/v1/admin/segments"
+ONE = f"{S}/{{segment_id}}"
+
+
+@endpoint(S, "GET", summary="The merchant's segments (人群)", scope="admin", response=SegmentList)
+def list_segments(call: Call) -> SegmentList:
+    return segments.listed(deps())
+
+
+@endpoint(
+    S,
+    "POST",
+    summary="Define a segment by rules over tier, tags, RFM scores and segment, lifecycle "
+    "state, points balance, last purchase and birthday month",
+    scope="admin",
+    body=SegmentIn,
+    response=SegmentOut,
+    status=201,
+    errors=(409,),
+)
+def create_segment(call: Call) -> Answer:
+    return segments.save(deps(), call.body, call.idem, segment_id=None)
+
+
+@endpoint(
+    f"{S}/count",
+    "POST",
+    summary="How many members rules would hold, before saving them (estimated from the "
+    "nightly RFM sample)",
+    scope="admin",
+    body=Rules,
+    response=SegmentCountOut,
+    errors=(409,),
+)
+def preview_count(call: Call) -> SegmentCountOut:
+    return segments.count(deps(), call.body)
+
+
+@endpoint(ONE, "GET", summary="A segment", scope="admin", response=SegmentOut, errors=(404,))
+def get_segment(call: Call, segment_id: str) -> SegmentOut:
+    return segments.get(deps(), segment_id)
+
+
+@endpoint(
+    ONE,
+    "PUT",
+    summary="Replace a segment's name and rules (send the version read)",
+    scope="admin",
+    body=SegmentIn,
+    response=SegmentOut,
+    errors=(404, 409),
+)
+def put_segment(call: Call, segment_id: str) -> Answer:
+    return segments.save(deps(), call.body, call.idem, segment_id=segment_id)
+
+
+@endpoint(
+    ONE,
+    "DELETE",
+    summary="Remove a segment (answers it as it was)",
+    scope="admin",
+    response=SegmentOut,
+    errors=(404, 409),
+)
+def delete_segment(call: Call, segment_id: str) -> Answer:
+    return segments.delete(deps(), segment_id, call.idem)
+
+
+@endpoint(
+    f"{ONE}/count",
+    "GET",
+    summary="The segment's size now, estimated from the nightly RFM sample (exact when the "
+    "brand is smaller than the sample)",
+    scope="admin",
+    response=SegmentCountOut,
+    errors=(404, 409),
+)
+def count_segment(call: Call, segment_id: str) -> SegmentCountOut:
+    return segments.count_segment(deps(), segment_id)
+
+
+@endpoint(
+    "/v1/admin/rfm",
+    "GET",
+    summary="RFM: the score cut points, the recency x frequency heat map and the classic "
+    "segments (champions, loyal, at risk, hibernating, ...), from the nightly sample",
+    scope="admin",
+    response=RfmOverviewOut,
+    errors=(409,),
+)
+def rfm_overview(call: Call) -> RfmOverviewOut:
+    return segments.overview(deps())
+
+
+@endpoint(
+    "/v1/admin/members/{member_id}/rfm",
+    "GET",
+    summary="A member's recency, frequency and monetary value, scores and segment",
+    scope="admin",
+    response=RfmOut,
+    errors=(404,),
+)
+def member_rfm(call: Call, member_id: str) -> RfmOut:
+    return segments.member_rfm(deps(), _member(member_id))

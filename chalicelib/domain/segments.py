@@ -114,9 +114,10 @@ class Rules(Strict):
     @field_validator("r_max", "f_max", "m_max", "points_max")
     @classmethod
     def _not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
-        low = info.data.get(info.field_name.replace("_max", "_min")) if info.field_name else None
+        low_name = str(info.field_name).replace("_max", "_min")
+        low = info.data.get(low_name)
         if value is not None and low is not None and value < low:
-            raise ValueError(f"less than {info.field_name.replace('_max', '_min')}")
+            raise ValueError(f"less than {low_name}")
         return value
 
     def uses_scores(self) -> bool:

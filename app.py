@@ -7,6 +7,7 @@ from chalicelib.api import (  # noqa: F401  (registers the routes)
     dashboard_routes,
     engagement_routes,
     event_routes,
+    export_routes,
     job_routes,
     kpi_routes,
     merge_routes,

@@ -58,13 +58,23 @@ def dev(
 def keys_create(
     scope: ScopeChoice = typer.Option(..., help="storefront or admin"),
     label: str = typer.Option(None, help="who the key is for"),
+    pii_read: bool = typer.Option(
+        False,
+        "--pii-read",
+        help="an admin key whose exports show names and birthdays / 导出可见姓名与生日",
+    ),
 ) -> None:
     """Create an API key in the stack named by LOYALTY_TABLE_NAME (shown once, stored hashed)."""
+    from .domain.errors import DomainError
     from .services import api_keys
     from .services.deps import build
 
-    key, record = api_keys.create(build(require_pii_key=False), scope.value, label)
-    typer.echo(f"{scope.value} key: {key}")
+    grants: tuple[api_keys.Grant, ...] = ("pii:read",) if pii_read else ()
+    try:
+        key, record = api_keys.create(build(require_pii_key=False), scope.value, label, grants)
+    except DomainError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--pii-read") from exc
+    typer.echo(f"{scope.value} key: {key}" + (" (pii:read)" if grants else ""))
     typer.echo(f"key id: {record.key_id} (only its SHA-256 is stored; keep the key safe)")
 
 

@@ -44,5 +44,9 @@ def api_key_auth(auth_request: AuthRequest) -> AuthResponse:
     return AuthResponse(
         routes=list(SCOPE_ROUTES[record.scope]),
         principal_id=record.key_id,
-        context={"scope": record.scope, "key_id": record.key_id},
+        context={
+            "scope": record.scope,
+            "key_id": record.key_id,
+            "grants": " ".join(record.grants),  # the context's values are strings
+        },
     )

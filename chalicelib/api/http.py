@@ -66,6 +66,7 @@ class RouteSpec(Struct, frozen=True):
     writes: bool
     errors: tuple[int, ...] = field(default=())
     meter: Meter | None = None
+    produces: str | None = None  # a body other than JSON (text/csv): the view answers it whole
 
 
 ROUTES: list[RouteSpec] = []
@@ -79,6 +80,7 @@ class Call(Struct, frozen=True):
     principal: str
     idem: Idem | None
     scope: str | None = None  # the caller's key: storefront or admin
+    grants: frozenset[str] = frozenset()  # and what it was granted beyond: pii:read
 
 
 def error_response(
@@ -235,8 +237,10 @@ def _idem(request: Request, principal: str, operation: str, body: BaseModel | No
     return Idem(principal, key, request_hash(operation, payload))
 
 
-def _respond(result: Answer | BaseModel) -> Response:
+def _respond(result: Answer | BaseModel | Response) -> Response:
     """A write that created something is a 201, anything else a 200."""
+    if isinstance(result, Response):  # a CSV page, headers and all
+        return result
     if isinstance(result, Answer):
         headers: dict[str, str | list[str]] = dict(JSON)
         if result.replayed:
@@ -258,16 +262,28 @@ def endpoint(
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     meter: Meter | None = None,
-) -> Callable[[Callable[..., Answer | BaseModel]], Callable[..., Response]]:
+    produces: str | None = None,
+) -> Callable[[Callable[..., Answer | BaseModel | Response]], Callable[..., Response]]:
     """`meter`, given the answer's body, names the metrics a first (not replayed) answer adds."""
     writes = method in {"POST", "PUT", "PATCH", "DELETE"}
     ROUTES.append(
         RouteSpec(
-            path, method, summary, scope, body, response, status, query, writes, errors, meter
+            path,
+            method,
+            summary,
+            scope,
+            body,
+            response,
+            status,
+            query,
+            writes,
+            errors,
+            meter,
+            produces,
         )
     )
 
-    def wrap(handler: Callable[..., Answer | BaseModel]) -> Callable[..., Response]:
+    def wrap(handler: Callable[..., Answer | BaseModel | Response]) -> Callable[..., Response]:
         @wraps(handler)
         def view(**params: str) -> Response:
             request = api.current_request
@@ -280,7 +296,10 @@ def endpoint(
                 operation = f"{method} {path.format(**params)}"
                 idem = _idem(request, principal, operation, parsed) if writes else None
                 caller = context.get("scope")
-                result = handler(Call(parsed, parsed_query, principal, idem, caller), **params)
+                grants = frozenset(str(context.get("grants") or "").split())
+                result = handler(
+                    Call(parsed, parsed_query, principal, idem, caller, grants), **params
+                )
                 if meter is not None and isinstance(result, Answer) and not result.replayed:
                     for name, value in meter(json.loads(result.body)).items():
                         observe.count(name, value)

@@ -57,10 +57,23 @@ def document() -> dict[str, Any]:
                     "description": "OK",
                     "content": {"application/json": {"schema": ref(route.response)}}
                     if route.response
+                    else {route.produces: {"schema": {"type": "string"}}}
+                    if route.produces
                     else {},
                 }
             },
         }
+        if route.produces:  # the exports' pages
+            op["responses"][str(route.status)]["headers"] = {
+                "Next-Cursor": {
+                    "description": "the next page's cursor; absent on the last page",
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": 'RFC 8288: <the next page>; rel="next", absent on the last',
+                    "schema": {"type": "string"},
+                },
+            }
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", route.path)

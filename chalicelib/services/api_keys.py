@@ -7,10 +7,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ..domain.errors import ValidationFailed
 from ..store.api_keys import ApiKeyRecord
 from .deps import Deps
 
 Scope = Literal["storefront", "admin"]
+Grant = Literal["pii:read"]
 PREFIX: dict[str, str] = {"storefront": "lk_sf_", "admin": "lk_ad_"}
 CACHE_FOR = timedelta(seconds=60)
 # Live keys only: an unknown key is looked up again each time, so a key created a moment ago
@@ -22,13 +24,19 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create(deps: Deps, scope: Scope, label: str | None = None) -> tuple[str, ApiKeyRecord]:
-    """A new key (shown once; only its digest is stored)."""
+def create(
+    deps: Deps, scope: Scope, label: str | None = None, grants: tuple[Grant, ...] = ()
+) -> tuple[str, ApiKeyRecord]:
+    """A new key (shown once; only its digest is stored). `pii:read` lets an admin key's
+    exports show the personal data kept in the clear (names, birthdays)."""
+    if grants and scope != "admin":
+        raise ValidationFailed("only an admin key takes grants", param="grant")
     key = PREFIX[scope] + secrets.token_urlsafe(24)
     now = deps.clock()
     key_id = f"key_{deps.new_id(now)}"
-    deps.api_keys.create(digest(key), key_id, scope, label, now)
-    return key, ApiKeyRecord(key_id, scope, label, now, revoked=False)
+    kept = tuple(sorted(set(grants)))
+    deps.api_keys.create(digest(key), key_id, scope, label, now, kept)
+    return key, ApiKeyRecord(key_id, scope, label, now, revoked=False, grants=kept)
 
 
 def authenticate(deps: Deps, key: str) -> ApiKeyRecord | None:

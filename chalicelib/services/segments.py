@@ -16,7 +16,6 @@ from ..contract import (
 )
 from ..domain import rfm
 from ..domain.errors import (
-    SampleMissing,
     SegmentExists,
     SegmentNotFound,
     ValidationFailed,
@@ -27,6 +26,7 @@ from ..domain.program import Program
 from ..domain.segments import Profile, Rules, Segment, matches, profile_of, scores_of
 from ..store.segments import Sample, SegmentRecord
 from .deps import Deps
+from .shared.segmenting import require_sample, require_segment
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 NAMES = {code: {"en": en, "zh": zh} for code, en, zh in rfm.SEGMENTS}
@@ -41,19 +41,12 @@ def _out(record: SegmentRecord) -> SegmentOut:
     )
 
 
-def require(deps: Deps, segment_id: str) -> SegmentRecord:
-    found = deps.segments.get(segment_id)
-    if found is None:
-        raise SegmentNotFound(f"no segment {segment_id}", param="segment_id")
-    return found
-
-
 def listed(deps: Deps) -> SegmentList:
     return SegmentList(segments=[_out(r) for r in deps.segments.all()])
 
 
 def get(deps: Deps, segment_id: str) -> SegmentOut:
-    return _out(require(deps, segment_id))
+    return _out(require_segment(deps, segment_id))
 
 
 def save(deps: Deps, segment: Segment, idem: Idem | None, *, segment_id: str | None) -> Answer:
@@ -93,7 +86,7 @@ def save(deps: Deps, segment: Segment, idem: Idem | None, *, segment_id: str | N
 
 def delete(deps: Deps, segment_id: str, idem: Idem | None) -> Answer:
     def attempt() -> Answer:
-        previous = require(deps, segment_id)
+        previous = require_segment(deps, segment_id)
         uow = deps.uow()
         deps.segments.stage_delete(uow, previous)
         answer = stage_answer(deps, uow, idem, Answer(_out(previous).model_dump_json()))
@@ -109,16 +102,6 @@ def delete(deps: Deps, segment_id: str, idem: Idem | None) -> Answer:
 # -- reading the sample ------------------------------------------------------------------------
 
 
-def sample(deps: Deps) -> Sample:
-    found = deps.segments.sample()
-    if found is None:
-        raise SampleMissing(
-            "the nightly RFM job has not run yet (`loyalty jobs run rfm`, or wait a night)",
-            param="segment_id",
-        )
-    return found
-
-
 def estimate(found: Sample, matched: int) -> int:
     """The sample's share scaled to the members there are (exact when all were read)."""
     sampled = len(found.profiles)
@@ -130,7 +113,7 @@ def estimate(found: Sample, matched: int) -> int:
 
 
 def count(deps: Deps, rules: Rules, segment_id: str | None = None) -> SegmentCountOut:
-    found = sample(deps)
+    found = require_sample(deps)
     matched = sum(1 for p in found.profiles if matches(rules, p, found.cuts))
     return SegmentCountOut(
         segment_id=segment_id,
@@ -144,12 +127,12 @@ def count(deps: Deps, rules: Rules, segment_id: str | None = None) -> SegmentCou
 
 
 def count_segment(deps: Deps, segment_id: str) -> SegmentCountOut:
-    return count(deps, require(deps, segment_id).segment.rules, segment_id)
+    return count(deps, require_segment(deps, segment_id).segment.rules, segment_id)
 
 
 def overview(deps: Deps) -> RfmOverviewOut:
     program = deps.programs.require()
-    found = sample(deps)
+    found = require_sample(deps)
     grid: Counter[tuple[int, int]] = Counter()
     named: Counter[str] = Counter()
     buyers = 0

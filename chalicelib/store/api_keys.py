@@ -17,6 +17,7 @@ class ApiKeyRecord(Struct, frozen=True):
     label: str | None
     created_at: datetime
     revoked: bool
+    grants: tuple[str, ...] = ()  # beyond the scope: `pii:read` (an admin key's exports)
 
 
 class ApiKeyStore:
@@ -25,11 +26,22 @@ class ApiKeyStore:
         if item is None:
             return None
         return ApiKeyRecord(
-            item.key_id, item.scope, item.label, item.created_at, bool(item.revoked)
+            item.key_id,
+            item.scope,
+            item.label,
+            item.created_at,
+            bool(item.revoked),
+            tuple(item.grants or ()),
         )
 
     def create(
-        self, digest: str, key_id: str, scope: str, label: str | None, now: datetime
+        self,
+        digest: str,
+        key_id: str,
+        scope: str,
+        label: str | None,
+        now: datetime,
+        grants: tuple[str, ...] = (),
     ) -> None:
         item = ApiKeyItem(
             pk=keys.api_key_pk(digest),
@@ -38,6 +50,7 @@ class ApiKeyStore:
             scope=scope,
             label=label,
             created_at=now,
+            grants=list(grants) or None,
         )
         with dynamodb():
             item.save(condition=ApiKeyItem.pk.does_not_exist())

@@ -19,7 +19,7 @@ from .models import (
     OrderCouponsItem,
     SharedCodeItem,
 )
-from .unit_of_work import UnitOfWork, dynamodb, get_or_none
+from .unit_of_work import UnitOfWork, dynamodb, get_or_none, scan_page
 
 
 class TemplateRecord(Struct, frozen=True):
@@ -59,6 +59,11 @@ def _coupon_from(member_id: str, item: CouponItem) -> Coupon:
 
 class CouponStore:
     # -- templates ----------------------------------------------------------------------------
+
+    def scan(self, after: str | None, limit: int) -> tuple[list[Coupon], str | None]:
+        """Every member's coupons, a page at a time (the export)."""
+        items, after = scan_page(CouponItem, after, limit)
+        return [_coupon_from(item.pk.split("#", 1)[1], item) for item in items], after
 
     def template(self, template_id: str) -> TemplateRecord | None:
         item = get_or_none(CouponTemplateItem, keys.TEMPLATES_PK, template_id)

@@ -12,7 +12,7 @@ from ..domain.guards import Guard, Rule
 from ..domain.points import LedgerRow
 from . import cursors, keys
 from .models import JournalItem
-from .unit_of_work import UnitOfWork, dynamodb
+from .unit_of_work import UnitOfWork, dynamodb, scan_page
 
 ROW_FIELDS = LedgerRow.__struct_fields__
 
@@ -56,6 +56,11 @@ def stage_rows(uow: UnitOfWork, member_id: str, rows: Sequence[LedgerRow]) -> No
 
 
 class LedgerStore:
+    def scan(self, after: str | None, limit: int) -> tuple[list[tuple[str, LedgerRow]], str | None]:
+        """Every member's ledger rows, a page of journal items at a time (the export)."""
+        items, after = scan_page(JournalItem, after, limit)
+        return [(item.pk.split("#", 1)[1], row) for item in items for row in rows_of(item)], after
+
     def page(
         self, member_id: str, limit: int, cursor: str | None
     ) -> tuple[list[LedgerRow], str | None]:

@@ -19,7 +19,7 @@ from ..domain.referrals import Referral
 from . import keys, kpis, totals
 from .ledger import stage_rows
 from .models import IdentityItem, Item, LotItem, MemberItem
-from .unit_of_work import UnitOfWork, dynamodb, get_or_none
+from .unit_of_work import UnitOfWork, dynamodb, get_or_none, scan_page
 
 
 def member_from(item: MemberItem) -> Member:
@@ -213,18 +213,11 @@ class MemberStore:
         """Members (not merged away) among the next `limit` items of one segment of a parallel
         scan, and where it goes on (None: the segment is done). For the nightly sample, exports
         and segment targeting; never on a storefront's path."""
-        with dynamodb():
-            found = MemberItem.scan(
-                filter_condition=Item.sk == keys.MEMBER_SK,
-                segment=segment,
-                total_segments=total_segments,
-                limit=limit,
-                last_evaluated_key=json.loads(after) if after else None,
-            )
-            members = [member_from(item) for item in found]
-            last = found.last_evaluated_key
-        kept = [m for m in members if m.merged_into is None]
-        return kept, (json.dumps(last, sort_keys=True) if last else None)
+        items, after = scan_page(
+            MemberItem, after, limit, segment=segment, total_segments=total_segments
+        )
+        members = [member_from(item) for item in items]
+        return [m for m in members if m.merged_into is None], after
 
     def load(self, member_id: str, *, merged_ok: bool = False) -> tuple[Member, list[Lot]] | None:
         """The member and its live lots, in one query (sk `M`, `M#LOT#...`): spent lots are

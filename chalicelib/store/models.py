@@ -248,6 +248,7 @@ class ApiKeyItem(Item, discriminator="api_key"):
     label = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     revoked = BooleanAttribute(default=False)
+    grants = ListAttribute[str](null=True)  # beyond the scope: pii:read
 
 
 class CouponTemplateItem(Item, discriminator="coupon_template"):

@@ -9,6 +9,7 @@ library's own) is `Unavailable`: the request changed nothing and may be retried.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -50,6 +51,23 @@ def get_or_none(model: type[M], pk: str, sk: str) -> M | None:
             return model.get(pk, sk)
         except model.DoesNotExist:
             return None
+
+
+def scan_page(
+    model: type[M], after: str | None, limit: int, *, segment: int = 0, total_segments: int = 1
+) -> tuple[list[M], str | None]:
+    """Up to `limit` items of one type from a (segment of a) table scan, and where it goes on
+    (None: done), as text for a cursor. For exports and samples, never a storefront's path."""
+    with dynamodb():
+        found = model.scan(
+            segment=segment,
+            total_segments=total_segments,
+            limit=limit,
+            last_evaluated_key=json.loads(after) if after else None,
+        )
+        items = list(found)
+        last = found.last_evaluated_key
+    return items, (json.dumps(last, sort_keys=True) if last else None)
 
 
 class Transactions:

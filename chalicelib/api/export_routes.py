@@ -1,0 +1,59 @@
+"""CSV out (admin): the members (of a segment, if asked), the ledger and the coupons."""
+
+from urllib.parse import urlencode
+
+from chalice import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.errors import NotFound
+from ..domain.program import Slug
+from ..services import exports
+from ..services.deps import deps
+from .http import Call, endpoint
+
+KINDS = ("members", "ledger", "coupons")
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    cursor: str | None = Field(None, max_length=2048, description="the last page's Next-Cursor")
+    limit: int = Field(1000, ge=1, le=5000, description="items read for this page")
+    segment: Slug | None = Field(None, description="members export: only this segment's")
+
+
+@endpoint(
+    "/v1/admin/exports/{kind}",
+    "GET",
+    summary="CSV of the members, ledger or coupons, a page at a time (Next-Cursor / Link "
+    "headers); contact data masked, names and birthdays too unless the key has pii:read",
+    scope="admin",
+    query=ExportQuery,
+    errors=(404, 409),
+    produces="text/csv",
+)
+def export(call: Call, kind: str) -> Response:
+    if kind not in KINDS:
+        raise NotFound(f"no export {kind!r}: one of {', '.join(KINDS)}", param="kind")
+    query = call.query
+    found = exports.page(
+        deps(),
+        kind,  # type: ignore[arg-type]
+        cursor=query.cursor,
+        limit=query.limit,
+        segment_id=query.segment,
+        pii="pii:read" in call.grants,
+    )
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{kind}.csv"',
+        "Cache-Control": "no-store",
+        "Export-Rows": str(found.rows),
+    }
+    if found.next_cursor is not None:
+        following = {"cursor": found.next_cursor, "limit": str(query.limit)}
+        if query.segment:
+            following["segment"] = query.segment
+        headers["Next-Cursor"] = found.next_cursor
+        headers["Link"] = f'</v1/admin/exports/{kind}?{urlencode(following)}>; rel="next"'
+    return Response(body=found.csv, status_code=200, headers=headers)

@@ -1,0 +1,216 @@
+"""Use case (admin): the members, the ledger and the coupons as CSV, a page of the table's scan
+at a time (the cursor says where the next page starts), for the brand's spreadsheets and BI.
+
+Contact data is masked always: the engine never keeps a phone or an email in the clear (only
+masked, and keyed fingerprints to find a member by). Names and birthdays, which it does keep, are
+masked too unless the key was created with `pii:read`. The first page starts with a UTF-8 byte
+order mark and the header row, so the pages put end to end are one file Excel opens in Chinese."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Literal
+
+from msgspec import Struct
+
+from ..domain.errors import ValidationFailed
+from ..domain.members import Member
+from ..domain.program import Program
+from ..domain.rfm import segment as rfm_segment
+from ..domain.segments import Rules, matches, profile_of, scores_of
+from ..store import cursors
+from .deps import Deps
+from .shared.segmenting import require_sample, require_segment
+
+Kind = Literal["members", "ledger", "coupons"]
+BOM = "\ufeff"
+MEMBER_COLUMNS = (
+    "member_id",
+    "phone",
+    "email",
+    "external_id",
+    "name",
+    "birthday",
+    "birthday_month",
+    "tier",
+    "points_balance",
+    "points_pending",
+    "points_debt",
+    "lifetime_points",
+    "tags",
+    "lifecycle",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "rfm_segment",
+    "marketing_consent",
+    "channel",
+    "created_at",
+    "last_active_at",
+)
+LEDGER_COLUMNS = (
+    "member_id",
+    "seq",
+    "entry_id",
+    "kind",
+    "points",
+    "balance_delta",
+    "pending_delta",
+    "debt_delta",
+    "balance_after",
+    "pending_after",
+    "debt_after",
+    "order_id",
+    "reason",
+    "created_at",
+)
+COUPON_COLUMNS = (
+    "member_id",
+    "code",
+    "template_id",
+    "status",
+    "source",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "order_id",
+    "redeemed_at",
+)
+COLUMNS = {"members": MEMBER_COLUMNS, "ledger": LEDGER_COLUMNS, "coupons": COUPON_COLUMNS}
+
+
+class Page(Struct):
+    csv: str
+    rows: int
+    next_cursor: str | None
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三丰 -> 张**; Ada Lovelace -> A***********."""
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def _when(at: datetime | None) -> str:
+    return at.isoformat() if at is not None else ""
+
+
+def _cell(value: object) -> object:
+    # a cell a spreadsheet would run as a formula is quoted as text (CSV injection)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _members(
+    deps: Deps, program: Program, found: Iterable[Member], rules: Rules | None, pii: bool
+) -> list[list[Any]]:
+    today = deps.clock().astimezone(program.zone).date()
+    sample = deps.segments.sample()
+    if rules is not None and rules.uses_scores() and sample is None:
+        sample = require_sample(deps)  # raises: the rules need the nightly cut points
+    cuts = sample.cuts if sample is not None else None
+    out = []
+    for member in found:
+        profile = profile_of(member, program, today)
+        if rules is not None and not matches(rules, profile, cuts):
+            continue
+        b = member.balances
+        out.append(
+            [
+                member.member_id,
+                member.phone_masked,
+                member.email_masked,
+                member.external_id,
+                member.name if pii else mask_name(member.name),
+                member.birthday if pii else None,
+                profile.birthday_month,
+                member.tier,
+                b.balance,
+                b.pending,
+                b.debt,
+                b.lifetime,
+                ";".join(member.tags),
+                profile.lifecycle,
+                profile.recency_days,
+                profile.frequency,
+                profile.monetary,
+                rfm_segment(scores_of(profile, cuts)) if cuts is not None else None,
+                member.marketing_consent,
+                member.channel,
+                _when(member.created_at),
+                _when(member.last_active_at),
+            ]
+        )
+    return out
+
+
+def page(
+    deps: Deps,
+    kind: Kind,
+    *,
+    cursor: str | None = None,
+    limit: int = 1000,
+    segment_id: str | None = None,
+    pii: bool = False,
+) -> Page:
+    """One page of an export: up to `limit` items of the scan (fewer rows when a segment's
+    rules leave members out); `next_cursor` None on the last."""
+    program = deps.programs.require()
+    if segment_id is not None and kind != "members":
+        raise ValidationFailed("segment is for the members export only", param="segment")
+    rules = require_segment(deps, segment_id).segment.rules if segment_id else None
+    after = cursors.decode_scan(kind, cursor) if cursor else None
+    rows: list[list[Any]]
+    if kind == "members":
+        found, after = deps.members.scan(after=after, limit=limit)
+        rows = _members(deps, program, found, rules, pii)
+    elif kind == "ledger":
+        entries, after = deps.ledger.scan(after, limit)
+        rows = [
+            [
+                member_id,
+                r.seq,
+                r.entry_id,
+                r.kind,
+                r.points,
+                r.balance_delta,
+                r.pending_delta,
+                r.debt_delta,
+                r.balance_after,
+                r.pending_after,
+                r.debt_after,
+                r.order_id,
+                r.reason,
+                _when(r.created_at),
+            ]
+            for member_id, r in entries
+        ]
+    else:
+        coupons, after = deps.coupons.scan(after, limit)
+        rows = [
+            [
+                c.member_id,
+                c.code,
+                c.template.template_id,
+                c.status,
+                c.source,
+                _when(c.issued_at),
+                _when(c.valid_from),
+                _when(c.valid_until),
+                c.order_id,
+                _when(c.redeemed_at),
+            ]
+            for c in coupons
+        ]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180
+    if cursor is None:
+        text.write(BOM)
+        writer.writerow(COLUMNS[kind])
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return Page(text.getvalue(), len(rows), cursors.encode_scan(kind, after) if after else None)

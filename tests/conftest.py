@@ -156,3 +156,13 @@ def brand(deps: Deps) -> Deps:
     """A brand with the test program stored."""
     set_program(deps)
     return deps
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`moto_slow` tests run on DynamoDB Local only (see the marker)."""
+    if ENGINE != "moto":
+        return
+    skip = pytest.mark.skip(reason="moto_slow: on DynamoDB Local (make test-engine, and CI)")
+    for item in items:
+        if item.get_closest_marker("moto_slow") is not None:
+            item.add_marker(skip)

@@ -169,7 +169,7 @@ def test_reading_a_member__reads_its_lots_only_once_one_is_due(brand, clock, mon
     assert lots_of(member_id) and all(lot.remaining == 0 for lot in lots_of(member_id).values())
 
 
-@pytest.mark.long
+@pytest.mark.moto_slow  # 101 purchases: 169 s on moto
 def test_reading_a_member_with_more_lots_due_than_one_transaction_holds__still_answers(
     brand, clock
 ):

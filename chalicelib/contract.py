@@ -613,7 +613,11 @@ class LedgerEntryOut(Response):
         "debt_repayment",
         "merge_out",
         "merge_in",
-    ] = Field(description="merge_out/merge_in: what a member merge moved (合并)")
+        "import",
+    ] = Field(
+        description="merge_out/merge_in: what a member merge moved (合并); import: an opening "
+        "balance brought from another system (导入)"
+    )
     points: int = Field(description="change of balance + pending - debt")
     balance_delta: int
     pending_delta: int
@@ -874,6 +878,7 @@ class KpiPeriodOut(Response):
     points_earned: int
     points_checkin: int
     points_referral: int
+    points_imported: int = Field(0, description="opening balances imported (导入)")
     points_vested: int = Field(description="pending points that became spendable")
     points_redeemed: int = Field(description="spent at checkout")
     points_exchanged: int = Field(description="spent on coupons (积分兑换)")
@@ -1083,6 +1088,31 @@ class DeliveryQuery(BaseModel):
     status: Literal["pending", "delivered", "failed"] | None = None
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=128)
+
+
+# -- opening balances (imports) -------------------------------------------------------------
+
+
+class OpeningRequest(Request):
+    """What a member brings from the brand's old system (导入): its points, until when they can
+    be spent, and its tier. Once per member; the same request again gets the first answer."""
+
+    points: int = Field(0, ge=0, le=100_000_000, description="the opening balance")
+    expires_on: Day | None = Field(
+        None,
+        description="the last brand-local day the points can be spent; default: the program's "
+        "expiry rule, as for points earned today",
+    )
+    tier: str | None = Field(None, min_length=1, max_length=40, description="the opening tier")
+    source: str | None = Field(None, max_length=120, description="e.g. the file imported")
+
+
+class OpeningOut(Response):
+    member_id: str
+    points: int
+    expires_on: date | None
+    tier: str | None
+    member: MemberOut
 
 
 # -- RFM and segments ------------------------------------------------------------------------

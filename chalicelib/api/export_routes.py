@@ -1,15 +1,19 @@
-"""CSV out (admin): the members (of a segment, if asked), the ledger and the coupons."""
+"""Data in and out (admin): CSV of the members (of a segment, if asked), the ledger and the
+coupons; a member's opening balance and tier from the brand's old system (`loyalty import`)."""
 
 from urllib.parse import urlencode
 
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..contract import OpeningOut, OpeningRequest
 from ..domain.errors import NotFound
 from ..domain.program import Slug
-from ..services import exports
+from ..services import exports, opening
 from ..services.deps import deps
+from ..services.shared.writes import Answer
 from .http import Call, endpoint
+from .routes import _member
 
 KINDS = ("members", "ledger", "coupons")
 
@@ -57,3 +61,18 @@ def export(call: Call, kind: str) -> Response:
         headers["Next-Cursor"] = found.next_cursor
         headers["Link"] = f'</v1/admin/exports/{kind}?{urlencode(following)}>; rel="next"'
     return Response(body=found.csv, status_code=200, headers=headers)
+
+
+@endpoint(
+    "/v1/admin/members/{member_id}/opening-balance",
+    "POST",
+    summary="导入: a member's opening points (with their last day) and tier from another system, "
+    "written as an `import` ledger row; once per member, the same request again answers the first",
+    scope="admin",
+    body=OpeningRequest,
+    response=OpeningOut,
+    status=201,
+    errors=(404, 409),
+)
+def open_member(call: Call, member_id: str) -> Answer:
+    return opening.open_member(deps(), _member(member_id), call.body, call.idem)

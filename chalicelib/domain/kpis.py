@@ -29,6 +29,7 @@ POINTS_FLOWS = {
     "earn": "points_earned",
     "checkin": "points_checkin",
     "referral": "points_referral",
+    "import": "points_imported",
     "vest": "points_vested",
     "redeem": "points_redeemed",
     "exchange": "points_exchanged",

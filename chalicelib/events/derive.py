@@ -38,6 +38,7 @@ POINTS_EVENTS = {
     "earn": "points.earned",
     "checkin": "points.earned",
     "referral": "points.earned",
+    "import": "points.earned",
     "vest": "points.vested",
     "redeem": "points.redeemed",
     "exchange": "points.redeemed",

@@ -582,6 +582,7 @@ class KpiDayItem(Item, discriminator="kpi_day"):
     points_earned = NumberAttribute(default=0)
     points_checkin = NumberAttribute(default=0)
     points_referral = NumberAttribute(default=0)
+    points_imported = NumberAttribute(default=0)
     points_vested = NumberAttribute(default=0)
     points_redeemed = NumberAttribute(default=0)
     points_exchanged = NumberAttribute(default=0)

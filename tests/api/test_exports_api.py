@@ -89,3 +89,28 @@ def test_bad_exports_are_named(api):
     assert other is not None
     mixed = api.get(f"/v1/admin/exports/ledger?cursor={other}", key="admin")
     assert mixed.status_code == 422 and mixed.json_body["error"]["param"] == "cursor"
+
+
+def test_an_opening_balance_once_per_member(api):
+    member_id = api.enroll(phone="13800138000")
+    path = f"/v1/admin/members/{member_id}/opening-balance"
+    assert api.post(path, {"points": 500}).status_code == 403  # a storefront key
+    for body, param in (
+        ({"points": -1}, "points"),
+        ({"points": 5, "tier": "Diamond"}, "tier"),
+        ({"points": 5, "expires_on": "2001-01-01"}, "expires_on"),
+        ({"points": 5, "colour": "red"}, "colour"),
+    ):
+        refused = api.post(path, body, key="admin")
+        assert refused.status_code == 422, (body, refused.json_body)
+        assert refused.json_body["error"]["param"] == param
+    first = api.post(path, {"points": 500, "source": "old-crm.csv"}, key="admin")
+    assert first.status_code == 201, first.json_body
+    assert first.json_body["member"]["points_balance"] == 500 and first.json_body["expires_on"]
+    again = api.post(path, {"points": 500, "source": "old-crm.csv"}, key="admin")
+    assert again.json_body == first.json_body
+    other = api.post(path, {"points": 900}, key="admin")
+    assert other.status_code == 422 and other.json_body["error"]["param"] == "member_id"
+    ledger = api.get(f"/v1/members/{member_id}/ledger").json_body
+    assert [e["kind"] for e in ledger["entries"]] == ["import"]
+    assert "old-crm.csv" in ledger["entries"][0]["reason"]

@@ -1,0 +1,88 @@
+"""Use case (admin): a member's opening balance and tier, brought from the brand's old system
+(导入) — once per member. The points are a lot like any other (spent in expiry order, expiring
+on their day), written with an `import` ledger row in the same transaction as the balance, so
+the books reconcile from the first day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ..contract import OpeningOut, OpeningRequest
+from ..domain import tiers
+from ..domain.errors import ValidationFailed
+from ..domain.expiry import expires_at, lot_terms
+from ..domain.points import Lot
+from ..domain.program import Program
+from .deps import Deps
+from .shared.presenters import member_out
+from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+
+ONCE = ("import", "opening")
+
+
+def check(program: Program, request: OpeningRequest, today: date) -> None:
+    """Refuse what could never be written: a tier the program does not have, a past last day."""
+    ladder = program.tiers
+    if request.tier is not None and (
+        ladder is None or request.tier not in {t.name for t in ladder.tiers}
+    ):
+        named = (
+            ", ".join(t.name for t in ladder.tiers) if ladder else "none: the program has no tiers"
+        )
+        raise ValidationFailed(f"tier is one of the program's ({named})", param="tier")
+    if request.expires_on is not None and request.expires_on < today:
+        raise ValidationFailed("expires_on is in the past (brand-local)", param="expires_on")
+
+
+def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem | None) -> Answer:
+    program = deps.programs.require()
+    fingerprint = request_hash("opening", request.model_dump(mode="json"))
+    ladder = program.tiers
+
+    def attempt() -> Answer:
+        found = deps.once.get(member_id, *ONCE)
+        if found is not None:
+            return replay(found[0], found[1], True, fingerprint, "member_id")
+        now: datetime = deps.clock()
+        today = now.astimezone(program.zone).date()
+        check(program, request, today)
+        member, account = deps.members.load_account(member_id, now)
+        last_day = request.expires_on or lot_terms(now, program, now).last_day
+        if request.points:
+            account.earn(
+                Lot(
+                    lot_id=deps.new_id(now),
+                    points=request.points,
+                    remaining=request.points,
+                    earned_at=now,
+                    expires_at=expires_at(last_day, program.zone),
+                    vests_at=None,
+                    pending=False,
+                    order_id=None,
+                ),
+                reason=f"opening balance of {request.points} points imported"
+                + (f" from {request.source}" if request.source else ""),
+                kind="import",
+            )
+        if request.tier is not None and ladder is not None:
+            member.tier = request.tier
+            member.tier_since = now
+            member.tier_grace_left = ladder.grace_periods
+            member.tier_review_on = tiers.next_review(today, ladder.window).isoformat()
+        uow = deps.uow()
+        deps.members.stage_account(
+            uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+        )
+        body = OpeningOut(
+            member_id=member_id,
+            points=request.points,
+            expires_on=last_day if request.points else None,
+            tier=request.tier,
+            member=member_out(member, program, now),
+        ).model_dump_json()
+        home = deps.once.stage(uow, member_id, *ONCE, fingerprint, body)
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
+        uow.commit()
+        return answer
+
+    return run_write(deps, idem, attempt)

@@ -33,8 +33,8 @@ class Tour:
         self.visited.add((method, template))
         assert response.status_code < 500, (method, template, response.body)
         if ok:
-            assert response.status_code < 400, (method, template, response.json_body)
-        return response.json_body
+            assert response.status_code < 400, (method, template, response.body)
+        return response.json_body if response.body[:1] in (b"{", b"[") else response.body
 
     def missing(self) -> set[tuple[str, str]]:
         return {(r.method, r.path) for r in ROUTES} - self.visited
@@ -188,4 +188,22 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     today = tour.call("GET", "/v1/admin/kpis", **admin)["last_day"]
     sales = {"day": today, "orders": 40, "amount": 1_200_000, "currency": "CNY"}
     tour.call("POST", "/v1/admin/sales-totals", body=sales, **admin)
+
+    rfm = {"values": {"job": "rfm"}, "body": {"dry_run": False}, **admin}
+    tour.call("POST", "/v1/admin/jobs/{job}", **rfm)
+    tour.call("GET", "/v1/admin/rfm", **admin)
+    tour.call("GET", "/v1/admin/members/{member_id}/rfm", **at, **admin)
+    segment = {"segment_id": "tour", "name": person.name, "rules": {"r_min": 1}}
+    tour.call("POST", "/v1/admin/segments", body=segment, **admin)
+    tour.call("GET", "/v1/admin/segments", **admin)
+    mine = {"values": {"segment_id": "tour"}, **admin}
+    tour.call("GET", "/v1/admin/segments/{segment_id}", **mine)
+    tour.call("PUT", "/v1/admin/segments/{segment_id}", body={**segment, "version": 1}, **mine)
+    tour.call("GET", "/v1/admin/segments/{segment_id}/count", **mine)
+    tour.call("POST", "/v1/admin/segments/count", body={"tags_any": ["vip"]}, **admin)
+    for kind in ("members", "ledger", "coupons"):
+        tour.call("GET", "/v1/admin/exports/{kind}", values={"kind": kind}, **admin)
+    tour.call("DELETE", "/v1/admin/segments/{segment_id}", **mine)
+    opening = {"points": 10, "source": person.name}
+    tour.call("POST", "/v1/admin/members/{member_id}/opening-balance", body=opening, **at, **admin)
     return tour

@@ -11,6 +11,13 @@ const TEXT = {
     job: "任务", day: "日期", status: "状态", redeemed_points: "消耗", expired: "过期",
     bad_key: "密钥无效或无权访问：请输入管理员（admin）密钥。",
     failed: "读取数据失败：", range: "近30天", no_tier: "无等级",
+    rfm: "RFM 热力图（最近消费 × 消费频率）", segments: "RFM 客户分群", search: "查找会员",
+    search_hint: "手机号或邮箱", find: "查找", recency: "最近消费（R，5 为最近）",
+    frequency: "消费频率（F，5 为最多）", rfm_missing: "尚未计算 RFM：夜间 rfm 任务运行后显示。",
+    rfm_as_of: "样本日期", sampled: "抽样会员", not_found: "没有该会员。", member_id: "会员号",
+    phone: "手机", email: "邮箱", tier: "等级", points: "积分余额", lifecycle: "状态",
+    rfm_scores: "R / F / M", segment: "分群", last_purchase: "最近消费",
+    days_ago: "天前", never: "无",
   },
   en: {
     title: "Loyalty dashboard", key: "Admin API key", open: "Open the dashboard", logout: "Log out",
@@ -24,6 +31,14 @@ const TEXT = {
     job: "Job", day: "Day", status: "Status", redeemed_points: "Redeemed", expired: "Expired",
     bad_key: "This key is not valid here: enter an admin key.",
     failed: "Could not read the figures: ", range: "last 30 days", no_tier: "no tier",
+    rfm: "RFM heat map (recency × frequency)", segments: "RFM segments", search: "Find a member",
+    search_hint: "phone or email", find: "Find", recency: "Recency (R, 5 = most recent)",
+    frequency: "Frequency (F, 5 = most often)",
+    rfm_missing: "No RFM yet: it shows once the nightly rfm job has run.",
+    rfm_as_of: "sample of", sampled: "members sampled", not_found: "No such member.",
+    member_id: "Member", phone: "Phone", email: "Email", tier: "Tier", points: "Points",
+    lifecycle: "State", rfm_scores: "R / F / M", segment: "Segment",
+    last_purchase: "Last purchase", days_ago: "days ago", never: "none",
   },
 };
 const KEY = "loyalty.adminKey";
@@ -40,11 +55,16 @@ const pct = (r) => r === null || r === undefined ? "–" : (r * 100).toFixed(1) 
 function translate() {
   document.documentElement.lang = locale;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $("locale").textContent = locale === "zh" ? "English" : "中文";
 }
 
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + sessionStorage.getItem(KEY) } });
+async function api(path, payload) {
+  const headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+  const options = payload === undefined ? { headers } : {
+    method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(payload),
+  };
+  const response = await fetch(path, options);
   const body = await response.json();
   if (!response.ok) { const e = new Error(body.error ? body.error.message : response.status); e.status = response.status; throw e; }
   return body;
@@ -55,11 +75,12 @@ async function load() {
   const first = new Date(now.first_day + "T00:00:00Z");
   const prevTo = new Date(first.getTime() - 86400000).toISOString().slice(0, 10);
   const prevFrom = new Date(first.getTime() - 30 * 86400000).toISOString().slice(0, 10);
-  const [previous, jobs] = await Promise.all([
+  const [previous, jobs, rfm] = await Promise.all([
     api(`/v1/admin/kpis?grain=day&from=${prevFrom}&to=${prevTo}`),
     api("/v1/admin/jobs?limit=10"),
+    api("/v1/admin/rfm").catch((e) => { if (e.status === 409) return null; throw e; }),  // no sample yet
   ]);
-  data = { now, previous, jobs };
+  data = { now, previous, jobs, rfm };
   render();
 }
 
@@ -70,7 +91,7 @@ function change(current, before) {
 }
 
 function render() {
-  const { now, previous, jobs } = data;
+  const { now, previous, jobs, rfm } = data;
   const cur = now.totals, prev = previous.totals, n = now.now;
   const warned = new Set(n.warnings.map((w) => w.code));
   const tiles = [
@@ -109,8 +130,50 @@ function render() {
   const coupons = Object.entries(cur.coupons).sort((a, b) => b[1].issued - a[1].issued).slice(0, 10);
   $("coupons").innerHTML = `<tr><th>${t("template")}</th><th>${t("issued")}</th><th>${t("redeemed")}</th></tr>` +
     coupons.map(([id, c]) => `<tr><td>${esc(id)}</td><td>${c.issued}</td><td>${c.redeemed}</td></tr>`).join("");
+  renderRfm(rfm);
   $("jobs").innerHTML = `<tr><th>${t("job")}</th><th>${t("day")}</th><th>${t("status")}</th></tr>` +
     jobs.runs.map((r) => `<tr><td>${esc(r.job)}</td><td>${esc(r.business_date)}</td><td>${esc(r.status)}</td></tr>`).join("");
+}
+
+function renderRfm(rfm) {
+  if (!rfm) { $("rfm-note").textContent = t("rfm_missing"); $("rfm").innerHTML = ""; return; }
+  $("rfm-note").textContent = `${t("rfm_as_of")} ${rfm.sample_date} · ${t("sampled")} ${rfm.sampled} / ${rfm.population}`;
+  const cell = {};
+  rfm.grid.forEach((c) => { cell[`${c.r}${c.f}`] = c.members; });
+  const most = Math.max(1, ...rfm.grid.map((c) => c.members));
+  let rows = `<tr><th>R \\ F</th>${[1, 2, 3, 4, 5].map((f) => `<th>F${f}</th>`).join("")}</tr>`;
+  for (const r of [5, 4, 3, 2, 1]) {
+    rows += `<tr><th>R${r}</th>` + [1, 2, 3, 4, 5].map((f) => {
+      const n = cell[`${r}${f}`] || 0, alpha = (0.08 + 0.82 * n / most).toFixed(2);
+      return `<td data-cell="${r}${f}" style="background: rgba(22, 93, 255, ${alpha}); color: ${n / most > 0.5 ? "#fff" : "#1d2129"}">${n}</td>`;
+    }).join("") + "</tr>";
+  }
+  $("rfm").innerHTML = rows;
+  const named = rfm.segments.filter((s) => s.members);
+  charts.push(new Chart($("chart-segments"), {
+    type: "bar",
+    data: { labels: named.map((s) => s.name[locale]), datasets: [{ label: t("members"), data: named.map((s) => s.members) }] },
+    options: { animation: false, indexAxis: "y" },
+  }));
+}
+
+async function find(who) {
+  $("found").textContent = "";
+  const body = who.includes("@") ? { email: who } : { phone: who };
+  try {
+    const m = await api("/v1/members/lookup", body);
+    const r = await api(`/v1/admin/members/${encodeURIComponent(m.member_id)}/rfm`);
+    const rows = [
+      ["member_id", m.member_id], ["phone", m.phone || "–"], ["email", m.email || "–"],
+      ["tier", m.tier || t("no_tier")], ["points", m.points_balance], ["lifecycle", m.lifecycle_state],
+      ["last_purchase", r.recency_days === null ? t("never") : `${r.recency_days} ${t("days_ago")}`],
+      ["rfm_scores", r.r === null ? "–" : `${r.r} / ${r.f} / ${r.m}`],
+      ["segment", r.segment_name ? r.segment_name[locale] : "–"],
+    ];
+    $("found").innerHTML = "<dl>" + rows.map(([k, v]) => `<dt>${t(k)}</dt><dd data-field="${k}">${esc(v)}</dd>`).join("") + "</dl>";
+  } catch (e) {
+    $("found").textContent = e.status === 404 ? t("not_found") : t("failed") + e.message;
+  }
 }
 
 async function open() {
@@ -128,6 +191,11 @@ $("login").addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem(KEY, $("key").value.trim());
   open();
+});
+$("search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const who = $("who").value.trim();
+  if (who) find(who);
 });
 $("logout").addEventListener("click", () => { sessionStorage.removeItem(KEY); location.reload(); });
 $("locale").addEventListener("click", () => {

@@ -145,5 +145,13 @@ def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
         finished |= {job for job, _, status, _ in result.payload["runs"] if status == "finished"}
         if not result.payload["runs"]:
             break  # the same hour, nothing left to do
-    assert finished == {"expiry", "reminders", "dormancy", "birthdays", "tier-review", "reconcile"}
+    assert finished == {
+        "expiry",
+        "reminders",
+        "dormancy",
+        "birthdays",
+        "tier-review",
+        "rfm",
+        "reconcile",
+    }
     assert result.payload["runs"] == [] and result.payload["continued"] is False

@@ -809,6 +809,17 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
         post(f"/v1/members/{veteran}/redemptions", {"order_id": "hist-0", "points": 5_000})
         moment[0] += timedelta(days=1)
         get(f"/v1/members/{warm}")  # the program cached again
+        from chalicelib.jobs import nightly
+
+        nightly.run_jobs(deps, nightly.jobs_named("rfm"), now=moment[0])  # the RFM sample
+        first = (moment[0] - timedelta(days=29)).date()
+        previous = f"from={first - timedelta(days=30)}&to={first - timedelta(days=1)}"
+
+        def dashboard_page(i: int) -> None:  # what /dashboard reads when it opens
+            get("/v1/admin/kpis?grain=day", admin=True)
+            get(f"/v1/admin/kpis?grain=day&{previous}", admin=True)
+            get("/v1/admin/jobs?limit=10", admin=True)
+            get("/v1/admin/rfm", admin=True)
 
         basket = {
             "amount": 12_800,
@@ -899,6 +910,8 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
             ),
             ("wallet read", lambda i: get(f"/v1/members/{ids[i]}/wallet")),
             ("kpis, 30 days", lambda i: get("/v1/admin/kpis", admin=True)),  # 数据看板's call
+            ("rfm overview", lambda i: get("/v1/admin/rfm", admin=True)),
+            ("dashboard page", dashboard_page),
         ]
         rows = []
         for name, call in cases:

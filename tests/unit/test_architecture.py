@@ -25,6 +25,7 @@ LAYERS = {
     "cli": 6,
     "demo": 6,
     "demo_history": 6,  # `loyalty demo seed`: through the use cases, as a storefront
+    "imports": 6,  # `loyalty import members`: likewise
     "stack": 6,  # the deployment: brands, template, policies (the CLI's, never a request's)
     "packaging": 6,
 }

@@ -47,8 +47,9 @@ test-engine: $(STAMP) java
 	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=4 $(BIN)/pytest -n 2 --dist loadgroup $(ENGINE_MARKS) tests/integration tests/api tests/e2e tests/fuzz
 
 # CI's engine pass: all but the `long` tests (the slowest there, 6 s to 47 s each: catch-ups of
-# nights, the wallet state machine, all of which `make test` has just run on moto; and the
-# simulated nights, 3 minutes), so CI keeps within 15 minutes. `make test-engine` runs all.
+# nights, which `make test` has just run on moto; and the simulated nights, 3 minutes), so CI
+# keeps within 15 minutes. The `moto_slow` ones (several times as slow on moto) run here only.
+# `make test-engine` runs all.
 test-engine-ci:
 	$(MAKE) test-engine ENGINE_MARKS='-m "not long"'
 

@@ -1161,6 +1161,31 @@ class SegmentCountOut(Response):
     sample_date: date
 
 
+class CampaignRequest(Request):
+    """Issue a coupon template to a segment's members, each once: a resumable run named by
+    `campaign_id`. POST it again (same body) to go on where it stopped; it is done when
+    `status` is no longer `running`."""
+
+    campaign_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    template_id: str = Field(min_length=1, max_length=64)
+    max_pages: int = Field(10, ge=1, le=100, description="pages of 200 members read by this call")
+
+
+class CampaignOut(Response):
+    campaign_id: str
+    segment_id: str
+    template_id: str
+    status: Literal["running", "finished", "out_of_stock"]
+    members_read: int
+    matched: int = Field(description="members in the segment (its rules when the run began)")
+    issued: int
+    already_issued: int = Field(description="found with this campaign's coupon: not again")
+    limit_reached: int = Field(description="members already holding the template's limit")
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
 class RfmCell(Response):
     r: int
     f: int

@@ -201,6 +201,10 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("PUT", "/v1/admin/segments/{segment_id}", body={**segment, "version": 1}, **mine)
     tour.call("GET", "/v1/admin/segments/{segment_id}/count", **mine)
     tour.call("POST", "/v1/admin/segments/count", body={"tags_any": ["vip"]}, **admin)
+    campaign = {"campaign_id": "tour", "template_id": "vip-gift"}
+    tour.call("POST", "/v1/admin/segments/{segment_id}/issues", body=campaign, **mine)
+    run = {"values": {"segment_id": "tour", "campaign_id": "tour"}, **admin}
+    tour.call("GET", "/v1/admin/segments/{segment_id}/issues/{campaign_id}", **run)
     for kind in ("members", "ledger", "coupons"):
         tour.call("GET", "/v1/admin/exports/{kind}", values={"kind": kind}, **admin)
     tour.call("DELETE", "/v1/admin/segments/{segment_id}", **mine)

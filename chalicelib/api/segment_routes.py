@@ -1,6 +1,8 @@
 """The merchant's segments (人群) and the brand's RFM (admin)."""
 
 from ..contract import (
+    CampaignOut,
+    CampaignRequest,
     RfmOut,
     RfmOverviewOut,
     SegmentCountOut,
@@ -9,7 +11,7 @@ from ..contract import (
     SegmentOut,
 )
 from ..domain.segments import Rules
-from ..services import segments
+from ..services import segment_issue, segments
 from ..services.deps import deps
 from ..services.shared.writes import Answer
 from .http import Call, endpoint
@@ -119,3 +121,30 @@ def rfm_overview(call: Call) -> RfmOverviewOut:
 )
 def member_rfm(call: Call, member_id: str) -> RfmOut:
     return segments.member_rfm(deps(), _member(member_id))
+
+
+@endpoint(
+    f"{ONE}/issues",
+    "POST",
+    summary="定向发券: issue a coupon template to the segment's members, each once, as a "
+    "resumable run named by campaign_id; POST the same body again to go on until it is done",
+    scope="admin",
+    body=CampaignRequest,
+    response=CampaignOut,
+    status=201,
+    errors=(404, 409),
+)
+def issue_to_segment(call: Call, segment_id: str) -> Answer:
+    return segment_issue.issue(deps(), segment_id, call.body)
+
+
+@endpoint(
+    f"{ONE}/issues/{{campaign_id}}",
+    "GET",
+    summary="How far a segment's coupon campaign got",
+    scope="admin",
+    response=CampaignOut,
+    errors=(404,),
+)
+def campaign_status(call: Call, segment_id: str, campaign_id: str) -> CampaignOut:
+    return segment_issue.status(deps(), segment_id, campaign_id)

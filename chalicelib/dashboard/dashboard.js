@@ -17,7 +17,7 @@ const TEXT = {
     rfm_as_of: "样本日期", sampled: "抽样会员", not_found: "没有该会员。", member_id: "会员号",
     phone: "手机", email: "邮箱", tier: "等级", points: "积分余额", lifecycle: "状态",
     rfm_scores: "R / F / M", segment: "分群", last_purchase: "最近消费",
-    days_ago: "天前", never: "无",
+    days_ago: "天前", never: "无", active_state: "活跃", dormant_state: "沉睡", churned_state: "流失",
   },
   en: {
     title: "Loyalty dashboard", key: "Admin API key", open: "Open the dashboard", logout: "Log out",
@@ -39,12 +39,14 @@ const TEXT = {
     member_id: "Member", phone: "Phone", email: "Email", tier: "Tier", points: "Points",
     lifecycle: "State", rfm_scores: "R / F / M", segment: "Segment",
     last_purchase: "Last purchase", days_ago: "days ago", never: "none",
+    active_state: "active", dormant_state: "dormant", churned_state: "churned",
   },
 };
 const KEY = "loyalty.adminKey";
 let locale = sessionStorage.getItem("loyalty.locale") || "zh";
 let charts = [];
 let data = null;
+let found = null;  // the member search's last answer
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -163,17 +165,25 @@ async function find(who) {
   try {
     const m = await api("/v1/members/lookup", body);
     const r = await api(`/v1/admin/members/${encodeURIComponent(m.member_id)}/rfm`);
-    const rows = [
-      ["member_id", m.member_id], ["phone", m.phone || "–"], ["email", m.email || "–"],
-      ["tier", m.tier || t("no_tier")], ["points", m.points_balance], ["lifecycle", m.lifecycle_state],
-      ["last_purchase", r.recency_days === null ? t("never") : `${r.recency_days} ${t("days_ago")}`],
-      ["rfm_scores", r.r === null ? "–" : `${r.r} / ${r.f} / ${r.m}`],
-      ["segment", r.segment_name ? r.segment_name[locale] : "–"],
-    ];
-    $("found").innerHTML = "<dl>" + rows.map(([k, v]) => `<dt>${t(k)}</dt><dd data-field="${k}">${esc(v)}</dd>`).join("") + "</dl>";
+    found = { m, r };
+    renderFound();
   } catch (e) {
+    found = null;
     $("found").textContent = e.status === 404 ? t("not_found") : t("failed") + e.message;
   }
+}
+
+function renderFound() {
+  if (!found) return;
+  const { m, r } = found;
+  const rows = [
+    ["member_id", m.member_id], ["phone", m.phone || "–"], ["email", m.email || "–"],
+    ["tier", m.tier || t("no_tier")], ["points", m.points_balance], ["lifecycle", t(`${m.lifecycle_state}_state`)],
+    ["last_purchase", r.recency_days === null ? t("never") : `${r.recency_days} ${t("days_ago")}`],
+    ["rfm_scores", r.r === null ? "–" : `${r.r} / ${r.f} / ${r.m}`],
+    ["segment", r.segment_name ? r.segment_name[locale] : "–"],
+  ];
+  $("found").innerHTML = "<dl>" + rows.map(([k, v]) => `<dt>${t(k)}</dt><dd data-field="${k}">${esc(v)}</dd>`).join("") + "</dl>";
 }
 
 async function open() {
@@ -203,6 +213,7 @@ $("locale").addEventListener("click", () => {
   sessionStorage.setItem("loyalty.locale", locale);
   translate();
   if (data) render();
+  renderFound();
 });
 translate();
 if (sessionStorage.getItem(KEY)) open();

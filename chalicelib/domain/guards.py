@@ -34,6 +34,7 @@ class Rule(StrEnum):
     TEMPLATE_VERSION = "template_version"
     SEGMENT_IS_NEW = "segment_is_new"
     SEGMENT_VERSION = "segment_version"
+    CAMPAIGN_VERSION = "campaign_version"
     SHARED_CODE_IS_NEW = "shared_code_is_new"
     COUPON_IS_NEW = "coupon_is_new"
     COUPON_STOCK = "coupon_stock"

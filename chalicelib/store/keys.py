@@ -93,6 +93,7 @@ def shards(kind: str, value: str) -> list[str]:
 TEMPLATES_PK = "CPNTPL"
 SEGMENTS_PK = "SEGMENT"  # the merchant's segments, sk the segment id
 RFM_PK, RFM_SK = "RFM", "SAMPLE"  # the nightly RFM sample and cut points
+CAMPAIGNS_PK = "SEGISSUE"  # coupons issued to a segment, sk the campaign id
 
 
 def shared_code_pk(code: str) -> str:

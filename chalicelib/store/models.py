@@ -276,6 +276,13 @@ class RfmSampleItem(Item, discriminator="rfm_sample"):
     created_at = UTCDateTimeAttribute()
 
 
+class CampaignItem(Item, discriminator="segment_campaign"):
+    """A coupon template issued to a segment's members, as one resumable run (`SEGISSUE`)."""
+
+    document = UnicodeAttribute()  # JSON store.segments.Campaign
+    version = NumberAttribute()
+
+
 class SharedCodeItem(Item, discriminator="shared_code"):
     template_id = UnicodeAttribute()
 

@@ -13,7 +13,7 @@ from ..domain.guards import Guard, Rule
 from ..domain.rfm import Cuts
 from ..domain.segments import Profile, Segment
 from . import keys
-from .models import RfmSampleItem, SegmentItem
+from .models import CampaignItem, RfmSampleItem, SegmentItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 
@@ -22,6 +22,25 @@ class SegmentRecord(Struct):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class Campaign(Struct):
+    """A template issued to a segment's members: the rules and cut points as they were when it
+    began (a later change of the segment does not move it), where the scan goes on, counts."""
+
+    campaign_id: str
+    segment_id: str
+    template_id: str
+    request_hash: str
+    rules: str  # JSON segments.Rules
+    cuts: Cuts | None
+    status: str  # running | finished
+    after: str | None
+    counts: dict[str, int]
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    version: int = 0
 
 
 class Sample(Struct):
@@ -74,6 +93,31 @@ class SegmentStore:
     def stage_delete(self, uow: UnitOfWork, previous: SegmentRecord) -> None:
         item = SegmentItem(pk=keys.SEGMENTS_PK, sk=previous.segment.segment_id)
         uow.delete(Guard(Rule.SEGMENT_VERSION), item, SegmentItem.version == previous.version)
+
+    # -- campaigns: a template issued to a segment ------------------------------------------
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        item = get_or_none(CampaignItem, keys.CAMPAIGNS_PK, campaign_id)
+        if item is None:
+            return None
+        found = msgspec.json.decode(item.document, type=Campaign)
+        found.version = int(item.version)
+        return found
+
+    def stage_campaign(self, uow: UnitOfWork, campaign: Campaign) -> None:
+        """Write the campaign's progress, if no other runner moved it since it was read."""
+        expected = campaign.version
+        campaign.version = expected + 1
+        item = CampaignItem(
+            pk=keys.CAMPAIGNS_PK,
+            sk=campaign.campaign_id,
+            document=msgspec.json.encode(campaign).decode(),
+            version=campaign.version,
+        )
+        condition = (
+            CampaignItem.pk.does_not_exist() if expected == 0 else CampaignItem.version == expected
+        )
+        uow.put(Guard(Rule.CAMPAIGN_VERSION), item, condition)
 
     # -- the nightly RFM sample ------------------------------------------------------------------
 

@@ -77,3 +77,48 @@ def test_bad_rules_are_named_and_storefronts_kept_out(api):
     assert api.get("/v1/admin/segments", key="admin").json_body["segments"] == []
     mismatch = api.put("/v1/admin/segments/other", SEGMENT, key="admin")
     assert mismatch.status_code in (400, 404, 422), mismatch.json_body
+
+
+def test_a_template_issued_to_a_segment_once_each_across_calls(api, brand):
+    from tests.helpers import add_templates, template
+
+    add_templates(brand, template("thanks", per_member_limit=None, total_stock=None))
+    vips = []
+    for i in range(5):
+        member_id = api.enroll(phone=f"1380013800{i}")
+        if i % 2 == 0:
+            patched = api.call("PATCH", f"/v1/members/{member_id}", {"tags": ["vip"]}, key="admin")
+            assert patched.status_code == 200, patched.json_body
+            vips.append(member_id)
+    segment = {"segment_id": "vips", "name": "VIP", "rules": {"tags_any": ["vip"]}}
+    assert api.post("/v1/admin/segments", segment, key="admin").status_code == 201
+    path = "/v1/admin/segments/vips/issues"
+    body = {"campaign_id": "spring", "template_id": "thanks", "max_pages": 1}
+    first = api.post(path, body, key="admin")
+    assert first.status_code == 201, first.json_body
+    out = first.json_body
+    while out["status"] == "running":  # a page at a time, as a stopped run goes on
+        out = api.post(path, body, key="admin").json_body
+    assert (out["status"], out["matched"], out["issued"], out["members_read"]) == (
+        "finished",
+        3,
+        3,
+        5,
+    )
+    again = api.post(path, body, key="admin").json_body  # done: changes nothing
+    assert (again["issued"], again["status"]) == (3, "finished")
+    held = {
+        m: [c["template_id"] for c in api.get(f"/v1/members/{m}/coupons").json_body["usable"]]
+        for m in vips
+    }
+    assert held == {m: ["thanks"] for m in vips}
+    status = api.get("/v1/admin/segments/vips/issues/spring", key="admin").json_body
+    assert status == again
+
+    # the same campaign id for another template, an unknown template, a missing campaign
+    other = api.post(path, {**body, "template_id": "other"}, key="admin")
+    assert other.status_code == 422 and other.json_body["error"]["param"] == "campaign_id"
+    unknown = api.post(path, {**body, "campaign_id": "x", "template_id": "nope"}, key="admin")
+    assert unknown.status_code == 404 and unknown.json_body["error"]["param"] == "template_id"
+    missing = api.get("/v1/admin/segments/vips/issues/nope", key="admin")
+    assert missing.status_code == 404

@@ -90,7 +90,10 @@ def _drawn(browser, canvas_id: str) -> int:
 
 def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, browser, tmp_path):
     _demo_history(server, tmp_path)
+    ran = server.call("POST", "/v1/admin/jobs/rfm", {"dry_run": False}, key="admin")
+    assert ran.status_code == 200, ran.text
     figures = server.call("GET", "/v1/admin/kpis", key="admin").json()
+    rfm = server.call("GET", "/v1/admin/rfm", key="admin").json()
     wait = WebDriverWait(browser, 20)
     browser.get(server.url + "/dashboard")
 
@@ -113,12 +116,24 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, brows
     assert figures["totals"]["orders"] > 100
     assert tile("sales") == f"{figures['totals']['sales'] / 100:,.2f}"
     assert tile("points_issued") == str(figures["totals"]["points_issued"])
-    for canvas in ("chart-members", "chart-sales", "chart-points", "chart-tiers"):
+    for canvas in ("chart-members", "chart-sales", "chart-points", "chart-tiers", "chart-segments"):
         assert _drawn(browser, canvas) > 500, canvas
+    cells = browser.find_elements(By.CSS_SELECTOR, "#rfm td[data-cell]")
+    assert len(cells) == 25
+    assert sum(int(c.text) for c in cells) == sum(c["members"] for c in rfm["grid"]) > 0
+
+    browser.find_element(By.ID, "who").send_keys("13000000007")  # a demo member's phone
+    browser.find_element(By.CSS_SELECTOR, "#search button").click()
+    wait.until(until.presence_of_element_located((By.CSS_SELECTOR, '[data-field="phone"]')))
+    shown = browser.find_element(By.CSS_SELECTOR, '[data-field="phone"]').text
+    assert "*" in shown and "13000000007" not in shown  # masked
+    assert browser.find_element(By.CSS_SELECTOR, '[data-field="member_id"]').text.startswith("mem_")
 
     browser.find_element(By.ID, "locale").click()
     assert browser.find_element(By.CSS_SELECTOR, "header h1").text == "Loyalty dashboard"
     assert browser.find_element(By.CSS_SELECTOR, '[data-tile="members"] .label').text == "Members"
+    labels = [dt.text for dt in browser.find_elements(By.CSS_SELECTOR, "#found dt")]
+    assert labels[:3] == ["Member", "Phone", "Email"]  # the search's answer switches too
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"

@@ -131,3 +131,58 @@ def test_an_estimate_scales_the_samples_share():
     found = Sample(None, rfm.Cuts([], [], []), 10_000, [None] * 2000, None)  # type: ignore[arg-type]
     assert segments.estimate(found, 500) == 2500
     assert segments.estimate(found, 0) == 0
+
+
+def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock, monkeypatch):
+    from chalicelib.contract import CampaignRequest
+    from chalicelib.domain.errors import Unavailable
+    from chalicelib.domain.segments import Segment
+    from chalicelib.services import coupon_checkout, segment_issue
+    from tests.helpers import add_templates, template
+
+    add_templates(brand, template("hello", per_member_limit=None))
+    ids = [
+        EnrollOut.model_validate_json(
+            members.enroll(brand, EnrollRequest(phone=f"1380013800{i}"), None).body
+        ).member_id
+        for i in range(4)
+    ]
+    segments.save(
+        brand, Segment(segment_id="all", name="All", rules=Rules()), None, segment_id=None
+    )
+    request = CampaignRequest(campaign_id="c-1", template_id="hello")
+    real = brand.segments.stage_campaign
+    calls = []
+
+    def progress_lost(uow, campaign):  # the first page's coupons commit, its progress does not
+        calls.append(campaign.status)
+        if len(calls) == 2:
+            raise Unavailable("throttled")
+        real(uow, campaign)
+
+    monkeypatch.setattr(brand.segments, "stage_campaign", progress_lost)
+    with pytest.raises(Unavailable):
+        segment_issue.issue(brand, "all", request)
+    monkeypatch.setattr(brand.segments, "stage_campaign", real)
+    done = segment_issue.status(brand, "all", "c-1")
+    assert (done.status, done.issued) == ("running", 0)  # as the last progress kept says
+    again = segment_issue.issue(brand, "all", request)
+    out = segment_issue.CampaignOut.model_validate_json(again.body)
+    assert (out.status, out.issued, out.already_issued) == ("finished", 0, 4)
+    for member_id in ids:
+        held = coupon_checkout.list_coupons(brand, member_id).usable
+        assert [c.template_id for c in held] == ["hello"]
+    from typer.testing import CliRunner
+
+    from chalicelib import cli
+    from chalicelib.services import deps as composition
+
+    monkeypatch.setattr(composition, "build", lambda **kwargs: brand)
+    args = ["segments", "issue", "all", "--template", "hello", "--campaign", "c-2"]
+    ran = CliRunner().invoke(cli.app, args)
+    assert ran.exit_code == 0, ran.output
+    assert "c-2: finished; 4 members in all, 4 issued" in ran.output
+    bad = CliRunner().invoke(cli.app, ["segments", "issue", "nope", *args[3:-1], "c-3"])
+    assert bad.exit_code == 2 and "no segment nope" in bad.output
+    taken = CliRunner().invoke(cli.app, ["segments", "issue", "nope", *args[3:]])
+    assert taken.exit_code == 2 and "issues hello to segment all" in taken.output

@@ -1,0 +1,160 @@
+"""Use case (admin): a coupon template issued to a segment's members (定向发券), each once, as
+one resumable run. The run keeps the segment's rules and the RFM cut points as they were when it
+began, reads the members a page of the table's scan at a time, and writes its progress after
+each page (guarded by its version: a second runner of the same campaign stops). Each coupon is
+written with a once-only record (`campaign:<id>`) in its transaction, so a page done again after
+a stop, or a second runner, never gives a member two."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..contract import CampaignOut, CampaignRequest
+from ..domain.coupons import CouponTemplate
+from ..domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed
+from ..domain.guards import Rule, WriteRejected
+from ..domain.members import Member
+from ..domain.program import Program
+from ..domain.segments import Rules, matches, profile_of
+from ..store.segments import Campaign
+from .deps import Deps
+from .shared import issuance
+from .shared.segmenting import require_sample, require_segment
+from .shared.writes import Answer, request_hash
+
+PAGE = 200
+ONCE_KIND = "campaign"
+
+
+def _out(campaign: Campaign) -> CampaignOut:
+    c = campaign.counts
+    return CampaignOut(
+        campaign_id=campaign.campaign_id,
+        segment_id=campaign.segment_id,
+        template_id=campaign.template_id,
+        status=campaign.status,
+        members_read=c.get("members_read", 0),
+        matched=c.get("matched", 0),
+        issued=c.get("issued", 0),
+        already_issued=c.get("already_issued", 0),
+        limit_reached=c.get("limit_reached", 0),
+        started_at=campaign.started_at,
+        updated_at=campaign.updated_at,
+        finished_at=campaign.finished_at,
+    )
+
+
+def _begin(deps: Deps, segment_id: str, request: CampaignRequest, fingerprint: str) -> Campaign:
+    rules = require_segment(deps, segment_id).segment.rules
+    record = deps.coupons.require_template(request.template_id)
+    now = deps.clock()
+    reason = record.template.unissuable(now, record.issued)
+    if reason is not None:
+        raise ValidationFailed(f"template {request.template_id}: {reason}", param="template_id")
+    sample = require_sample(deps) if rules.uses_scores() else deps.segments.sample()
+    campaign = Campaign(
+        campaign_id=request.campaign_id,
+        segment_id=segment_id,
+        template_id=request.template_id,
+        request_hash=fingerprint,
+        rules=rules.model_dump_json(),
+        cuts=sample.cuts if sample is not None else None,
+        status="running",
+        after=None,
+        counts={},
+        started_at=now,
+        updated_at=now,
+    )
+    uow = deps.uow()
+    deps.segments.stage_campaign(uow, campaign)
+    uow.commit()
+    return campaign
+
+
+def _give(
+    deps: Deps, campaign: Campaign, template: CouponTemplate, member: Member, now: datetime
+) -> None:
+    counts = campaign.counts
+    uow = deps.uow()
+    issuance.stage_issue(
+        deps, uow, member.member_id, template, now, f"campaign:{campaign.campaign_id}"
+    )
+    deps.once.stage(uow, member.member_id, ONCE_KIND, campaign.campaign_id, "", "")
+    try:
+        uow.commit()
+    except WriteRejected as rejected:
+        if rejected.broke(Rule.ONCE_IS_NEW):
+            counts["already_issued"] = counts.get("already_issued", 0) + 1
+        elif template.template_id in rejected.subjects(Rule.COUPON_STOCK):
+            campaign.status = "out_of_stock"
+        elif template.template_id in rejected.subjects(Rule.COUPON_LIMIT):
+            counts["limit_reached"] = counts.get("limit_reached", 0) + 1
+        else:
+            raise
+        return
+    counts["issued"] = counts.get("issued", 0) + 1
+
+
+def _page(deps: Deps, program: Program, campaign: Campaign, template: CouponTemplate) -> None:
+    now = deps.clock()
+    today = now.astimezone(program.zone).date()
+    rules = Rules.model_validate_json(campaign.rules)
+    found, after = deps.members.scan(after=campaign.after, limit=PAGE)
+    counts = campaign.counts
+    for member in found:
+        counts["members_read"] = counts.get("members_read", 0) + 1
+        if not matches(rules, profile_of(member, program, today), campaign.cuts):
+            continue
+        counts["matched"] = counts.get("matched", 0) + 1
+        _give(deps, campaign, template, member, now)
+        if campaign.status != "running":
+            break
+    campaign.after = after
+    campaign.updated_at = now
+    if after is None and campaign.status == "running":
+        campaign.status = "finished"
+    if campaign.status != "running":
+        campaign.finished_at = now
+
+
+def issue(deps: Deps, segment_id: str, request: CampaignRequest) -> Answer:
+    """Begin the campaign, or go on with it, for up to `max_pages` pages; the same campaign id
+    with another segment or template is refused."""
+    program = deps.programs.require()
+    fingerprint = request_hash("campaign", [segment_id, request.campaign_id, request.template_id])
+    campaign = deps.segments.campaign(request.campaign_id)
+    created = campaign is None
+    if campaign is None:
+        try:
+            campaign = _begin(deps, segment_id, request, fingerprint)
+        except WriteRejected:  # another call began it meanwhile
+            campaign = deps.segments.campaign(request.campaign_id)
+            created = False
+            if campaign is None:
+                raise
+    if campaign.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            f"campaign {request.campaign_id} issues {campaign.template_id} to segment "
+            f"{campaign.segment_id}",
+            param="campaign_id",
+        )
+    template = deps.coupons.require_template(campaign.template_id).template
+    for _ in range(request.max_pages):
+        if campaign.status != "running":
+            break
+        _page(deps, program, campaign, template)
+        uow = deps.uow()
+        deps.segments.stage_campaign(uow, campaign)
+        try:
+            uow.commit()
+        except WriteRejected:  # another runner moved it on: its progress stands
+            campaign = deps.segments.campaign(request.campaign_id) or campaign
+            break
+    return Answer(_out(campaign).model_dump_json(), created=created)
+
+
+def status(deps: Deps, segment_id: str, campaign_id: str) -> CampaignOut:
+    campaign = deps.segments.campaign(campaign_id)
+    if campaign is None or campaign.segment_id != segment_id:
+        raise NotFound(f"no campaign {campaign_id} of segment {segment_id}", param="campaign_id")
+    return _out(campaign)

@@ -848,6 +848,13 @@ class CouponFiguresOut(Response):
 class KpiPeriodOut(Response):
     period_start: date = Field(description="first day of the period (within the range)")
     days: int = Field(description="days of the period within the range")
+    active_ratio_7d: float | None = Field(
+        None,
+        description="7日活跃率 as the period's last day ended (kept by the nightly `figures` job; "
+        "null before it ran)",
+    )
+    active_ratio_30d: float | None = None
+    repurchase_rate_30d: float | None = Field(None, description="30日复购率, likewise")
     members_new: int = Field(description="新增会员: members enrolled")
     members_merged: int = Field(description="members merged into another (合并)")
     active: int = Field(

@@ -21,7 +21,7 @@ from msgspec import Struct
 
 from .contract import EnrollRequest, PurchaseRequest, RedemptionRequest, RefundRequest
 from .domain.errors import InsufficientPoints
-from .services import members, purchases, redemptions, refunds
+from .services import kpis, members, purchases, redemptions, refunds
 from .services.deps import Deps
 
 # archetype: (share of members, days between purchases, chance the member stops for good)
@@ -104,6 +104,9 @@ def seed_history(
                     request = RedemptionRequest(order_id=f"{order_id}-r", points=500)
                     redemptions.redeem(deps, member_id, request, None)
                     summary.redemptions += 1
+        if offset < days - 1:  # the day is over: its standing figures, as the night keeps them
+            set_clock(opening.replace(hour=23, minute=30))
+            kpis.snapshot(deps, opening.date())
         progress(offset + 1)
     set_clock(today + timedelta(hours=2))
     return summary

@@ -11,6 +11,7 @@ const TEXT = {
     job: "任务", day: "日期", status: "状态", redeemed_points: "消耗", expired: "过期",
     bad_key: "密钥无效或无权访问：请输入管理员（admin）密钥。",
     failed: "读取数据失败：", range: "近30天", no_tier: "无等级",
+    chart_ratios: "活跃率与复购率（每日）", active_30d: "30日活跃率",
     rfm: "RFM 热力图（最近消费 × 消费频率）", segments: "RFM 客户分群", search: "查找会员",
     search_hint: "手机号或邮箱", find: "查找", recency: "最近消费（R，5 为最近）",
     frequency: "消费频率（F，5 为最多）", rfm_missing: "尚未计算 RFM：夜间 rfm 任务运行后显示。",
@@ -31,6 +32,7 @@ const TEXT = {
     job: "Job", day: "Day", status: "Status", redeemed_points: "Redeemed", expired: "Expired",
     bad_key: "This key is not valid here: enter an admin key.",
     failed: "Could not read the figures: ", range: "last 30 days", no_tier: "no tier",
+    chart_ratios: "Active and repurchase ratios (daily)", active_30d: "30-day active",
     rfm: "RFM heat map (recency × frequency)", segments: "RFM segments", search: "Find a member",
     search_hint: "phone or email", find: "Find", recency: "Recency (R, 5 = most recent)",
     frequency: "Frequency (F, 5 = most often)",
@@ -126,6 +128,11 @@ function render() {
       { label: t("points_issued"), data: now.periods.map((p) => p.points_issued) },
       { label: t("redeemed_points"), data: now.periods.map((p) => p.points_redeemed + p.points_exchanged) },
       { label: t("expired"), data: now.periods.map((p) => p.points_expired) },
+    ]),
+    line("chart-ratios", [  // %, kept nightly by the figures job: a gap before it ran
+      { label: t("active_7d"), data: now.periods.map((p) => p.active_ratio_7d === null ? null : p.active_ratio_7d * 100) },
+      { label: t("active_30d"), data: now.periods.map((p) => p.active_ratio_30d === null ? null : p.active_ratio_30d * 100) },
+      { label: t("repurchase"), data: now.periods.map((p) => p.repurchase_rate_30d === null ? null : p.repurchase_rate_30d * 100) },
     ]),
     new Chart($("chart-tiers"), { type: "bar", data: { labels: Object.keys(n.tiers).map((tier) => tier === "-" ? t("no_tier") : tier), datasets: [{ label: t("members"), data: Object.values(n.tiers) }] }, options: { animation: false } }),
   ];

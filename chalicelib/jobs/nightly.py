@@ -1,6 +1,7 @@
 """The nightly jobs by name, and running several of them in their order: expiry first (what
 expired yesterday is gone before anyone is reminded or reviewed), then reminders, the
-lifecycle, birthdays, the tier review and the RFM sample; the books are checked last."""
+lifecycle, birthdays, the tier review, the RFM sample and the day's standing figures; the books
+are checked last."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from ..domain.errors import NotFound
 from ..services.deps import Deps
 from ..store.runs import Run
 from .books import RECONCILE
+from .figures import FIGURES
 from .lifecycle import BIRTHDAYS, DORMANCY
 from .reminders import REMINDERS
 from .rfm import RFM
@@ -17,7 +19,8 @@ from .settle import SETTLE
 from .tier_review import TIER_REVIEW
 
 JOBS: dict[str, Job] = {
-    job.name: job for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW, RFM, RECONCILE)
+    job.name: job
+    for job in (SETTLE, REMINDERS, DORMANCY, BIRTHDAYS, TIER_REVIEW, RFM, FIGURES, RECONCILE)
 }
 # Other names the same jobs answer to: one write settles expiry and vesting together; the
 # names before the runner.

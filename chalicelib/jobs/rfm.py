@@ -10,11 +10,9 @@ membership: a brand of a million members reads about 1/500 of its table a night.
 import zlib
 
 from ..domain import rfm
-from ..domain.program import Program
 from ..domain.segments import Profile, profile_of
-from ..store.due import Page
 from ..store.segments import Sample
-from .runner import Job, Night
+from .runner import Job, Night, no_pages, no_partitions
 
 
 def sample_plan(population: int, size: int, day: str) -> tuple[int, int]:
@@ -48,19 +46,11 @@ def _sample(night: Night) -> None:
         deps.segments.save_sample(Sample(night.day, cuts, population, profiles, night.now))
 
 
-def _no_partitions(program: Program, day: object) -> list[str]:
-    return []
-
-
-def _no_pages(night: Night, partition: str, page: Page) -> None:
-    raise AssertionError("the RFM job has no pages")
-
-
 RFM = Job(
     name="rfm",
     when="on",
-    partitions=_no_partitions,
-    handle=_no_pages,
+    partitions=no_partitions,
+    handle=no_pages,
     changed="members_sampled",
     first_run_days=0,
     whole=_sample,

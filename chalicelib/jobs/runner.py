@@ -86,6 +86,15 @@ class Job(Struct, frozen=True):
     whole: Callable[[Night], None] | None = None
 
 
+def no_partitions(program: Program, day: date) -> list[str]:
+    """For a job done whole (`Job.whole`)."""
+    return []
+
+
+def no_pages(night: Night, partition: str, page: Page) -> None:
+    raise AssertionError("a job done whole has no pages")
+
+
 def run(
     deps: Deps,
     job: Job,

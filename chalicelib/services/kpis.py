@@ -47,9 +47,12 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
     while day <= last:
         periods.setdefault(max(kpis.period_of(day, grain), first), []).append(day.isoformat())
         day += timedelta(days=1)
-    series = [_period(start, in_period, days, reported, {}) for start, in_period in periods.items()]
+    snaps = deps.kpis.snapshots(first, last)
+    series = [
+        _period(start, in_period, days, reported, {}, snaps) for start, in_period in periods.items()
+    ]
     every_day = [d for in_period in periods.values() for d in in_period]
-    total = _period(first, every_day, days, reported, coupons)
+    total = _period(first, every_day, days, reported, coupons, snaps)
     return KpisOut(
         first_day=first,
         last_day=last,
@@ -84,8 +87,10 @@ def _period(
     days: dict[str, dict[str, int]],
     reported: dict[str, SalesTotals],
     coupons: dict[str, dict[str, int]],
+    snaps: dict[str, dict[str, int]],
 ) -> KpiPeriodOut:
     figures = [days.get(d, {}) for d in in_period]
+    snapped = [d for d in in_period if d in snaps]
     sums = {name: sum(d.get(name, 0) for d in figures) for name in kpis.DAY_FLOWS}
     known = [d for d in in_period if d in reported]  # the days the storefront reported
     all_orders = sum(reported[d].orders for d in known) if known else None
@@ -102,6 +107,7 @@ def _period(
         average_order_value_all=all_sales // all_orders if all_orders and all_sales else None,
         points_issued=sum(sums[name] for name in ISSUED),
         coupons=coupons_out(coupons),
+        **_ratios(snaps[snapped[-1]] if snapped else None),
         **sums,
     )
 
@@ -134,14 +140,11 @@ def _month_ago(today: date) -> date:
     return today - timedelta(days=29)
 
 
-def _now(
-    deps: Deps,
-    today: date,
-    program: Program,
-    now: datetime,
-    read: dict[str, dict[str, int]] | None,
-) -> KpiNowOut:
-    """`read`: the range's days when they hold the last 30 (not read again)."""
+def _standing(
+    deps: Deps, today: date, read: dict[str, dict[str, int]] | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The members and how many were active and bought in the 7 and 30 days to `today` (from the
+    day marks), and the standing counts. `read`: the range's days when they hold the last 30."""
     month = {(today - timedelta(days=n)).isoformat() for n in range(30)}
     recent = read if read is not None else deps.kpis.days(_month_ago(today), today)
     recent = {day: figures for day, figures in recent.items() if day in month}
@@ -151,18 +154,27 @@ def _now(
         return sum(d[mark] for day, d in recent.items() if within is None or day in within)
 
     counts = deps.kpis.counts()
-    members = counts.get("members", 0)
-    active_7d, active_30d = marked("active_mark", week), marked("active_mark")
-    purchasers, repeat = marked("purchase_mark"), marked("prev_purchase_mark")
+    standing = {
+        "members": counts.get("members", 0),
+        "active_7d": marked("active_mark", week),
+        "active_30d": marked("active_mark"),
+        "purchasers_30d": marked("purchase_mark"),
+        "repeat_purchasers_30d": marked("prev_purchase_mark"),
+    }
+    return standing, counts
+
+
+def _now(
+    deps: Deps,
+    today: date,
+    program: Program,
+    now: datetime,
+    read: dict[str, dict[str, int]] | None,
+) -> KpiNowOut:
+    standing, counts = _standing(deps, today, read)
     figures = KpiNowOut(
-        members=members,
-        active_7d=active_7d,
-        active_30d=active_30d,
-        active_ratio_7d=kpis.ratio(active_7d, members),
-        active_ratio_30d=kpis.ratio(active_30d, members),
-        purchasers_30d=purchasers,
-        repeat_purchasers_30d=repeat,
-        repurchase_rate_30d=kpis.ratio(repeat, purchasers),
+        **standing,
+        **_ratios(standing),
         tiers={
             key.split("@", 1)[1]: n
             for key, n in sorted(counts.items())
@@ -173,6 +185,27 @@ def _now(
     )
     figures.warnings = _warnings(figures)
     return figures
+
+
+def snapshot(deps: Deps, day: date) -> dict[str, int]:
+    """The standing figures as `day` ended, kept for the ratios' series (the nightly `figures`
+    job, just after the brand-local midnight: the marks are then the day's end)."""
+    standing, _ = _standing(deps, day, None)
+    deps.kpis.put_snapshot(day, standing, deps.clock())
+    return standing
+
+
+def _ratios(snap: dict[str, int] | None) -> dict[str, float | None]:
+    if snap is None:
+        return {}
+    members = snap.get("members", 0)
+    return {
+        "active_ratio_7d": kpis.ratio(snap.get("active_7d", 0), members),
+        "active_ratio_30d": kpis.ratio(snap.get("active_30d", 0), members),
+        "repurchase_rate_30d": kpis.ratio(
+            snap.get("repeat_purchasers_30d", 0), snap.get("purchasers_30d", 0)
+        ),
+    }
 
 
 def _warnings(now: KpiNowOut) -> list[KpiWarningOut]:

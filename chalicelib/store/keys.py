@@ -229,6 +229,7 @@ def all_totals_sks() -> list[str]:
 KPI_PK = "KPI"
 KPI_COUNT_PK = "KPICOUNT"
 KPI_COUPON_PK = "KPICPN"
+KPI_SNAPSHOT_PK = "KPISNAP"  # sk the day: the standing figures as it ended (ratios over time)
 KPI_SALES_PK = "KPISALES"  # sk the day: the storefront's report of the day's every sale
 
 

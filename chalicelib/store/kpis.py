@@ -10,6 +10,7 @@ nothing twice. A range of days is one query of the `KPI` partition.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from ..domain.guards import Guard, Rule
 from ..domain.members import Member
 from ..domain.points import LedgerRow
 from . import keys
-from .models import KpiCountItem, KpiCouponItem, KpiDayItem, SalesTotalsItem
+from .models import KpiCountItem, KpiCouponItem, KpiDayItem, KpiSnapshotItem, SalesTotalsItem
 from .unit_of_work import UnitOfWork, dynamodb
 
 DAY_FIELDS = (*kpis.DAY_FLOWS, *kpis.DAY_MARKS)
@@ -91,6 +92,27 @@ class KpiStore:
         )
         with dynamodb():
             item.save()
+
+    def put_snapshot(self, day: date, figures: dict[str, int], taken_at: datetime) -> None:
+        """The standing figures as `day` ended (a re-run of the night replaces them)."""
+        item = KpiSnapshotItem(
+            pk=keys.KPI_SNAPSHOT_PK,
+            sk=day.isoformat(),
+            figures=json.dumps(figures, sort_keys=True),
+            taken_at=taken_at,
+        )
+        with dynamodb():
+            item.save()
+
+    def snapshots(self, first: date, last: date) -> dict[str, dict[str, int]]:
+        with dynamodb():
+            return {
+                item.sk: json.loads(item.figures)
+                for item in KpiSnapshotItem.query(
+                    keys.KPI_SNAPSHOT_PK,
+                    KpiSnapshotItem.sk.between(first.isoformat(), last.isoformat()),
+                )
+            }
 
     def sales(self, first: date, last: date) -> dict[str, SalesTotals]:
         with dynamodb():

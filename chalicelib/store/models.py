@@ -618,6 +618,14 @@ class KpiCouponItem(Item, discriminator="kpi_coupon"):
     released = NumberAttribute(default=0)
 
 
+class KpiSnapshotItem(Item, discriminator="kpi_snapshot"):
+    """The standing figures as a brand-local day ended (`KPISNAP`, sk the day), kept by the
+    nightly `figures` job: the series of the active ratios and the repurchase rate."""
+
+    figures = UnicodeAttribute()  # JSON {members, active_7d, active_30d, purchasers_30d, ...}
+    taken_at = UTCDateTimeAttribute()
+
+
 class SalesTotalsItem(Item, discriminator="sales_totals"):
     """What the storefront reported of a day's every sale, members' or not (`KPISALES`, sk the
     day): the last report of a day wins."""

@@ -152,6 +152,7 @@ def test_scheduled_nightly__runs_every_job_as_a_lambda(api):
         "birthdays",
         "tier-review",
         "rfm",
+        "figures",
         "reconcile",
     }
     assert result.payload["runs"] == [] and result.payload["continued"] is False

@@ -93,6 +93,7 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, brows
     ran = server.call("POST", "/v1/admin/jobs/rfm", {"dry_run": False}, key="admin")
     assert ran.status_code == 200, ran.text
     figures = server.call("GET", "/v1/admin/kpis", key="admin").json()
+    assert figures["periods"][-2]["active_ratio_7d"] is not None  # the seed kept the day ends
     rfm = server.call("GET", "/v1/admin/rfm", key="admin").json()
     wait = WebDriverWait(browser, 20)
     browser.get(server.url + "/dashboard")
@@ -116,7 +117,8 @@ def test_the_dashboard_shows_the_apis_figures_and_draws_its_charts(server, brows
     assert figures["totals"]["orders"] > 100
     assert tile("sales") == f"{figures['totals']['sales'] / 100:,.2f}"
     assert tile("points_issued") == str(figures["totals"]["points_issued"])
-    for canvas in ("chart-members", "chart-sales", "chart-points", "chart-tiers", "chart-segments"):
+    charts = ("chart-members", "chart-sales", "chart-points", "chart-ratios", "chart-tiers")
+    for canvas in (*charts, "chart-segments"):
         assert _drawn(browser, canvas) > 500, canvas
     cells = browser.find_elements(By.CSS_SELECTOR, "#rfm td[data-cell]")
     assert len(cells) == 25

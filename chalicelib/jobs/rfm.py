@@ -43,7 +43,8 @@ def _sample(night: Night) -> None:
     night.counts["population"] = population
     night.counts["scan_segments"] = total
     if not night.dry_run:
-        deps.segments.save_sample(Sample(night.day, cuts, population, profiles, night.now))
+        kept = deps.segments.save_sample(Sample(night.day, cuts, population, profiles, night.now))
+        night.counts["members_kept"] = kept
 
 
 RFM = Job(

@@ -12,9 +12,11 @@ from msgspec import Struct
 from ..domain.guards import Guard, Rule
 from ..domain.rfm import Cuts
 from ..domain.segments import Profile, Segment
-from . import keys
+from . import answers, keys
 from .models import CampaignItem, RfmSampleItem, SegmentItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
+
+MAX_SAMPLE_BYTES = 300_000  # of an item's 400 KB, compressed
 
 
 class SegmentRecord(Struct):
@@ -133,7 +135,12 @@ class SegmentStore:
             item.created_at,
         )
 
-    def save_sample(self, sample: Sample) -> None:
+    def save_sample(self, sample: Sample) -> int:
+        """Keep the sample (cut points from all of it); profiles are left out, the last half at a
+        time, while they would not fit one item. Returns how many profiles were kept."""
+        profiles = sample.profiles
+        while len(answers.pack(msgspec.json.encode(profiles).decode())) > MAX_SAMPLE_BYTES:
+            profiles = profiles[: len(profiles) // 2]
         with dynamodb():
             RfmSampleItem(
                 pk=keys.RFM_PK,
@@ -141,6 +148,7 @@ class SegmentStore:
                 business_date=sample.business_date.isoformat(),
                 cuts=msgspec.json.encode(sample.cuts).decode(),
                 population=sample.population,
-                sample=msgspec.json.encode(sample.profiles).decode(),
+                sample=msgspec.json.encode(profiles).decode(),
                 created_at=sample.created_at,
             ).save()
+        return len(profiles)

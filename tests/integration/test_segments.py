@@ -3,7 +3,7 @@ refunds; the nightly RFM job's cut points are the sample's quintiles; a segment'
 sample equals a brute-force filter over every member read back from the table."""
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -186,3 +186,24 @@ def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock
     assert bad.exit_code == 2 and "no segment nope" in bad.output
     taken = CliRunner().invoke(cli.app, ["segments", "issue", "nope", *args[3:]])
     assert taken.exit_code == 2 and "issues hello to segment all" in taken.output
+
+
+def test_a_sample_too_big_for_one_item_keeps_what_fits(brand):
+    from chalicelib.domain.segments import Profile
+    from chalicelib.store.segments import Sample
+
+    rng = random.Random(3)
+
+    def tags():  # 20 long tags each, all different: they do not compress
+        return tuple(f"{rng.getrandbits(120):030x}" for _ in range(20))
+
+    profiles = [
+        Profile(f"mem_{i:026d}", None, tags(), "active", i, 1, i % 365, 1, i) for i in range(5000)
+    ]
+    cuts = rfm.Cuts([1, 2, 3, 4], [1, 1, 2, 3], [5, 6, 7, 8])
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    kept = brand.segments.save_sample(Sample(at.date(), cuts, 10_000, profiles, at))
+    assert 0 < kept < 5000
+    found = brand.segments.sample()
+    assert found.profiles == profiles[:kept] and found.cuts == cuts
+    assert segments.estimate(found, kept) == 10_000  # the share still scales to the population

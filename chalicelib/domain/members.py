@@ -72,7 +72,7 @@ class Member(Struct):
     active_day: str | None = None
     purchase_day: str | None = None
     prev_purchase_day: str | None = None
-    rfm_days: dict[str, list[int]] = field(default_factory=dict)  # day -> [orders, amount]
+    rfm_weeks: dict[str, list[int]] = field(default_factory=dict)  # week -> [orders, amount]
     as_read: Standing | None = None  # not stored: the standing when loaded (None: a new member)
 
     def standing(self) -> Standing:

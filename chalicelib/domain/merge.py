@@ -80,7 +80,7 @@ def combine(target: Member, source: Member, rank: Callable[[str | None], int]) -
     target.attributes = {**source.attributes, **target.attributes}
     target.growth_total += source.growth_total
     target.tier_metrics = add_buckets(target.tier_metrics, source.tier_metrics)
-    target.rfm_days = add_buckets(target.rfm_days, source.rfm_days)
+    target.rfm_weeks = add_buckets(target.rfm_weeks, source.rfm_weeks)
     if rank(source.tier) > rank(target.tier):
         target.tier = source.tier
         target.tier_since = source.tier_since

@@ -1,8 +1,10 @@
 """RFM (最近消费时间 / 消费频率 / 消费金额): how recently, how often and how much a member buys.
 
-A member keeps one small bucket per brand-local day it bought on, `[orders, amount]`, for the
-brand's window (default 365 days), updated by each purchase and refund in their transaction. Its
-recency, frequency and monetary value are read from them on any day, exactly.
+A member keeps one small bucket per brand-local week (from Monday) it bought in, `[orders,
+amount]`, for the brand's window (default 365 days, counted in whole weeks: at most 54 buckets,
+about a kilobyte, on an item every write of the member rewrites), updated by each purchase and
+refund in their transaction. Its frequency and monetary value are read from them on any day; its
+recency from the day of its last purchase.
 
 Scores 1–5 are the member's quintile among the brand's buyers: the nightly RFM job reads a sample
 of the members (never all of them), and keeps the four cut points of each measure. A member's
@@ -18,7 +20,7 @@ from datetime import date, timedelta
 
 from msgspec import Struct
 
-Buckets = dict[str, list[int]]  # local ISO day -> [orders, amount in minor units]
+Buckets = dict[str, list[int]]  # the local ISO Monday of a week -> [orders, amount, minor units]
 
 
 class Values(Struct, frozen=True):
@@ -46,6 +48,16 @@ class Scores(Struct, frozen=True):
         return f"{self.r}{self.f}{self.m}"
 
 
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week (ISO 8601): a bucket's key."""
+    return day - timedelta(days=day.weekday())
+
+
+def first_week(today: date, window_days: int) -> str:
+    """The oldest bucket the window holds: whole weeks, so from `window_days` to 6 days more."""
+    return week_of(today - timedelta(days=window_days - 1)).isoformat()
+
+
 def record(
     buckets: Buckets,
     day: date,
@@ -55,10 +67,11 @@ def record(
     today: date,
     window_days: int,
 ) -> Buckets:
-    """Add to `day`'s bucket (a refund passes negatives) and drop the days out of the window."""
-    oldest = (today - timedelta(days=window_days - 1)).isoformat()
+    """Add to the bucket of `day`'s week (a refund passes negatives) and drop the weeks out of
+    the window."""
+    oldest = first_week(today, window_days)
     updated = {key: list(values) for key, values in buckets.items() if key >= oldest}
-    key = day.isoformat()
+    key = week_of(day).isoformat()
     if key >= oldest:
         values = updated.setdefault(key, [0, 0])
         values[0] = max(0, values[0] + orders)
@@ -68,18 +81,18 @@ def record(
     return updated
 
 
-def values(buckets: Buckets, today: date, window_days: int) -> Values:
-    oldest = (today - timedelta(days=window_days - 1)).isoformat()
-    last = today.isoformat()
-    kept = {key: v for key, v in buckets.items() if oldest <= key <= last and v[0] > 0}
-    if not kept:
-        return Values(None, 0, sum(v[1] for k, v in buckets.items() if oldest <= k <= last))
-    latest = date.fromisoformat(max(kept))
-    return Values(
-        (today - latest).days,
-        sum(v[0] for v in kept.values()),
-        sum(v[1] for k, v in buckets.items() if oldest <= k <= last),
+def values(buckets: Buckets, last_purchase: str | None, today: date, window_days: int) -> Values:
+    """Recency from the member's last purchase day (None: none in the window), frequency and
+    monetary from the window's weeks."""
+    oldest, last = first_week(today, window_days), today.isoformat()
+    kept = [v for key, v in buckets.items() if oldest <= key <= last]
+    window_start = (today - timedelta(days=window_days - 1)).isoformat()
+    recency = (
+        (today - date.fromisoformat(last_purchase)).days
+        if last_purchase is not None and window_start <= last_purchase <= last
+        else None
     )
+    return Values(recency, sum(v[0] for v in kept), sum(v[1] for v in kept))
 
 
 def _quintile_cuts(sample: Sequence[int]) -> list[int]:

@@ -60,7 +60,7 @@ def lifecycle_on(program: Program | None, member: Member, today: date) -> Lifecy
 
 
 def profile_of(member: Member, program: Program, today: date) -> Profile:
-    found = rfm.values(member.rfm_days, today, program.rfm.window_days)
+    found = rfm.values(member.rfm_weeks, member.purchase_day, today, program.rfm.window_days)
     month = int(member.birthday[5:7]) if member.birthday and len(member.birthday) >= 7 else None
     return Profile(
         member_id=member.member_id,

@@ -82,8 +82,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         )
         lifecycle.engage(program, member, now)
         kpis.on_purchase(member, today.isoformat())
-        member.rfm_days = rfm.record(
-            member.rfm_days,
+        member.rfm_weeks = rfm.record(
+            member.rfm_weeks,
             cart.occurred_at.astimezone(program.zone).date(),
             orders=1,
             amount=request.amount,

@@ -84,8 +84,8 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             order_fully_refunded=fully_refunded,
             growth=growth_back,
         )
-        member.rfm_days = rfm.record(
-            member.rfm_days,
+        member.rfm_weeks = rfm.record(
+            member.rfm_weeks,
             order.occurred_at.astimezone(program.zone).date(),
             orders=-1 if fully_refunded else 0,
             amount=-request.amount,

@@ -71,7 +71,7 @@ def member_from(item: MemberItem) -> Member:
         active_day=item.active_day,
         purchase_day=item.purchase_day,
         prev_purchase_day=item.prev_purchase_day,
-        rfm_days=json.loads(item.rfm_days or "{}"),
+        rfm_weeks=json.loads(item.rfm_weeks or "{}"),
     )
     member.as_read = member.standing()
     return member
@@ -145,8 +145,8 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         active_day=member.active_day,
         purchase_day=member.purchase_day,
         prev_purchase_day=member.prev_purchase_day,
-        rfm_days=json.dumps(member.rfm_days, separators=(",", ":"), sort_keys=True)
-        if member.rfm_days
+        rfm_weeks=json.dumps(member.rfm_weeks, separators=(",", ":"), sort_keys=True)
+        if member.rfm_weeks
         else None,
         created_at=member.created_at,
         updated_at=member.updated_at,

@@ -158,7 +158,7 @@ class MemberItem(Item, discriminator="member"):
     active_day = UnicodeAttribute(null=True)  # brand-local days, for the merchant's figures
     purchase_day = UnicodeAttribute(null=True)
     prev_purchase_day = UnicodeAttribute(null=True)
-    rfm_days = UnicodeAttribute(null=True)  # JSON {local day: [orders, amount]}, the RFM window
+    rfm_weeks = UnicodeAttribute(null=True)  # JSON {local Monday: [orders, amount]}, RFM window
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

@@ -327,11 +327,14 @@ JobChoice = StrEnum(  # type: ignore[misc]
             "dormancy",
             "birthdays",
             "tier-review",
+            "rfm",
+            "figures",
             "reconcile",
             "all",
         )
     },
-)
+)  # the names `jobs.nightly.NAMES` answers to (a test keeps them the same; not imported here,
+# so that `loyalty --help` does not load the whole engine)
 
 
 @jobs_app.command("run")

@@ -100,6 +100,8 @@ def _when(at: datetime | None) -> str:
 
 
 def _cell(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     # a cell a spreadsheet would run as a formula is quoted as text (CSV injection)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

@@ -18,7 +18,7 @@ def require_sample(deps: Deps) -> Sample:
     found = deps.segments.sample()
     if found is None:
         raise SampleMissing(
-            "the nightly RFM job has not run yet (`loyalty jobs run rfm`, or wait a night)",
-            param="segment_id",
+            "the nightly RFM job has not run yet: wait a night, or run it now "
+            '(POST /v1/admin/jobs/rfm {"dry_run": false}, or loyalty jobs run rfm --date TODAY)"
         )
     return found

@@ -1,0 +1,8 @@
+"""`loyalty jobs run` knows every nightly job by the names the runner answers to."""
+
+from chalicelib import cli
+from chalicelib.jobs import nightly
+
+
+def test_the_cli_runs_every_nightly_job_by_name():
+    assert {choice.value for choice in cli.JobChoice} == set(nightly.NAMES)

@@ -19,6 +19,6 @@ def require_sample(deps: Deps) -> Sample:
     if found is None:
         raise SampleMissing(
             "the nightly RFM job has not run yet: wait a night, or run it now "
-            '(POST /v1/admin/jobs/rfm {"dry_run": false}, or loyalty jobs run rfm --date TODAY)"
+            '(POST /v1/admin/jobs/rfm {"dry_run": false}, or loyalty jobs run rfm --date TODAY)'
         )
     return found

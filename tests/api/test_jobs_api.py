@@ -55,12 +55,12 @@ def test_every_job_by_name__chosen_dates__one_run_record__and_bad_requests(api, 
     )
     assert ran.status_code == 200, ran.json_body
     jobs = [(r["job"], r["business_date"]) for r in ran.json_body["runs"]]
-    # expiry (and the books) do only the day that is over; the others both days
+    # expiry, the day-end figures and the books do only the day that is over; the others both days
     assert ("expiry", "2026-03-24") in jobs and ("expiry", "2026-03-25") not in jobs
     assert ("reminders", "2026-03-25") in jobs and ("tier-review", "2026-03-25") in jobs
     assert ran.json_body["not_run"] == [
         {"job": job, "business_date": "2026-03-25", "reason": "not over yet"}
-        for job in ("expiry", "reconcile")
+        for job in ("expiry", "figures", "reconcile")
     ]
     assert ran.json_body["totals"]["members_reminded"] == 1  # 7 days before 1 April
     run = next(r for r in ran.json_body["runs"] if r["job"] == "reminders")

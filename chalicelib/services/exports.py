@@ -23,7 +23,7 @@ from ..domain.rfm import segment as rfm_segment
 from ..domain.segments import Rules, matches, profile_of, scores_of
 from ..store import cursors
 from .deps import Deps
-from .shared.segmenting import require_sample, require_segment
+from .shared.segmenting import cuts_for, require_segment
 
 Kind = Literal["members", "ledger", "coupons"]
 BOM = "\ufeff"
@@ -112,10 +112,7 @@ def _members(
     deps: Deps, program: Program, found: Iterable[Member], rules: Rules | None, pii: bool
 ) -> list[list[Any]]:
     today = deps.clock().astimezone(program.zone).date()
-    sample = deps.segments.sample()
-    if rules is not None and rules.uses_scores() and sample is None:
-        sample = require_sample(deps)  # raises: the rules need the nightly cut points
-    cuts = sample.cuts if sample is not None else None
+    cuts = cuts_for(deps, rules)
     out = []
     for member in found:
         profile = profile_of(member, program, today)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..contract import OpeningOut, OpeningRequest
-from ..domain import tiers
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_at, lot_terms
 from ..domain.points import Lot
 from ..domain.program import Program
 from .deps import Deps
 from .shared.presenters import member_out
+from .shared.tiers import enter
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 ONCE = ("import", "opening")
@@ -23,9 +23,7 @@ ONCE = ("import", "opening")
 def check(program: Program, request: OpeningRequest, today: date) -> None:
     """Refuse what could never be written: a tier the program does not have, a past last day."""
     ladder = program.tiers
-    if request.tier is not None and (
-        ladder is None or request.tier not in {t.name for t in ladder.tiers}
-    ):
+    if request.tier is not None and (ladder is None or ladder.tier(request.tier) is None):
         named = (
             ", ".join(t.name for t in ladder.tiers) if ladder else "none: the program has no tiers"
         )
@@ -37,7 +35,6 @@ def check(program: Program, request: OpeningRequest, today: date) -> None:
 def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem | None) -> Answer:
     program = deps.programs.require()
     fingerprint = request_hash("opening", request.model_dump(mode="json"))
-    ladder = program.tiers
 
     def attempt() -> Answer:
         found = deps.once.get(member_id, *ONCE)
@@ -64,11 +61,8 @@ def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem 
                 + (f" from {request.source}" if request.source else ""),
                 kind="import",
             )
-        if request.tier is not None and ladder is not None:
-            member.tier = request.tier
-            member.tier_since = now
-            member.tier_grace_left = ladder.grace_periods
-            member.tier_review_on = tiers.next_review(today, ladder.window).isoformat()
+        if request.tier is not None:
+            enter(program, member, request.tier, now)
         uow = deps.uow()
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)

@@ -19,7 +19,7 @@ from ..domain.segments import Rules, matches, profile_of
 from ..store.segments import Campaign
 from .deps import Deps
 from .shared import issuance
-from .shared.segmenting import require_sample, require_segment
+from .shared.segmenting import cuts_for, require_segment
 from .shared.writes import Answer, request_hash
 
 PAGE = 200
@@ -51,14 +51,13 @@ def _begin(deps: Deps, segment_id: str, request: CampaignRequest, fingerprint: s
     reason = record.template.unissuable(now, record.issued)
     if reason is not None:
         raise ValidationFailed(f"template {request.template_id}: {reason}", param="template_id")
-    sample = require_sample(deps) if rules.uses_scores() else deps.segments.sample()
     campaign = Campaign(
         campaign_id=request.campaign_id,
         segment_id=segment_id,
         template_id=request.template_id,
         request_hash=fingerprint,
         rules=rules.model_dump_json(),
-        cuts=sample.cuts if sample is not None else None,
+        cuts=cuts_for(deps, rules),
         status="running",
         after=None,
         counts={},

@@ -165,10 +165,10 @@ def overview(deps: Deps) -> RfmOverviewOut:
     )
 
 
-def rfm_of(program: Program, found: Sample | None, today_profile: Profile) -> RfmOut:
+def rfm_of(program: Program, cuts: rfm.Cuts | None, today_profile: Profile) -> RfmOut:
     """A member's RFM today, scored against the last sample's cut points (if any)."""
-    scores = scores_of(today_profile, found.cuts) if found is not None else None
-    code = rfm.segment(scores) if found is not None else None
+    scores = scores_of(today_profile, cuts)
+    code = rfm.segment(scores) if cuts is not None else None
     return RfmOut(
         window_days=program.rfm.window_days,
         recency_days=today_profile.recency_days,
@@ -186,4 +186,4 @@ def member_rfm(deps: Deps, member_id: str) -> RfmOut:
     program = deps.programs.require()
     today = deps.clock().astimezone(program.zone).date()
     member = deps.members.member(member_id)
-    return rfm_of(program, deps.segments.sample(), profile_of(member, program, today))
+    return rfm_of(program, deps.segments.cuts(), profile_of(member, program, today))

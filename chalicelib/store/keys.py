@@ -93,6 +93,7 @@ def shards(kind: str, value: str) -> list[str]:
 TEMPLATES_PK = "CPNTPL"
 SEGMENTS_PK = "SEGMENT"  # the merchant's segments, sk the segment id
 RFM_PK, RFM_SK = "RFM", "SAMPLE"  # the nightly RFM sample and cut points
+RFM_CUTS_SK = "CUTS"  # the cut points alone: a few bytes, for who needs no profiles
 CAMPAIGNS_PK = "SEGISSUE"  # coupons issued to a segment, sk the campaign id
 
 

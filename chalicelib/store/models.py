@@ -276,6 +276,14 @@ class RfmSampleItem(Item, discriminator="rfm_sample"):
     created_at = UTCDateTimeAttribute()
 
 
+class RfmCutsItem(Item, discriminator="rfm_cuts"):
+    """The last sample's cut points alone (`RFM`, sk `CUTS`): a member's scores, an export or a
+    campaign need no profiles, and the sample item is up to 300 KB."""
+
+    business_date = UnicodeAttribute()
+    cuts = UnicodeAttribute()  # JSON rfm.Cuts
+
+
 class CampaignItem(Item, discriminator="segment_campaign"):
     """A coupon template issued to a segment's members, as one resumable run (`SEGISSUE`)."""
 

@@ -13,7 +13,7 @@ from ..domain.guards import Guard, Rule
 from ..domain.rfm import Cuts
 from ..domain.segments import Profile, Segment
 from . import answers, keys
-from .models import CampaignItem, RfmSampleItem, SegmentItem
+from .models import CampaignItem, RfmCutsItem, RfmSampleItem, SegmentItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 MAX_SAMPLE_BYTES = 300_000  # of an item's 400 KB, compressed
@@ -151,4 +151,15 @@ class SegmentStore:
                 sample=msgspec.json.encode(profiles).decode(),
                 created_at=sample.created_at,
             ).save()
+            RfmCutsItem(
+                pk=keys.RFM_PK,
+                sk=keys.RFM_CUTS_SK,
+                business_date=sample.business_date.isoformat(),
+                cuts=msgspec.json.encode(sample.cuts).decode(),
+            ).save()
         return len(profiles)
+
+    def cuts(self) -> Cuts | None:
+        """The last sample's cut points, without its profiles (0.5 RCU, whatever its size)."""
+        item = get_or_none(RfmCutsItem, keys.RFM_PK, keys.RFM_CUTS_SK)
+        return None if item is None else msgspec.json.decode(item.cuts, type=Cuts)

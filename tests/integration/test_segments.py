@@ -85,6 +85,7 @@ def test_segment_counts_equal_a_brute_force_filter_over_the_members(brand, clock
     cuts = rfm.cuts(rfm.Values(p.recency_days, p.frequency, p.monetary) for p in profiles)
     sample = brand.segments.sample()
     assert sample.cuts == cuts and sample.population == MEMBERS
+    assert brand.segments.cuts() == cuts  # the small item the scores are read from
     rule_sets = [
         Rules(),
         Rules(tags_any=["vip"]),

@@ -41,12 +41,21 @@ def on_purchase(
         if member.tier is not None and member.tier_review_on is None:
             member.tier_review_on = tiers.next_review(today, ladder.window).isoformat()
         return None, None
-    member.tier = raised.new.name
-    member.tier_since = now
-    member.tier_grace_left = ladder.grace_periods
-    member.tier_review_on = tiers.next_review(today, ladder.window).isoformat()
+    enter(program, member, raised.new.name, now)
     change = TierChangeOut(from_tier=raised.old, to_tier=raised.new.name)
     return change, raised.new.benefits.welcome_coupon
+
+
+def enter(program: Program, member: Member, tier: str, now: datetime) -> None:
+    """The member holds `tier` (one of the program's) from `now`: full grace, its review set."""
+    ladder = program.tiers
+    if ladder is None:
+        return
+    member.tier = tier
+    member.tier_since = now
+    member.tier_grace_left = ladder.grace_periods
+    today = now.astimezone(program.zone).date()
+    member.tier_review_on = tiers.next_review(today, ladder.window).isoformat()
 
 
 def on_refund(

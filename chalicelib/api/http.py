@@ -180,12 +180,49 @@ def _not_json_number(name: str) -> Any:
     raise InvalidJson(f"{name} is not a JSON number")
 
 
+MAX_DEPTH = 64  # far below the interpreter's recursion limit (~1,000), far above any real body
+_SPECIAL = re.compile(rb'[\[\]{}"\\]')
+_OPEN, _CLOSE, _QUOTE, _BACKSLASH = b"[{", b"]}", ord('"'), ord("\\")
+
+
+def _too_deep(raw: bytes) -> bool:
+    """Whether arrays and objects nest past MAX_DEPTH, counted outside strings, in one linear
+    pass and without parsing (a parser recurses once per level: a bomb of a few kilobytes
+    exhausts its stack first)."""
+    depth = 0
+    in_string = False
+    escaped = -1  # the position a backslash inside a string escapes
+    for found in _SPECIAL.finditer(raw):
+        at = found.start()
+        char = raw[at]
+        if at == escaped:
+            continue
+        if in_string:
+            if char == _BACKSLASH:
+                escaped = at + 1
+            elif char == _QUOTE:
+                in_string = False
+        elif char == _QUOTE:
+            in_string = True
+        elif char in _OPEN:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in _CLOSE:
+            depth -= 1
+    return False
+
+
 def _check_json(raw: str | bytes) -> None:
     """What pydantic's parser lets through but a money API must not guess about: a key sent
-    twice (pydantic keeps the last), NaN and Infinity, numbers too long to be amounts."""
+    twice (pydantic keeps the last), NaN and Infinity, numbers too long to be amounts, and
+    nesting deep enough to exhaust a parser's stack."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if _too_deep(data):
+        raise InvalidJson(f"the body is nested more than {MAX_DEPTH} levels deep")
     try:
-        json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json_number)
-    except ValueError as exc:  # JSONDecodeError, and Python's limit on digits in an int
+        json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_not_json_number)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, Python's limit on digits
         raise InvalidJson(f"the body is not valid JSON: {exc}") from exc
 
 
@@ -317,6 +354,9 @@ def endpoint(
             except DomainError as exc:
                 if isinstance(exc, COUPON_REFUSALS):
                     observe.count(observe.COUPON_REFUSALS)
+                if isinstance(exc, RateLimited):
+                    wait: dict[str, str | list[str]] = {"Retry-After": str(exc.retry_after)}
+                    return error_response(exc, extra=exc.details or None, headers=wait)
                 if isinstance(exc, MemberMerged):  # like a 301: where the member is now
                     moved: dict[str, str | list[str]] = {
                         "Location": f"/v1/members/{exc.merged_into}"

@@ -48,3 +48,33 @@ def test_no_5xx_and_every_4xx_in_the_error_shape(case, keyed):
         body = json.loads(response.text)
         assert set(body) == {"error"}, body
         assert {"type", "code", "message", "param"} <= set(body["error"]), body
+
+
+BOMBS = {
+    "arrays": lambda depth: ("[" * depth + "]" * depth).encode(),
+    "objects": lambda depth: ('{"a":' * depth + "1" + "}" * depth).encode(),
+    "mixed": lambda depth: ('{"a":[' * -(-depth // 2) + "1" + "]}" * -(-depth // 2)).encode(),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(BOMBS))
+def test_nesting_bombs__are_400_invalid_json_on_every_route_with_a_body(keyed, shape):
+    """Issue 32: 964 levels or more raised RecursionError in the body check: a 500."""
+    from chalice.test import Client
+
+    from chalicelib.api.http import ROUTES
+
+    admin, member_id = keyed
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
+    with Client(app, stage_name="dev", project_dir=PROJECT) as client:
+        for route in ROUTES:
+            if route.body is None:
+                continue
+            path = route.path.replace("{member_id}", member_id)
+            path = path.replace("{", "").replace("}", "")  # other ids: the body is read first
+            for depth in (65, 1_000, 9_000):
+                response = client.http.request(
+                    route.method, path, headers=headers, body=BOMBS[shape](depth)
+                )
+                assert response.status_code == 400, (route.method, path, depth, response.body)
+                assert json.loads(response.body)["error"]["code"] == "invalid_json"

@@ -22,6 +22,10 @@ if ENGINE not in ("moto", "dynamodb-local"):
 if ENGINE == "moto":
     import moto  # noqa: F401  (must come before any botocore client exists)
 
+    from chalicelib.local import moto_streams
+
+    moto_streams.install()  # a cancelled transaction leaves no record on moto's stream
+
 for _name, _value in {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -45,10 +49,13 @@ else:
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
 from chalicelib.domain.program import Program  # noqa: E402
+from chalicelib.local.http import emulate_unauthorized  # noqa: E402
 from chalicelib.services import api_keys, program  # noqa: E402
 from chalicelib.services.deps import Deps, build, use  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
 from chalicelib.store.models import Item, create_table  # noqa: E402
+
+emulate_unauthorized()  # chalice.test.Client answers an unknown key as API Gateway does: 401
 
 T0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
 
@@ -149,6 +156,25 @@ def set_program(deps: Deps, **changes: object) -> Program:
     program.put(deps, document, None)
     assert current is None or deps.program_store.current() is not None
     return deps.program_store.current()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def pump(deps: Deps):
+    """Hand the table's stream, from where the last pump stopped, to the stream consumer, as
+    Lambda's poller does a second or so after the writes: what a test reads of the figures kept
+    off the stream is there after `pump()`."""
+    from chalicelib.jobs.stream import consume
+    from tests.streams import Stream
+
+    reader: list[Stream] = []
+
+    def run():  # type: ignore[no-untyped-def]
+        if not reader:  # the table exists once `deps` made it
+            reader.append(Stream(deps.settings.table_name))
+        records = reader[0].read()
+        return consume(deps, records) if records else None
+
+    return run
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ class Member(Struct):
     referral_code: str | None = None  # the member's own, to share
     referral: Referral | None = None  # who referred the member, and what came of it
     device: str | None = None  # keyed fingerprint of the device_id it enrolled with
+    network: str | None = None  # the IPv4 /24 or IPv6 /48 it enrolled from (risk signals)
     # a merge (合并): the member merged into another answers `member_merged` from then on; the
     # survivor lists whom it took in; `merge_step` is where an unfinished merge goes on
     merged_into: str | None = None
@@ -84,6 +85,10 @@ class Member(Struct):
             self.purchase_day,
             self.prev_purchase_day,
         )
+
+    def kinds_held(self) -> set[str]:
+        """The identity kinds the member has: one of each at most (phone, email, ...)."""
+        return {identity.split(":", 1)[0] for identity in self.identities}
 
     def bump(self, now: datetime) -> int:
         """Mark a change: the next version, as of `now`. Returns the version it changed from,

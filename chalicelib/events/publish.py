@@ -20,8 +20,8 @@ from msgspec import Struct, field
 from ..contract import EventOut
 from ..store.bus import BATCH, DeadLetters, EventBus
 from ..store.events import EventStore
-from ..store.stream import change_of
-from .derive import events_of
+from ..store.stream import Change, change_of
+from .derive import Derived, events_of
 
 log = logging.getLogger("loyalty.events")
 ATTEMPTS = 4
@@ -55,19 +55,28 @@ def handle(
     dead_letters: DeadLetters,
     backoff: Callable[[int], None] = lambda attempt: None,
     deliveries: Callable[[list[tuple[str, str]]], int] | None = None,
+    aggregate: Callable[[list[Change]], object] | None = None,
 ) -> Report:
+    """`aggregate` keeps what the batch's changes add to the figures across members, first:
+    if it fails, the batch comes again (it must change nothing the second time)."""
     report = Report()
     pending: list[tuple[str, str, str]] = []  # id, type, envelope
+    read: list[tuple[Change, list[Derived]]] = []
     for record in records:
         report.records += 1
         try:
-            derived = events_of(change_of(record))
+            change = change_of(record)
+            derived = events_of(change)
         except Exception as exc:  # a poison record must not block the shard
             reason = f"{type(exc).__name__}: {exc}"
             parked = dead_letters.park(record, reason)
             report.parked += 1
             log.error("stream record not readable (%s); parked: %s", reason, parked)
             continue
+        read.append((change, derived))
+    if aggregate is not None:
+        aggregate([change for change, _ in read])
+    for _, derived in read:
         for event in derived:
             report.events += 1
             body = envelope(brand, event)

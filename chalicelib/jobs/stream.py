@@ -8,8 +8,9 @@ from typing import Any
 from chalice import Blueprint
 
 from .. import observe
-from ..events.publish import handle
-from ..services.deps import deps
+from ..aggregates import risk
+from ..events.publish import Report, handle
+from ..services.deps import Deps, deps
 from ..webhooks.delivery import fan_out
 
 stream = Blueprint(__name__)
@@ -22,12 +23,15 @@ log = logging.getLogger("loyalty.events")
 def stream_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     d = deps()
     with observe.invocation(d.settings.brand, context):
-        return _batch(d, event)
+        report = consume(d, event.get("Records", []))
+        return {"records": report.records, "published": report.published, "parked": report.parked}
 
 
-def _batch(d: Any, event: dict[str, Any]) -> dict[str, Any]:
+def consume(d: Deps, records: list[dict[str, Any]]) -> Report:
+    """One batch of the table's stream, as Lambda hands it over (and the local server's
+    follower and the tests do): the figures across members first, then the events."""
     report = handle(
-        event.get("Records", []),
+        records,
         brand=d.settings.brand,
         events=d.events,
         bus=d.bus,
@@ -36,6 +40,7 @@ def _batch(d: Any, event: dict[str, Any]) -> dict[str, Any]:
         deliveries=lambda events: fan_out(
             events, webhooks=d.webhooks, queue=d.delivery_queue, now=d.clock()
         ),
+        aggregate=lambda changes: risk.observe(changes, d.programs.current(), d.risk),
     )
     log.info(
         "stream: %d records, %d events, %d published, %d already, %d parked, %d deliveries",
@@ -46,4 +51,4 @@ def _batch(d: Any, event: dict[str, Any]) -> dict[str, Any]:
         report.parked,
         report.deliveries,
     )
-    return {"records": report.records, "published": report.published, "parked": report.parked}
+    return report

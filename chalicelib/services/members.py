@@ -17,8 +17,9 @@ from ..domain.identity import fingerprint
 from ..domain.members import Member
 from ..domain.profile import birthday_problem
 from ..domain.referrals import Refusal
+from ..domain.risk import ip_range
 from .deps import Deps
-from .shared import issuance, lifecycle, referrals, risk
+from .shared import issuance, lifecycle, referrals, refusals
 from .shared.identities import apply_identifiers, identifiers_of
 from .shared.presenters import coupons_issued, member_out, skipped_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
@@ -66,6 +67,17 @@ def enroll(
             if member is None:
                 raise MemberNotFound("the member of that identifier is gone", param=None)
             new = [ident for ident in identifiers if ident.kind not in owners]
+            taken = sorted({ident.kind for ident in new} & member.kinds_held())
+            if taken:  # one of each kind per member, as POST …/identities holds it
+                found_by = sorted(owners)[0]
+                conflict = IdentityConflict(
+                    f"the member this {found_by} belongs to has another {taken[0]}: enrol "
+                    f"without it, or remove the member's {taken[0]} first "
+                    f"(DELETE /v1/members/{member.member_id}/identities/{taken[0]})",
+                    param=taken[0],
+                )
+                conflict.details = {"member_id": member.member_id}
+                raise conflict
             if new:  # link the identifiers this channel adds to the same person
                 apply_identifiers(member, new)
                 deps.members.stage_member(uow, member, now, program.zone)
@@ -92,6 +104,8 @@ def enroll(
                 consent_at=now if request.marketing_consent else None,
                 consent_channel=request.channel if request.marketing_consent else None,
                 device=device,
+                # what the enrolment shares with others is counted off the stream, never here
+                network=ip_range(request.client_ip) if request.client_ip else None,
             )
             new = identifiers
             apply_identifiers(member, new)
@@ -107,9 +121,6 @@ def enroll(
             deps.members.stage_new_member(uow, member, program.zone)
             issued = issuance.stage_rule_coupon(
                 deps, uow, member.member_id, program.enroll_coupon, now, "enroll", skip_coupons
-            )
-            risk.stage_enrollment(
-                deps, uow, program, now, member.member_id, device, request.client_ip
             )
         for ident in new:
             deps.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
@@ -134,13 +145,20 @@ def enroll(
     return run_write(deps, idem, attempt)
 
 
-def lookup(deps: Deps, request: LookupRequest) -> MemberOut:
+def lookup(deps: Deps, request: LookupRequest, principal: str) -> MemberOut:
+    """The member an identifier belongs to. Look-ups that find no one are counted per API key
+    and minute (`limits.lookup_misses_per_minute`), so the API is no oracle of who is a member."""
     program = deps.programs.require()
+    limit, now = program.limits.lookup_misses_per_minute, deps.clock()
+    if limit is not None:
+        refusals.check_under(deps, refusals.LOOKUPS, principal, now, limit)
     (ident,) = identifiers_of(
         deps, program, request.phone, request.email, request.external_id, request.openid
     )
     member_id = deps.members.member_for_identity(ident.kind, ident.fingerprint)
     if member_id is None:
+        if limit is not None:
+            refusals.count_miss(deps, refusals.LOOKUPS, principal, now, limit)
         raise MemberNotFound(f"no member has that {ident.kind}", param=ident.kind)
     return read(deps, member_id)
 
@@ -152,7 +170,8 @@ def read(deps: Deps, member_id: str) -> MemberOut:
 
     def attempt() -> Answer:
         now = deps.clock()
-        member, account = deps.members.load_account(member_id, now)
+        # shown wholly settled; written as far as one transaction goes (the night does the rest)
+        member, account = deps.members.load_account(member_id, now, settle_limit=None)
         if account.entries and program is not None:
             uow = deps.uow()
             deps.members.stage_account(

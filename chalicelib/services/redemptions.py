@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from ..contract import RedemptionOut, RedemptionRequest
-from ..domain.earning import format_amount, redemption_discount
+from ..domain.earning import redemption_discount
 from ..domain.errors import DomainError, OrderConflict, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
+from ..domain.money import money
+from ..domain.risk import REDEMPTIONS_PER_MEMBER
 from ..store.orders import RedemptionRecord
 from .deps import Deps
 from .shared.limits import REDEMPTIONS, counted, refuse_when_reached, usage_today
 from .shared.presenters import member_out
-from .shared.risk import REDEMPTIONS_PER_MEMBER, stage_member_velocity
+from .shared.risk import stage_member_velocity
 from .shared.writes import Answer, Idem, request_hash, run_write, stage_answer
 
 
@@ -19,7 +21,8 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
     rate = program.redemption
     if request.points % rate.points:
         raise ValidationFailed(
-            f"points must be a multiple of {rate.points} ({rate.points} points = {rate.amount})",
+            f"points must be a multiple of {rate.points} "
+            f"({rate.points} points = {money(rate.amount, program.currency)})",
             param="points",
         )
     if request.points < rate.min_points:
@@ -55,7 +58,7 @@ def redeem(deps: Deps, member_id: str, request: RedemptionRequest, idem: Idem | 
                 request.points,
                 request.order_id,
                 reason=f"redeemed on order {request.order_id} for "
-                f"{format_amount(discount)} {program.currency} off",
+                f"{money(discount, program.currency)} off",
             )
         except DomainError:
             first = existing_redemption()  # a retry after the points were spent by this order

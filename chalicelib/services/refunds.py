@@ -9,14 +9,15 @@ from msgspec.structs import replace
 
 from ..contract import RefundOut, RefundRequest
 from ..domain import kpis, rfm
-from ..domain.earning import format_amount
 from ..domain.errors import OrderNotFound
+from ..domain.money import money
 from ..domain.points import plan_refund, proportional
+from ..domain.risk import REFUNDS_AFTER_REDEEM
 from ..store.unit_of_work import UnitOfWork
 from .deps import Deps
 from .shared import issuance, referrals, tiers
 from .shared.presenters import member_out
-from .shared.risk import REFUNDS_AFTER_REDEEM, stage_member_velocity
+from .shared.risk import stage_member_velocity
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 
@@ -56,8 +57,9 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
             clawed_before=order.points_clawed_back,
             redeemed=redemption.allocations if redemption else [],
             expiry_of=lambda lot_id: account.lots[lot_id].expires_at,
+            currency=order.currency,
         )
-        what = f"refund of {format_amount(request.amount)} on order {request.order_id}"
+        what = f"refund of {money(request.amount, order.currency)} on order {request.order_id}"
         account.claw_back(
             plan.clawback,
             request.order_id,

@@ -97,8 +97,13 @@ def grants(function: Function, brand: str, tracing: bool = False) -> list[Grant]
             Grant("ReadApiKeys", ("dynamodb:GetItem",), (TABLE,)),
         ],
         STREAM.logical_id: [
-            Grant("ReadWebhooks", ("dynamodb:Query",), (TABLE,)),
-            Grant("KeepEventsAndDeliveries", ("dynamodb:PutItem", "dynamodb:UpdateItem"), (TABLE,)),
+            Grant("ReadWebhooksAndCountMarks", ("dynamodb:Query",), (TABLE,)),
+            Grant("ReadTheProgram", ("dynamodb:GetItem",), (TABLE,)),
+            Grant(
+                "KeepEventsDeliveriesAndSignals",
+                ("dynamodb:PutItem", "dynamodb:UpdateItem"),
+                (TABLE,),
+            ),
             Grant("PublishEvents", ("events:PutEvents",), (BUS,)),
             Grant("QueueDeliveries", ("sqs:SendMessage",), (WEBHOOK_QUEUE,)),
             Grant("ParkPoisonRecords", ("sqs:SendMessage",), (STREAM_DLQ,)),

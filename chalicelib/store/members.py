@@ -14,7 +14,14 @@ from ..domain.errors import MemberMerged, MemberNotFound
 from ..domain.guards import Guard, Rule
 from ..domain.kpis import day_of
 from ..domain.members import Member
-from ..domain.points import Balances, LedgerRow, Lot, PointsAccount, ledger_rows
+from ..domain.points import (
+    SETTLE_LOTS_PER_WRITE,
+    Balances,
+    LedgerRow,
+    Lot,
+    PointsAccount,
+    ledger_rows,
+)
 from ..domain.referrals import Referral
 from . import keys, kpis, totals
 from .ledger import stage_rows
@@ -64,6 +71,7 @@ def member_from(item: MemberItem) -> Member:
         referral_code=item.referral_code,
         referral=(msgspec.json.decode(item.referral, type=Referral) if item.referral else None),
         device=item.device,
+        network=item.network,
         merged_into=item.merged_into,
         merged_from=list(item.merged_from or []),
         merge_step=item.merge_step,
@@ -138,6 +146,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         referral_code=member.referral_code,
         referral=msgspec.json.encode(member.referral).decode() if member.referral else None,
         device=member.device,
+        network=member.network,
         merged_into=member.merged_into,
         merged_from=member.merged_from or None,
         merge_step=member.merge_step,
@@ -236,10 +245,18 @@ class MemberStore:
         return (member, lots) if member else None
 
     def load_account(
-        self, member_id: str, now: datetime, *, spend: bool = False, merged_ok: bool = False
+        self,
+        member_id: str,
+        now: datetime,
+        *,
+        spend: bool = False,
+        merged_ok: bool = False,
+        settle_limit: int | None = SETTLE_LOTS_PER_WRITE,
     ) -> tuple[Member, PointsAccount]:
         """The member and its points account as of `now`: what vested or expired since the last
-        write is settled in memory (and written by whoever writes next).
+        write is settled in memory (and written by whoever writes next), `settle_limit` lots
+        each at most, so that the write holds them (None: all, for an answer that is shown, not
+        written; the nightly job settles the rest).
 
         The lots are read only to `spend` (redeem, claw back, give back) or when one of them
         is due; otherwise the member item alone holds the balances, one small read whatever
@@ -252,7 +269,7 @@ class MemberStore:
                 member, account = self._with_lots(member_id, now, merged_ok)
             else:
                 account = PointsAccount.load(member.balances, None, now)
-        account.settle()
+        account.settle(settle_limit)
         return member, account
 
     def _with_lots(

@@ -151,6 +151,7 @@ class MemberItem(Item, discriminator="member"):
     referral_code = UnicodeAttribute(null=True)
     referral = UnicodeAttribute(null=True)  # JSON referrals.Referral, for a referred member
     device = UnicodeAttribute(null=True)  # keyed fingerprint of the enrolment's device_id
+    network = UnicodeAttribute(null=True)  # the IPv4 /24 or IPv6 /48 it enrolled from
     merged_into = UnicodeAttribute(null=True)
     merged_from = ListAttribute[str](null=True)
     merge_step = UnicodeAttribute(null=True)
@@ -307,6 +308,7 @@ class CouponItem(Item, discriminator="coupon"):
     order_id = UnicodeAttribute(null=True)
     redeemed_at = UTCDateTimeAttribute(null=True)
     released_order_id = UnicodeAttribute(null=True)
+    released_at = UTCDateTimeAttribute(null=True)
     answer = CompressedText(null=True)  # the stored answer of the last redeem/release
     merged_from = UnicodeAttribute(null=True)  # moved here by a merge from that member
 
@@ -385,16 +387,25 @@ class ReferralMarkItem(Item, discriminator="referral_mark"):
 
 
 class RiskCountItem(Item, discriminator="risk_count"):
-    """One subject's count of one velocity signal one brand-local day, in the subject's own
-    partition (the member's; `DEVICE#<fingerprint>`; `IPNET#<fingerprint>`), at
-    `RISK#<day>#<kind>`; kept 40 days."""
+    """A member's count of one velocity signal one brand-local day, in its own partition at
+    `RISK#<day>#<kind>`, only ever ADDed to by the member's own writes; kept 40 days."""
 
     seen = NumberAttribute(default=0)
+    last_at = UTCDateTimeAttribute(null=True)  # the write that counted last
+
+
+class RiskSeenItem(Item, discriminator="risk_seen"):
+    """A member counted once for a shared subject (`DEVICE#<fingerprint>`, `IPNET#<range>`) one
+    brand-local day, at `RISK#<day>#<kind>#<member>`: written by the stream consumer, so an
+    enrolment never waits on, or conflicts over, what other enrolments share; counting them is
+    a query. Kept 40 days."""
+
+    member_id = UnicodeAttribute()
 
 
 class RiskSignalItem(Item, discriminator="risk_signal"):
     """A velocity signal reached one day (`RISK#<day>`, sk `<kind>#<subject>`): written once, by
-    the write that brought the count to its threshold; the stream makes it `risk.signal`."""
+    the stream consumer when a count reaches its threshold; the stream makes it `risk.signal`."""
 
     kind = UnicodeAttribute()
     day = UnicodeAttribute()

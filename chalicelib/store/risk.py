@@ -1,9 +1,14 @@
-"""Velocity signals (风控): per subject and day, a count in the subject's own partition (so a
-busy day spreads over members, devices and networks, never one hot item), and the signals
-reached, one `RISK#<day>` partition a day that the merchant reads and the stream publishes.
+"""Velocity signals (风控) in the table.
 
-A count is written under the condition that it is still what was read (two writes at once: one
-retries), so the write that reaches the threshold knows it, and the signal is written once."""
+- A member's own counts (redemptions, refunds after redeeming) per brand-local day, in its own
+  partition at `RISK#<day>#<kind>`: ADDed to in the transaction of the write they count, never
+  conditioned, so they never refuse or retry a write.
+- What members share (a device, a network) is never written by their writes: the stream
+  consumer marks each enrolment seen under the subject (`RiskSeenItem`, once per member, so a
+  redelivered record counts nothing twice) and counts the marks with a query.
+- The signals reached, one `RISK#<day>` partition a day that the merchant reads and the stream
+  publishes, each written once (a condition), by the stream consumer alone.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from msgspec import Struct
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
 from ..domain.guards import Guard, Rule
-from .models import RiskCountItem, RiskSignalItem
-from .unit_of_work import UnitOfWork, dynamodb, get_or_none
+from .models import RiskCountItem, RiskSeenItem, RiskSignalItem
+from .unit_of_work import UnitOfWork, dynamodb
 
 KEEP = timedelta(days=40)
 
@@ -28,6 +34,16 @@ def _day_pk(day: date) -> str:
     return f"RISK#{day.isoformat()}"
 
 
+def _gone(day: date, zone: ZoneInfo) -> int:
+    return int(datetime.combine(day + KEEP, time(), zone).timestamp())
+
+
+def kind_of(count_sk: str) -> tuple[str, str] | None:
+    """(day, kind) of a count's sort key, or None if it is not one."""
+    parts = count_sk.split("#")
+    return (parts[1], parts[2]) if len(parts) == 3 and parts[0] == "RISK" else None
+
+
 class Signal(Struct, frozen=True):
     kind: str
     day: str
@@ -38,27 +54,49 @@ class Signal(Struct, frozen=True):
 
 
 class RiskStore:
-    def count(self, subject_pk: str, day: date, kind: str) -> int:
-        item = get_or_none(RiskCountItem, subject_pk, _sk(day, kind))
-        return 0 if item is None else int(item.seen or 0)
-
     def stage_count(
-        self, uow: UnitOfWork, subject_pk: str, day: date, kind: str, read: int, zone: ZoneInfo
+        self,
+        uow: UnitOfWork,
+        subject_pk: str,
+        day: date,
+        kind: str,
+        zone: ZoneInfo,
+        now: datetime,
     ) -> None:
-        """One more, if the count is still `read`."""
+        """One more today (the stream consumer sees the count reach its threshold): an ADD
+        with no condition, so two writes of the member's never refuse each other over it."""
         item = RiskCountItem(pk=subject_pk, sk=_sk(day, kind))
-        gone = datetime.combine(day + KEEP, time(), zone)
-        condition = RiskCountItem.pk.does_not_exist() if read == 0 else RiskCountItem.seen == read
         actions: list[Action] = [
             RiskCountItem.seen.add(1),
-            RiskCountItem.ttl.set(int(gone.timestamp())),
+            RiskCountItem.last_at.set(now),
+            RiskCountItem.ttl.set(_gone(day, zone)),
             RiskCountItem.type.set(RiskCountItem),
         ]
-        uow.update(Guard(Rule.RISK_COUNT_AS_READ, kind), item, actions, condition)
+        uow.update(Guard(Rule.RISK_COUNT, kind), item, actions)
 
-    def stage_signal(self, uow: UnitOfWork, signal: Signal, zone: ZoneInfo) -> None:
+    def mark_seen(
+        self, subject_pk: str, day: date, kind: str, member_id: str, zone: ZoneInfo
+    ) -> None:
+        item = RiskSeenItem(
+            pk=subject_pk,
+            sk=f"{_sk(day, kind)}#{member_id}",
+            member_id=member_id,
+            ttl=_gone(day, zone),
+        )
+        with dynamodb():
+            item.save()
+
+    def seen(self, subject_pk: str, day: date, kind: str, at_most: int) -> int:
+        """Members marked seen under the subject that day, counted up to `at_most`."""
+        with dynamodb():
+            found = RiskSeenItem.count(
+                subject_pk, RiskSeenItem.sk.startswith(f"{_sk(day, kind)}#"), limit=at_most
+            )
+        return min(found, at_most)
+
+    def signal_once(self, signal: Signal, zone: ZoneInfo) -> bool:
+        """Write the signal unless it was written already (a redelivered record); True if new."""
         day = date.fromisoformat(signal.day)
-        gone = datetime.combine(day + KEEP, time(), zone)
         item = RiskSignalItem(
             pk=_day_pk(day),
             sk=f"{signal.kind}#{signal.subject}",
@@ -68,9 +106,16 @@ class RiskStore:
             threshold=signal.threshold,
             member_id=signal.member_id,
             created_at=signal.created_at,
-            ttl=int(gone.timestamp()),
+            ttl=_gone(day, zone),
         )
-        uow.put(Guard(Rule.RISK_SIGNAL, signal.kind), item)
+        with dynamodb():
+            try:
+                item.save(condition=RiskSignalItem.pk.does_not_exist())
+            except PutError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
 
     def signals(self, day: date) -> list[Signal]:
         with dynamodb():

@@ -283,3 +283,27 @@ def test_a_wallet_write_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refu
     assert after.wallet_principal == before.wallet_principal - paid
     books = reconciliation.brand_page(brand, 100, None)
     assert books.ok, books.mismatches
+
+
+@pytest.mark.moto_slow  # 4 minutes on moto (it copies its table in every transaction)
+def test_two_hundred_enrolments_sharing_one_device_and_network__all_enrol(brand, pump):
+    """Issue 32: the device and network counts were in every enrolment's transaction, under a
+    condition, so enrolments sharing them cancelled each other (about half failed on DynamoDB
+    Local); a flood on a victim's device would have failed the victim's enrolment too."""
+    from ipaddress import ip_address
+
+    def attempt(n):
+        request = EnrollRequest(
+            phone=f"1380000{n:04d}", device_id="shared-device", client_ip=ip_address("203.0.113.7")
+        )
+        try:
+            return members.enroll(brand, request, None).created
+        except ConcurrentUpdate as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(attempt, range(200)))
+    assert results == [True] * 200
+    pump()
+    signals = brand.risk.signals(brand.clock().astimezone(brand.programs.require().zone).date())
+    assert sorted(s.kind for s in signals) == ["enrollments_per_device", "enrollments_per_ip_range"]

@@ -18,6 +18,7 @@ LAYERS = {
     "store": 2,
     "services": 3,
     "events": 3,
+    "aggregates": 3,  # what the stream consumer keeps beside events: through the store
     "webhooks": 3,
     "jobs": 4,
     "api": 5,  # the admin route starts the jobs' runner

@@ -24,6 +24,31 @@ demo_app = typer.Typer(help="The demo brand. 演示数据。", no_args_is_help=T
 app.add_typer(demo_app, name="demo")
 
 
+_OPTIONS: dict[str, Path | None] = {"local": None}
+
+
+@app.callback()
+def _options(
+    local: Path = typer.Option(
+        None,
+        "--local",
+        help="the data folder of a running `make dev` (default .dev, found by itself unless "
+        "LOYALTY_TABLE_NAME names a deployed stack) / 本地开发数据目录",
+    ),
+) -> None:
+    _OPTIONS["local"] = local
+
+
+def _build(**options: object):  # type: ignore[no-untyped-def]
+    """What a command that reads or writes the stack works with: its composition root, after
+    finding the stack (a deployed brand by the environment, or this checkout's `make dev`)."""
+    from .local.target import connect
+    from .services.deps import build
+
+    typer.echo(f"loyalty: {connect(_OPTIONS['local'])}", err=True)
+    return build(**options)  # type: ignore[arg-type]
+
+
 class ScopeChoice(StrEnum):
     storefront = "storefront"
     admin = "admin"
@@ -64,14 +89,14 @@ def keys_create(
         help="an admin key whose exports show names and birthdays / 导出可见姓名与生日",
     ),
 ) -> None:
-    """Create an API key in the stack named by LOYALTY_TABLE_NAME (shown once, stored hashed)."""
+    """Create an API key (shown once, stored hashed) in this checkout's `make dev`, or the
+    deployed stack LOYALTY_TABLE_NAME names."""
     from .domain.errors import DomainError
     from .services import api_keys
-    from .services.deps import build
 
     grants: tuple[api_keys.Grant, ...] = ("pii:read",) if pii_read else ()
     try:
-        key, record = api_keys.create(build(require_pii_key=False), scope.value, label, grants)
+        key, record = api_keys.create(_build(require_pii_key=False), scope.value, label, grants)
     except DomainError as exc:
         raise typer.BadParameter(str(exc), param_hint="--pii-read") from exc
     typer.echo(f"{scope.value} key: {key}" + (" (pii:read)" if grants else ""))
@@ -81,10 +106,9 @@ def keys_create(
 @table_app.command("create")
 def table_create() -> None:
     """Create the table named by LOYALTY_TABLE_NAME if it does not exist."""
-    from .services.deps import build
     from .store.models import create_table
 
-    build(require_pii_key=False)  # points the models at the table
+    _build(require_pii_key=False)  # points the models at the table
     create_table()
     typer.echo("table ready")
 
@@ -276,7 +300,6 @@ def program_load(
     from .demo import seed
     from .domain.coupons import CouponTemplate
     from .domain.program import Program
-    from .services.deps import build
 
     folder = _project(project) / "brands" / brand
     if not (folder / "program.json").exists():
@@ -286,7 +309,7 @@ def program_load(
         CouponTemplate.model_validate(t)
         for t in json.loads((folder / "coupon-templates.json").read_text())
     ]
-    stored = seed(build(require_pii_key=False), document, templates)
+    stored = seed(_build(require_pii_key=False), document, templates)
     typer.echo(f"program version {stored.version}: {stored.currency}, {stored.time_zone}")
 
 
@@ -344,8 +367,8 @@ def jobs_run(
     until: str = typer.Option(None, help="run every date from --date through this one"),
     dry_run: bool = typer.Option(False, help="count what would happen; write nothing"),
 ) -> None:
-    """Run jobs for dates in the stack named by LOYALTY_TABLE_NAME (for `make dev`'s data, set
-    AWS_ENDPOINT_URL_DYNAMODB to the engine it printed); finished partitions are not redone.
+    """Run jobs for dates in this checkout's running `make dev` (found by itself), or the
+    deployed stack LOYALTY_TABLE_NAME names; finished partitions are not redone.
     每晚任务：按日期运行（过期、提醒、沉睡、生日、等级复核）。"""
     from datetime import date, timedelta
 
@@ -359,7 +382,6 @@ def jobs_run(
 
     from .jobs import nightly
     from .jobs.runner import last_day
-    from .services.deps import build
 
     try:
         first = date.fromisoformat(on)
@@ -369,7 +391,7 @@ def jobs_run(
     if last < first:
         raise typer.BadParameter("--until is before --date")
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    deps = build(require_pii_key=False)  # the nightly jobs fingerprint no one
+    deps = _build(require_pii_key=False)  # the nightly jobs fingerprint no one
     program = deps.programs.current()
     if program is None:
         typer.echo("no program yet: PUT /v1/admin/program first (还没有会员方案)", err=True)
@@ -423,10 +445,9 @@ def jobs_list(
     """The run records, newest first. 运行记录（最新在前）。"""
     from .contract import RunQuery
     from .jobs.runs import run_page
-    from .services.deps import build
 
     wanted = job.value if job and job.value != "all" else None
-    page = run_page(build(require_pii_key=False), RunQuery(job=wanted, limit=limit))
+    page = run_page(_build(require_pii_key=False), RunQuery(job=wanted, limit=limit))
     for run in page.runs:
         typer.echo(
             f"{run.started_at:%Y-%m-%d %H:%M} {run.run_id} {run.job} {run.business_date} "
@@ -449,9 +470,8 @@ def reconcile(
 
     from .contract import BookFigures
     from .services import reconciliation
-    from .services.deps import build
 
-    deps = build(require_pii_key=False)
+    deps = _build(require_pii_key=False)
     if member:
         result = reconciliation.member(deps, member)
         mismatches, checked, figures = result.mismatches, 1, result.figures
@@ -496,8 +516,8 @@ def demo_seed(
     days: int = typer.Option(180, min=1, max=1_000, help="days of history, ending today"),
     seed: int = typer.Option(2026, help="the same seed writes the same history"),
 ) -> None:
-    """Write a plausible history into the stack named by LOYALTY_TABLE_NAME (for `make dev`'s
-    data, point AWS_ENDPOINT_URL_DYNAMODB at the engine it printed): members enrolling and buying
+    """Write a plausible history into this checkout's running `make dev` (or the stack
+    LOYALTY_TABLE_NAME names): members enrolling and buying
     over `days`, through the same use cases a storefront calls. Safe to run again.
     写入演示历史：会员入会、消费、退款、积分抵扣。"""
     from datetime import UTC, datetime
@@ -506,10 +526,9 @@ def demo_seed(
 
     from .demo import seed as seed_brand
     from .demo_history import seed_history
-    from .services.deps import build
 
     moment = [datetime.now(UTC)]
-    deps = build(clock=lambda: moment[0])
+    deps = _build(clock=lambda: moment[0])
     seed_brand(deps)
     columns = (
         TextColumn("days"),
@@ -552,9 +571,8 @@ def export_csv(
 
     from .domain.errors import DomainError
     from .services import exports
-    from .services.deps import build
 
-    deps = build(require_pii_key=False)
+    deps = _build(require_pii_key=False)
     rows, cursor = 0, None
     with (
         out.open("w", encoding="utf-8", newline="") as handle,
@@ -592,13 +610,12 @@ def import_members_cmd(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from .imports import import_members, rows_of, write_report
-    from .services.deps import build
 
     try:
         total = sum(1 for _ in rows_of(file))
     except (ValueError, UnicodeDecodeError) as exc:
         raise typer.BadParameter(str(exc), param_hint="FILE") from exc
-    deps = build()
+    deps = _build()
     columns = (TextColumn("rows"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     with Progress(*columns) as bar:
         task = bar.add_task("import", total=total)
@@ -633,9 +650,8 @@ def segments_issue(
     from .contract import CampaignOut, CampaignRequest
     from .domain.errors import DomainError
     from .services import segment_issue
-    from .services.deps import build
 
-    deps = build(require_pii_key=False)
+    deps = _build(require_pii_key=False)
     request = CampaignRequest(campaign_id=campaign, template_id=template, max_pages=1)
     with Progress(SpinnerColumn(), TextColumn("{task.description}")) as bar:
         task = bar.add_task("…")
@@ -659,4 +675,14 @@ def segments_issue(
 
 
 def main() -> None:
-    app()
+    from .domain.errors import DomainError, Unavailable
+
+    try:
+        app()
+    except Unavailable as exc:  # one line and why, not a traceback
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        typer.echo(f"loyalty: the table did not answer{cause}", err=True)
+        raise SystemExit(2) from None
+    except DomainError as exc:
+        typer.echo(f"loyalty: {exc.message}", err=True)
+        raise SystemExit(2) from None

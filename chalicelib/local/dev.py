@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine as dynamodb_local
+from . import target
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ENGINES = ("dynamodb-local", "moto")
@@ -169,7 +170,19 @@ def serve(
         except dynamodb_local.EngineError as exc:
             raise SystemExit(str(exc)) from exc
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint
+        dynamodb_local.durable_transactions()  # an answered write is on disk, even by kill -9
         stops.append(local.stop)
+        # for the other `loyalty` commands of this checkout (jobs, reconcile, import, ...)
+        target.announce(
+            data_dir,
+            target.LocalEngine(
+                local.endpoint,
+                os.environ["LOYALTY_TABLE_NAME"],
+                os.environ["LOYALTY_BRAND"],
+                os.environ["AWS_DEFAULT_REGION"],
+            ),
+        )
+        stops.append(lambda: target.withdraw(data_dir))
         where = f"DynamoDB Local {dynamodb_local.VERSION} on {local.endpoint}, data in {data_dir}"
     else:
         moto = MotoEngine(data_dir)
@@ -190,7 +203,7 @@ def serve(
         from .stream import follow
 
         following = threading.Event()
-        follow(deps(), following)
+        follow(deps(), following, data_dir)
         d = deps()
         if isinstance(d.delivery_queue, LocalDeliveries):  # deliver webhooks as SQS would
             d.delivery_queue.start(

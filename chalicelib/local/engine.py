@@ -17,6 +17,7 @@ import tarfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from msgspec import Struct
 
@@ -173,14 +174,51 @@ def start(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise EngineError(f"DynamoDB Local exited at start (code {process.returncode})")
-        if _answers(engine.endpoint):
+        if answers(engine.endpoint):
             return engine
         time.sleep(0.1)
     engine.stop()
     raise EngineError(f"DynamoDB Local did not answer on port {port} within {ready_within} s")
 
 
-def _answers(endpoint: str) -> bool:
+def durable_transactions() -> None:
+    """Make an answered TransactWriteItems on DynamoDB Local survive a `kill -9` of the engine.
+
+    DynamoDB Local 3.3.0 (`SQLiteDBAccess.commitTransaction`) enqueues a transaction's SQLite
+    commit on its one job queue and answers without waiting for it: killed within a few
+    milliseconds of the answer, the engine loses the whole transaction (measured: 4 of 6 runs
+    at 0 ms, none at 5 ms or more). Its queue runs jobs in order, and a read waits for its own
+    job, so a read right after the transaction returns only once the commit has run: this adds
+    one such read (a GetItem of a key no item has, ~1 ms) after every transaction. Single-item
+    writes are committed before they are answered and need nothing. Idempotent."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    if getattr(original, "durable", False):
+        return
+
+    def call(client: Any, operation: str, params: Any) -> Any:
+        answer = original(client, operation, params)
+        if operation == "TransactWriteItems" and client.meta.service_model.service_name == (
+            "dynamodb"
+        ):
+            tables = {
+                op.get("TableName")
+                for item in params.get("TransactItems", [])
+                for op in item.values()
+            }
+            for table in sorted(t for t in tables if t):
+                original(client, "GetItem", {"TableName": table, "Key": BARRIER_KEY})
+        return answer
+
+    call.durable = True  # type: ignore[attr-defined]
+    BaseClient._make_api_call = call
+
+
+BARRIER_KEY = {"pk": {"S": "~durable"}, "sk": {"S": "~durable"}}
+
+
+def answers(endpoint: str) -> bool:
     request = urllib.request.Request(
         endpoint,
         data=b"{}",

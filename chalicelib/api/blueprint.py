@@ -29,6 +29,16 @@ if (
 
 api = Blueprint(__name__)
 
+
+class Unauthorized(Exception):
+    """API Gateway answers 401 (our `unauthenticated`) when a token authorizer fails with
+    exactly this message; a policy that allows nothing would be a 403 (`forbidden`), which is
+    for a known key outside its scope."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
 # What each scope may reach. API Gateway enforces this from the policy the authorizer returns,
 # so a storefront key never reaches /v1/admin/* even if a view forgot to check.
 SCOPE_ROUTES = {"storefront": ["/v1/members", "/v1/members/*"], "admin": ["*"]}
@@ -39,8 +49,8 @@ def api_key_auth(auth_request: AuthRequest) -> AuthResponse:
     token = auth_request.token or ""
     scheme, _, key = token.partition(" ")
     record = api_keys.authenticate(deps(), key.strip()) if scheme.lower() == "bearer" else None
-    if record is None:
-        return AuthResponse(routes=[], principal_id="anonymous")
+    if record is None:  # no such key, or not a bearer token
+        raise Unauthorized()
     return AuthResponse(
         routes=list(SCOPE_ROUTES[record.scope]),
         principal_id=record.key_id,

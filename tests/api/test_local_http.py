@@ -87,6 +87,12 @@ def test_gateway_answers__are_in_the_error_shape(server):
     no_key = requests.get(url + "/v1/admin/program", timeout=10)
     assert no_key.status_code == 401 and _error(no_key.json())["code"] == "unauthenticated"
     storefront = {"Authorization": f"Bearer {keys['storefront']}"}
+    for unknown in ("Bearer lk_sf_not-a-real-key", "Basic dXNlcjpwYXNz", "Bearer"):
+        refused = requests.get(
+            url + "/v1/admin/program", headers={"Authorization": unknown}, timeout=10
+        )
+        assert refused.status_code == 401, unknown  # issue 32: it was a 403
+        assert _error(refused.json())["code"] == "unauthenticated"
     scoped = requests.get(url + "/v1/admin/program", headers=storefront, timeout=10)
     assert scoped.status_code == 403 and _error(scoped.json())["code"] == "forbidden"
     nowhere = requests.get(url + "/v1/nowhere", headers=storefront, timeout=10)

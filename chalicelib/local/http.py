@@ -14,7 +14,9 @@ from chalice.local import (
     CustomLocalChalice,
     LocalChalice,
     LocalDevServer,
+    LocalGatewayAuthorizer,
     LocalGatewayException,
+    NotAuthorizedError,
     ThreadedHTTPServer,
 )
 
@@ -56,6 +58,29 @@ def gateway_error(exc: LocalGatewayException) -> DomainError:
     if exc.CODE == 403:
         return Forbidden("this API key's scope does not reach this route", param="Authorization")
     return InvalidRequest(text)
+
+
+def emulate_unauthorized() -> None:
+    """API Gateway answers 401 when a token authorizer fails with the message "Unauthorized"
+    (its documented contract); Chalice's local gateway lets the exception escape instead. Teach
+    it, for the local server and `chalice.test.Client` alike (idempotent)."""
+    original = LocalGatewayAuthorizer.authorize
+    if getattr(original, "emulates_401", False):
+        return
+
+    def authorize(self: LocalGatewayAuthorizer, raw_path: str, event: Any, context: Any) -> Any:
+        try:
+            return original(self, raw_path, event, context)
+        except LocalGatewayException:
+            raise
+        except Exception as exc:
+            if str(exc) != "Unauthorized":
+                raise
+            headers = {"x-amzn-ErrorType": "UnauthorizedException"}
+            raise NotAuthorizedError(headers, b'{"message":"Unauthorized"}') from exc
+
+    authorize.emulates_401 = True  # type: ignore[attr-defined]
+    LocalGatewayAuthorizer.authorize = authorize  # type: ignore[method-assign,assignment]
 
 
 class Handler(ChaliceRequestHandler):
@@ -109,6 +134,7 @@ class Server(ThreadedHTTPServer):
 
 def local_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:
     """Chalice's local server around the same app object, with our handler and server."""
+    emulate_unauthorized()
     # As chalice.local.create_local_server does: the app keeps its request per thread.
     if not isinstance(app, LocalChalice):
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)

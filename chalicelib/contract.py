@@ -21,7 +21,7 @@ from pydantic import (
 from .domain.bounds import Birthday, Day, Instant
 from .domain.coupons import CouponTemplate
 from .domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
-from .domain.segments import Segment
+from .domain.segments import Rules, Segment
 from .domain.wallet import EntryKind
 
 MAX_AMOUNT = 10**12  # minor units; anything larger is a client bug, not a purchase
@@ -213,6 +213,23 @@ class QuoteRequest(Basket):
 
 class PurchaseRequest(Basket):
     order_id: OrderId
+    amount: int = Field(
+        le=MAX_AMOUNT,
+        json_schema_extra={"minimum": 1},
+        description="minor units (cents/分), at least 1: an order of 0 (paid in full by coupons "
+        "or points, a free gift) is not a purchase and is refused, since it would earn nothing "
+        "yet count as an order in the figures, the tiers by orders and RFM",
+    )
+
+    @field_validator("amount")
+    @classmethod
+    def _an_order(cls, amount: int) -> int:
+        if amount < 1:
+            raise ValueError(
+                "must be at least 1 (minor units): an order of 0 earns nothing and is not "
+                "recorded as a purchase"
+            )
+        return amount
 
 
 class EarnLineOut(Response):
@@ -227,7 +244,13 @@ class EarnLineOut(Response):
         "daily_cap",
     ]
     description: str
-    points: str = Field(description="exact contribution as a decimal string; lines add up")
+    points: int = Field(
+        description="whole points this line added; the lines add up to points_earned exactly"
+    )
+    points_exact: str = Field(
+        description="the exact contribution as a decimal string (rules work in fractions of a "
+        "point until the one rounding line)"
+    )
 
 
 class CouponOut(Response):
@@ -1142,6 +1165,12 @@ class RfmOut(Response):
 
 class SegmentIn(Segment):
     """A segment: its id, name and rules (POST creates it, PUT replaces it)."""
+
+
+class SegmentCountRequest(Request):
+    """Rules to try before saving them, in the shape a segment holds them: `{"rules": …}`."""
+
+    rules: Rules
 
 
 class SegmentOut(Segment):

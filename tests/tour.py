@@ -53,6 +53,7 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     program = tour.call("GET", "/v1/admin/program", **admin)
     program["growth"]["activities"] = {"review": 10}
     program["checkin"] = {"enabled": True, "points": 5}
+    program["return_window_days"] = 0  # the points of a purchase spendable at once
     tour.call("PUT", "/v1/admin/program", body=program, **admin)
 
     hook = tour.call(
@@ -200,7 +201,7 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("GET", "/v1/admin/segments/{segment_id}", **mine)
     tour.call("PUT", "/v1/admin/segments/{segment_id}", body={**segment, "version": 1}, **mine)
     tour.call("GET", "/v1/admin/segments/{segment_id}/count", **mine)
-    tour.call("POST", "/v1/admin/segments/count", body={"tags_any": ["vip"]}, **admin)
+    tour.call("POST", "/v1/admin/segments/count", body={"rules": {"tags_any": ["vip"]}}, **admin)
     campaign = {"campaign_id": "tour", "template_id": "vip-gift"}
     tour.call("POST", "/v1/admin/segments/{segment_id}/issues", body=campaign, **mine)
     run = {"values": {"segment_id": "tour", "campaign_id": "tour"}, **admin}

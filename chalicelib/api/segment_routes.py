@@ -6,11 +6,11 @@ from ..contract import (
     RfmOut,
     RfmOverviewOut,
     SegmentCountOut,
+    SegmentCountRequest,
     SegmentIn,
     SegmentList,
     SegmentOut,
 )
-from ..domain.segments import Rules
 from ..services import segment_issue, segments
 from ..services.deps import deps
 from ..services.shared.writes import Answer
@@ -47,12 +47,12 @@ def create_segment(call: Call) -> Answer:
     summary="How many members rules would hold, before saving them (estimated from the "
     "nightly RFM sample)",
     scope="admin",
-    body=Rules,
+    body=SegmentCountRequest,
     response=SegmentCountOut,
     errors=(409,),
 )
 def preview_count(call: Call) -> SegmentCountOut:
-    return segments.count(deps(), call.body)
+    return segments.count(deps(), call.body.rules)
 
 
 @endpoint(ONE, "GET", summary="A segment", scope="admin", response=SegmentOut, errors=(404,))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .bounds import Instant
 from .earning import Basket
+from .money import money
 
 # Crockford-like, without the look-alikes 0/O, 1/I/L and U: easy to read aloud at a till.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -143,6 +144,7 @@ class Coupon(Struct):
     order_id: str | None = None
     redeemed_at: datetime | None = None
     released_order_id: str | None = None
+    released_at: datetime | None = None
     answer: str | None = None  # the stored answer of the last redeem/release
 
     @classmethod
@@ -171,12 +173,12 @@ class Coupon(Struct):
         assert self.status == "issued", self.status
         self.status, self.order_id, self.redeemed_at = "redeemed", order_id, now
 
-    def release(self) -> str:
+    def release(self, now: datetime) -> str:
         """Give it back (the order was cancelled or refunded): the order it was used on."""
         assert self.status == "redeemed", self.status
         order_id = self.order_id or ""
         self.status, self.order_id, self.redeemed_at = "issued", None, None
-        self.released_order_id = order_id
+        self.released_order_id, self.released_at = order_id, now
         return order_id
 
 
@@ -224,9 +226,8 @@ def applicability(template: CouponTemplate, basket: Basket) -> Applicability:
     if eligible <= 0:
         return Applicability(False, "no eligible items in the basket", 0)
     if eligible < template.min_spend:
-        return Applicability(
-            False, f"spend {template.min_spend - eligible} more on eligible items", 0
-        )
+        short = money(template.min_spend - eligible, basket.currency)
+        return Applicability(False, f"spend {short} more on eligible items", 0)
     if template.kind == "fixed":
         return Applicability(True, "applies", min(template.amount_off or 0, eligible))
     if template.kind == "percent":

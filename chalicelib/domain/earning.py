@@ -10,6 +10,7 @@ from fractions import Fraction
 from msgspec import Struct
 
 from .errors import ValidationFailed
+from .money import money
 from .program import Program, RedemptionRate
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead a till's clock may run
@@ -26,6 +27,7 @@ class Basket(Struct, frozen=True):
     amount: int
     occurred_at: datetime
     items: tuple[BasketItem, ...] = ()
+    currency: str = ""  # the program's: what messages write amounts in
 
 
 def basket_for(
@@ -62,7 +64,7 @@ def basket_for(
             f"occurred_at is more than {max_age} days ago (limits.max_purchase_age_days)",
             param="occurred_at",
         )
-    return Basket(amount=amount, occurred_at=occurred, items=items)
+    return Basket(amount=amount, occurred_at=occurred, items=items, currency=currency)
 
 
 class EarnLine(Struct, frozen=True):
@@ -77,6 +79,18 @@ class Earning(Struct, frozen=True):
     points: int
     lines: tuple[EarnLine, ...]
 
+    def whole_lines(self) -> list[int]:
+        """Each line in whole points, adding up to `points` exactly: the running total rounded
+        down after each line (the exact lines add up to a whole number: the rounding line sees
+        to it), so a line shows what it added to the whole points so far."""
+        whole, running, before = [], Fraction(0), 0
+        for line in self.lines:
+            running += line.points
+            after = math.floor(running)
+            whole.append(after - before)
+            before = after
+        return whole
+
 
 def _round(value: Fraction, mode: str) -> int:
     if mode == "ceil":
@@ -86,24 +100,19 @@ def _round(value: Fraction, mode: str) -> int:
     return math.floor(value)
 
 
-def format_amount(amount: int) -> str:
-    """Minor units as a decimal amount (two decimals, as for CNY, USD, EUR)."""
-    return f"{amount // 100}.{amount % 100:02d}"
-
-
 def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
     """Pure: the same basket, program and tier always earn the same points with the same lines.
 
     Order of application: base and item bonuses, then the best campaign of the day, then the tier
     multiplier, then one rounding of the exact total (so no rule loses a fraction to rounding).
     """
-    rate = program.earn
+    rate, currency = program.earn, program.currency
     per_minor = Fraction(rate.points_per_unit, rate.unit_amount)
     lines = [
         EarnLine(
             "base",
-            f"{rate.points_per_unit} pt per {format_amount(rate.unit_amount)} "
-            f"on {format_amount(basket.amount)}",
+            f"{rate.points_per_unit} pt per {money(rate.unit_amount, currency)} "
+            f"on {money(basket.amount, currency)}",
             basket.amount * per_minor,
         )
     ]
@@ -122,7 +131,7 @@ def earn_points(basket: Basket, program: Program, tier: str | None) -> Earning:
             continue
         extra = item.amount * per_minor * (Fraction(multiplier) - 1)
         lines.append(
-            EarnLine(rule, f"{label} ×{multiplier} on {format_amount(item.amount)}", extra)
+            EarnLine(rule, f"{label} ×{multiplier} on {money(item.amount, currency)}", extra)
         )
 
     subtotal = sum((line.points for line in lines), Fraction(0))

@@ -14,6 +14,7 @@ from msgspec import Struct, field
 from msgspec.structs import replace
 
 from .errors import InsufficientPoints, RefundExceedsOrder
+from .money import money
 
 FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
@@ -125,6 +126,11 @@ def ledger_rows(
     return rows
 
 
+# Lots one write settles at most (vested, expired): with the write's own items (the member,
+# its journal item, an order, an idempotency record, coupons) within DynamoDB's 100 a transaction.
+SETTLE_LOTS_PER_WRITE = 40
+
+
 class PointsAccount(Struct):
     """`lots` holds every live lot (`complete`), or, when nothing was due (`next_due_at` after
     now), none of them: the balances alone then say what is spendable, enough to earn, and
@@ -138,6 +144,7 @@ class PointsAccount(Struct):
     new_lot_ids: list[str] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
+    backlog: bool = False  # `settle` left lots due: more than one write holds
 
     @classmethod
     def load(cls, balances: Balances, lots: Iterable[Lot] | None, now: datetime) -> PointsAccount:
@@ -220,12 +227,16 @@ class PointsAccount(Struct):
 
     # -- what time does by itself ------------------------------------------------------------
 
-    def settle(self) -> None:
-        """Vest what the return window has released, then expire what is past its day."""
+    def settle(self, limit: int | None = None) -> None:
+        """Vest what the return window has released, then expire what is past its day: at most
+        `limit` lots each (the soonest due first), so that one transaction holds the write; what
+        is left stays due (`backlog`) for the next write or the nightly job."""
         due = sorted(
             (lot for lot in self.lots.values() if lot.pending and lot.vests_at <= self.now),  # type: ignore[operator]
             key=lambda lot: (lot.vests_at, lot.lot_id),
         )
+        if limit is not None and len(due) > limit:
+            due, self.backlog = due[:limit], True
         for lot in due:
             lot.pending = False
             self.touched.add(lot.lot_id)
@@ -244,6 +255,8 @@ class PointsAccount(Struct):
             for lot in sorted(self.lots.values(), key=Lot.spend_key)
             if lot.remaining and not lot.pending and lot.expires_at and lot.expires_at <= self.now
         ]
+        if limit is not None and len(gone) > limit:
+            gone, self.backlog = gone[:limit], True
         if not gone:
             return
         # one ledger row for all the lots that ended, each lot's part kept on the row
@@ -455,6 +468,7 @@ def plan_refund(
     clawed_before: int,
     redeemed: list[tuple[str, int, int]],
     expiry_of: Callable[[str], datetime | None],
+    currency: str = "",
 ) -> RefundPlan:
     """Cumulative targets, so several partial refunds add up to exactly what one full refund does.
 
@@ -464,8 +478,8 @@ def plan_refund(
     refunded_after = refunded_before + refund_amount
     if refunded_after > order_amount:
         raise RefundExceedsOrder(
-            f"{refunded_before} of {order_amount} already refunded; "
-            f"{refund_amount} more is too much",
+            f"{money(refunded_before, currency)} of {money(order_amount, currency)} already "
+            f"refunded; {money(refund_amount, currency)} more is too much",
             param="amount",
         )
     clawback = proportional(points_earned, refunded_after, order_amount) - clawed_before

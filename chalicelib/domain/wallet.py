@@ -25,7 +25,6 @@ from typing import Literal
 
 from msgspec import Struct, field
 
-from .earning import format_amount
 from .errors import (
     InsufficientFunds,
     RefundExceedsPayment,
@@ -33,6 +32,7 @@ from .errors import (
     WalletFrozen,
     WithdrawalRefused,
 )
+from .money import money
 
 SpendOrder = Literal["proportional", "bonus_first", "principal_first"]
 EntryKind = Literal[
@@ -93,6 +93,10 @@ class Wallet(Struct):
     version: int = 0  # 0: not stored yet
     grants: list[Grant] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)  # this write's, not yet stored
+    currency: str = ""  # not stored here: what messages write amounts in
+
+    def _money(self, amount: int) -> str:
+        return money(amount, self.currency)
 
     @property
     def balance(self) -> int:
@@ -178,7 +182,8 @@ class Wallet(Struct):
             raise WalletFrozen("this wallet is frozen: payments are refused until it is unfrozen")
         if amount > self.balance:
             raise InsufficientFunds(
-                f"the wallet holds {self.balance}, less than {amount}", param="amount"
+                f"the wallet holds {self._money(self.balance)}, less than {self._money(amount)}",
+                param="amount",
             )
         bonus_part = split(amount, self.principal, self.bonus, order)
         drawn = []
@@ -232,17 +237,18 @@ class Wallet(Struct):
         left_of_topup = topup.amount - topup.withdrawn
         if amount > left_of_topup:
             raise WithdrawalRefused(
-                f"only {left_of_topup} of top-up {topup.payment_id} is left to withdraw",
+                f"only {self._money(left_of_topup)} of top-up {topup.payment_id} is left to "
+                "withdraw",
                 param="amount",
             )
         share, from_bonus, recovered = self._take_back(topup, amount)
         if amount + recovered > self.principal:
             most = self.most_withdrawable(topup)
-            kept = f" ({recovered} kept back for bonus of that top-up already spent)"
+            kept = f" ({self._money(recovered)} kept back for bonus of that top-up already spent)"
             raise WithdrawalRefused(
-                f"the principal left is {self.principal}; paying back {amount} needs "
-                f"{amount + recovered} of it{kept if recovered else ''}; at most {most} can be "
-                "withdrawn now",
+                f"the principal left is {self._money(self.principal)}; paying back "
+                f"{self._money(amount)} needs {self._money(amount + recovered)} of it"
+                f"{kept if recovered else ''}; at most {self._money(most)} can be withdrawn now",
                 param="amount",
             )
         grant = self.grant(topup.payment_id)
@@ -289,12 +295,17 @@ class Wallet(Struct):
         self.frozen_reason = reason if frozen else None
         return self._entry("freeze" if frozen else "unfreeze", 0, 0, reason, None, now)
 
-    def hand_over(self, into: str, now: datetime) -> WalletHandover:
+    def hand_over(self, into: str, now: datetime, currency: str = "") -> WalletHandover:
         """Everything out, for a member merge (合并): both parts as one `merge_out` entry, and
         every grant (spent or not: refunds of the payments that drew on it give back to it, and
         withdrawals of its top-up take back its share). Settle expired bonus first."""
         handover = WalletHandover(
-            self.principal, self.bonus, tuple(self.grants), self.frozen, self.frozen_reason
+            self.principal,
+            self.bonus,
+            tuple(self.grants),
+            self.frozen,
+            self.frozen_reason,
+            currency,
         )
         self.grants = []
         self._entry(
@@ -332,11 +343,13 @@ class WalletHandover(Struct, frozen=True):
     grants: tuple[Grant, ...]
     frozen: bool
     frozen_reason: str | None
+    currency: str = ""
 
     def describe(self) -> str:
         grants = len(self.grants)
+        principal, bonus = money(self.principal, self.currency), money(self.bonus, self.currency)
         return (
-            f"{format_amount(self.principal)} principal, {format_amount(self.bonus)} bonus "
+            f"{principal} principal, {bonus} bonus "
             f"({grants} top-up bonus record{'' if grants == 1 else 's'})"
         )
 
@@ -376,14 +389,14 @@ def refund_parts(
     refunded_before: int,
     bonus_back_before: int,
     amount: int,
+    currency: str = "",
 ) -> tuple[int, int]:
     """(principal, bonus) given back by refunding `amount` more of a payment: each part's share
     of the refunded total so far, less what earlier refunds gave back."""
     paid = paid_principal + paid_bonus
     if amount > paid - refunded_before:
-        raise RefundExceedsPayment(
-            f"only {paid - refunded_before} of this payment is left to refund", param="amount"
-        )
+        left = money(paid - refunded_before, currency)
+        raise RefundExceedsPayment(f"only {left} of this payment is left to refund", param="amount")
     bonus_total = (refunded_before + amount) * paid_bonus // paid
     bonus = bonus_total - bonus_back_before
     return amount - bonus, bonus

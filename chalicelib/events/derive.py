@@ -291,7 +291,6 @@ def _coupon_events(old: CouponItem | None, new: CouponItem, change: Change) -> l
         return [_event("coupon.redeemed", at, member_id, data, new.code, new.order_id)]
     if old.status == "redeemed" and new.status != "redeemed":
         data["order_id"] = new.released_order_id
-        return [
-            _event("coupon.released", change.at, member_id, data, new.code, new.released_order_id)
-        ]
+        at = new.released_at or change.at  # a coupon released before its time was kept
+        return [_event("coupon.released", at, member_id, data, new.code, new.released_order_id)]
     return []

@@ -152,7 +152,7 @@ def _move_wallet(deps: Deps, program: Program, source: Member, target_id: str) -
         taking = taking or Wallet()
         given.settle(now)
         taking.settle(now)
-        handover = given.hand_over(target_id, now)
+        handover = given.hand_over(target_id, now, currency)
         taking.take_over(handover, source.member_id, now)
         moved = source.merge_moved
         moved["wallet_principal"] = moved.get("wallet_principal", 0) + handover.principal

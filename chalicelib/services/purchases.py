@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ..contract import PurchaseOut, PurchaseRequest
 from ..domain import kpis, rfm
-from ..domain.earning import earn_points, format_amount, within_daily_limit
+from ..domain.earning import earn_points, within_daily_limit
 from ..domain.errors import OrderConflict
 from ..domain.expiry import lot_terms
 from ..domain.guards import Rule, WriteRejected
+from ..domain.money import money
 from ..domain.points import Lot
 from ..domain.tiers import growth_for
 from ..store.orders import OrderRecord
@@ -67,7 +68,7 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 order_id=request.order_id,
             ),
             reason=f"purchase {request.order_id}: earned {earning.points} points "
-            f"on {format_amount(request.amount)} {request.currency} (program v{program.version})",
+            f"on {money(request.amount, request.currency)} (program v{program.version})",
         )
         earned_lot = account.lots.get(lot_id)
         status = "none" if earned_lot is None else ("pending" if earned_lot.pending else "vested")

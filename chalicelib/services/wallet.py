@@ -29,7 +29,6 @@ from ..contract import (
     WithdrawalOut,
     WithdrawalRequest,
 )
-from ..domain.earning import format_amount
 from ..domain.errors import (
     Conflict,
     DomainError,
@@ -41,6 +40,7 @@ from ..domain.errors import (
 )
 from ..domain.guards import Rule, WriteRejected
 from ..domain.merge import POINTS, WALLET
+from ..domain.money import money
 from ..domain.program import Program
 from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
 from ..store.idempotency import AnswerHome
@@ -106,8 +106,9 @@ def _load(deps: Deps, member_id: str, program: Program, now: datetime) -> tuple[
     if not exists:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
     wallet = wallet or Wallet()
+    wallet.currency = currency or program.currency
     wallet.settle(now)
-    return wallet, currency or program.currency
+    return wallet, wallet.currency
 
 
 def _commit(
@@ -201,8 +202,8 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
     rules = program.wallet
     if not rules.min_topup <= request.amount <= rules.max_topup:
         raise ValidationFailed(
-            f"a top-up is between {format_amount(rules.min_topup)} and "
-            f"{format_amount(rules.max_topup)} {program.currency}",
+            f"a top-up is between {money(rules.min_topup, program.currency)} and "
+            f"{money(rules.max_topup, program.currency)}",
             param="amount",
         )
     fingerprint = request_hash("wallet.topup", [member_id, request.model_dump(mode="json")])
@@ -231,8 +232,8 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
             if first is not None:
                 return first
             raise ValidationFailed(
-                f"the wallet would hold more than {format_amount(rules.max_balance)} "
-                f"{currency} (wallet.max_balance)",
+                f"the wallet would hold more than {money(rules.max_balance, currency)} "
+                "(wallet.max_balance)",
                 param="amount",
             )
         expires_at = None
@@ -243,18 +244,20 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
             why = "no top-up rule reached: no bonus"
             named = None
         else:
-            named = rule.label or f"≥ {format_amount(rule.min_amount)} → +{format_amount(bonus)}"
+            named = (
+                rule.label or f"≥ {money(rule.min_amount, currency)} → +{money(bonus, currency)}"
+            )
             why = (
-                f"{named}: top-up of {format_amount(request.amount)} reaches "
-                f"{format_amount(rule.min_amount)}, bonus {format_amount(bonus)} {currency}"
+                f"{named}: top-up of {money(request.amount, currency)} reaches "
+                f"{money(rule.min_amount, currency)}, bonus {money(bonus, currency)}"
             )
         wallet.top_up(
             request.payment_id,
             request.amount,
             bonus,
             expires_at,
-            f"top-up {format_amount(request.amount)}"
-            + (f" + bonus {format_amount(bonus)} ({named})" if bonus else ""),
+            f"top-up {money(request.amount, currency)}"
+            + (f" + bonus {money(bonus, currency)} ({named})" if bonus else ""),
             now,
             request.channel,
         )
@@ -303,7 +306,7 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
         if found.request_hash != fingerprint:
             raise PaymentConflict(
                 f"order {request.order_id} was already paid from this wallet with "
-                f"{format_amount(found.amount)}",
+                f"{money(found.amount, program.currency)}",
                 param="order_id",
             )
         return Answer(found.response, created=True, replayed=True)
@@ -381,7 +384,12 @@ def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem 
         wallet, currency = _load(deps, member_id, program, now)
         _currency(request.currency, currency)
         principal, bonus = refund_parts(
-            payment.principal, payment.bonus, payment.refunded, payment.bonus_back, request.amount
+            payment.principal,
+            payment.bonus,
+            payment.refunded,
+            payment.bonus_back,
+            request.amount,
+            currency,
         )
         to_grants = bonus_back(payment.drawn, payment.returned, bonus)
         before = wallet.bonus

@@ -53,6 +53,7 @@ def _coupon_from(member_id: str, item: CouponItem) -> Coupon:
         order_id=item.order_id,
         redeemed_at=item.redeemed_at,
         released_order_id=item.released_order_id,
+        released_at=item.released_at,
         answer=item.answer,
     )
 
@@ -224,6 +225,7 @@ class CouponStore:
             order_id=coupon.order_id,
             redeemed_at=coupon.redeemed_at,
             released_order_id=coupon.released_order_id,
+            released_at=coupon.released_at,
             answer=coupon.answer,
         )
 

@@ -25,8 +25,10 @@ def test_purchase__earns_with_breakdown_and_updates_member(api):
     assert body["points_earned"] == 123
     assert body["points_status"] == "vested"
     assert [line["rule"] for line in body["breakdown"]] == ["base", "rounding"]
-    assert body["breakdown"][0]["points"] == "123.45"
-    assert body["breakdown"][1]["points"] == "-0.45"
+    # issue 32: whole points that add up, like points_earned; the exact share beside them
+    assert [line["points"] for line in body["breakdown"]] == [123, 0]
+    assert body["breakdown"][0]["points_exact"] == "123.45"
+    assert body["breakdown"][1]["points_exact"] == "-0.45"
     assert body["member"]["points_balance"] == 123
     assert body["member"]["lifetime_points"] == 123
 

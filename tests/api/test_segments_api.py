@@ -26,8 +26,11 @@ def test_a_segment_defined_counted_replaced_and_removed(api):
     # five buyers, one order each: the top two fifths of monetary value are the two biggest
     assert (counted["members"], counted["sampled"], counted["population"]) == (2, 5, 5)
     assert counted["whole_population_sampled"] is True
-    preview = api.post("/v1/admin/segments/count", {"m_max": 1}, key="admin").json_body
-    assert preview["members"] == 1
+    preview = api.post("/v1/admin/segments/count", {"rules": {"m_max": 1}}, key="admin")
+    assert preview.json_body["members"] == 1
+    # one shape for a segment and a trial of its rules (issue 32): top-level rules are refused
+    flat = api.post("/v1/admin/segments/count", {"m_max": 1}, key="admin")
+    assert flat.status_code == 422 and flat.json_body["error"]["param"] == "rules"
 
     overview = api.get("/v1/admin/rfm", key="admin").json_body
     assert sum(cell["members"] for cell in overview["grid"]) == 5

@@ -83,7 +83,7 @@ def test_bonus_spent_first_is_kept_out_of_the_principal_withdrawn(api, wallet_br
     too_much = api.post(f"{w}/withdrawals", {"payment_id": "pay-1", "amount": 45_000})
     assert too_much.status_code == 409
     assert too_much.json_body["error"]["code"] == "withdrawal_refused"
-    assert "at most 40909" in too_much.json_body["error"]["message"]
+    assert "at most ¥409.09" in too_much.json_body["error"]["message"]  # in the currency (#32)
     out = api.post(f"{w}/withdrawals", {"payment_id": "pay-1", "amount": 40_909})
     assert out.status_code == 201, out.json_body
     # 500 paid in, 550 of value, 100 used: 500 − 100 × 500/550 = 409.09 back, as if proportional

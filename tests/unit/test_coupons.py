@@ -100,7 +100,7 @@ def test_a_coupon__goes_issued_redeemed_issued_and_says_so():
     coupon.redeem("o-1", NOW)
     assert coupon.state(NOW) == "used" and not coupon.usable_at(NOW)
     assert coupon.redeemed_on("o-1") and not coupon.redeemed_on("o-2")
-    assert coupon.release() == "o-1"
+    assert coupon.release(NOW) == "o-1" and coupon.released_at == NOW
     assert coupon.released_from("o-1") and not coupon.released_from("o-2")
     assert coupon.usable_at(NOW) and coupon.order_id is None and coupon.redeemed_at is None
     later = coupon.valid_until
@@ -149,7 +149,7 @@ def test_normalise_code__lengths_at_the_edges():
 
 def test_applicability__says_exactly_why_and_how_much():
     def basket(amount, *items):
-        return Basket(amount=amount, occurred_at=NOW, items=tuple(items))
+        return Basket(amount=amount, occurred_at=NOW, items=tuple(items), currency="CNY")
 
     tea = template(kind="fixed", amount_off=500, categories=["tea"], min_spend=1_000)
     assert applicability(tea, basket(5_000)) == applicability(tea, basket(0))
@@ -158,7 +158,7 @@ def test_applicability__says_exactly_why_and_how_much():
     short = applicability(tea, one_fen)
     assert (short.applies, short.reason, short.discount) == (
         False,
-        "spend 999 more on eligible items",
+        "spend ¥9.99 more on eligible items",  # for people, in the currency (issue 32)
         0,
     )
     cheap = template(kind="fixed", amount_off=500)
@@ -176,7 +176,7 @@ def test_release__of_a_coupon_without_an_order_gives_an_empty_order_id():
 
     coupon = Coupon.issue("m", template(kind="fixed", amount_off=100), NOW, "admin", "CODE")
     coupon.status = "redeemed"
-    assert coupon.release() == "" and coupon.released_order_id == ""
+    assert coupon.release(NOW) == "" and coupon.released_order_id == ""
 
 
 def test_an_order_without_a_coupon__still_exists_once_it_had_one():

@@ -180,13 +180,15 @@ def test_earn__every_line_says_what_it_did():
     items = (BasketItem(1_005, category="plain"), BasketItem(1_000, sku="T"))
     earning = earn_points(Basket(amount=2_005, occurred_at=NOON, items=items), p, "gold")
     assert [(line.rule, line.description, line.points) for line in earning.lines] == [
-        ("base", "1 pt per 1.00 on 20.05", Fraction(401, 20)),
-        ("sku_bonus", "SKU T ×2 on 10.00", Fraction(10)),
+        ("base", "1 pt per ¥1.00 on ¥20.05", Fraction(401, 20)),
+        ("sku_bonus", "SKU T ×2 on ¥10.00", Fraction(10)),
         ("campaign", "big ×2", Fraction(601, 20)),  # the best campaign of the day
         ("tier_multiplier", "tier gold ×1.5", Fraction(601, 20)),
         ("rounding", "rounded half_up", Fraction(-3, 20)),
     ]
     assert earning.points == 90  # 90.15 rounded half up
+    # in whole points, each line what it added to the running total (issue 32)
+    assert earning.whole_lines() == [20, 10, 30, 30, 0]
 
 
 def test_earn__half_up_rounds_a_half_up_and_less_down():
@@ -204,16 +206,55 @@ def test_earn__the_cap_is_the_most_an_order_earns():
     assert over.lines[-1].description == "at most 100 points per order"
 
 
-def test_format_amount__is_minor_units_with_two_decimals():
-    from chalicelib.domain.earning import format_amount
+def test_decimal_amount__is_minor_units_with_the_currency_s_decimals():
+    from chalicelib.domain.money import decimal_amount
 
-    assert [format_amount(x) for x in (0, 5, 199, 10_000, 123_456)] == [
+    assert [decimal_amount(x, "CNY") for x in (0, 5, 199, 10_000, 123_456, -7_000)] == [
         "0.00",
         "0.05",
         "1.99",
         "100.00",
         "1234.56",
+        "-70.00",
     ]
+    assert decimal_amount(700, "JPY") == "700" and decimal_amount(1_005, "KWD") == "1.005"
+
+
+def test_money__writes_amounts_for_people_in_the_brand_s_currency():
+    from chalicelib.domain.money import money
+
+    assert money(7_000, "CNY") == "¥70.00"
+    assert money(500, "USD") == "$5.00" and money(150, "HKD") == "HK$1.50"
+    assert money(700, "JPY") == "¥700" and money(-1_234, "EUR") == "-€12.34"
+    assert money(1_200, "CHF") == "CHF 12.00"  # no symbol known: the code
+
+
+@given(
+    amount=st.integers(min_value=1, max_value=10**7),
+    tea=st.integers(min_value=0, max_value=10**6),
+    multiplier=st.sampled_from(["1", "1.5", "2", "3.33", "0.5"]),
+    tier=st.sampled_from([None, "gold"]),
+    rounding=st.sampled_from(["floor", "half_up", "ceil"]),
+)
+def test_whole_lines__add_up_to_the_points_and_stay_within_a_point_of_each_line(
+    amount, tea, multiplier, tier, rounding
+):
+    p = program(
+        bonuses=[Bonus(category="tea", multiplier=Decimal(multiplier))],
+        earn=EarnRate(points_per_unit=3, unit_amount=100, rounding=rounding),
+        tiers=TierLadder(
+            tiers=[
+                Tier(
+                    name="gold", threshold=1, benefits=TierBenefits(earn_multiplier=Decimal("1.25"))
+                )
+            ]
+        ),
+    )
+    items = (BasketItem(tea, category="tea"), BasketItem(amount))
+    earning = earn_points(Basket(amount=amount + tea, occurred_at=NOON, items=items), p, tier)
+    whole = earning.whole_lines()
+    assert sum(whole) == earning.points
+    assert all(abs(w - line.points) < 1 for w, line in zip(whole, earning.lines, strict=True))
 
 
 def test_basket_for__messages_say_what_to_fix():

@@ -279,8 +279,9 @@ def test_plan_refund__too_much_names_the_amount():
             clawed_before=0,
             redeemed=[],
             expiry_of=lambda _: None,
+            currency="CNY",
         )
-    assert refused.value.param == "amount" and "60 of 100" in refused.value.message
+    assert refused.value.param == "amount" and "¥0.60 of ¥1.00" in refused.value.message
 
 
 # -- an account loaded without its lots (nothing was due) ---------------------------------------

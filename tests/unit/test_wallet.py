@@ -104,10 +104,10 @@ def test_bonus_expires_soonest_first_and_a_frozen_wallet_refuses_payments():
 
 
 def test_a_withdrawal_past_what_is_left_is_refused_and_changes_nothing():
-    wallet = Wallet()
+    wallet = Wallet(currency="CNY")
     wallet.top_up("p", 10_000, 0, None, "top-up", NOW)
     before = (wallet.principal, wallet.seq)
-    with pytest.raises(WithdrawalRefused, match="only 10000"):
+    with pytest.raises(WithdrawalRefused, match=r"only ¥100\.00"):
         wallet.withdraw(TopupTerms("p", 10_000, 0), 10_001, NOW)
     assert (wallet.principal, wallet.seq) == before
 

@@ -92,7 +92,7 @@ def stage_release(deps: Deps, uow: UnitOfWork, coupon: Coupon, now: datetime) ->
     """Give a redeemed coupon back (order cancelled, or refunded when the template says so);
     the caller updates the order's coupon list once for all the coupons it gives back. The
     answer is kept on the coupon, so a retried release answers the same."""
-    order_id = coupon.release()
+    order_id = coupon.release(now)
     body = CouponReleaseOut(order_id=order_id, coupon=coupon_out(coupon, now)).model_dump_json()
     coupon.answer = body
     deps.coupons.stage_coupon_state(

@@ -101,8 +101,13 @@ def _decimal(value: Fraction) -> str:
 
 def earn_lines(earning: Earning) -> list[EarnLineOut]:
     return [
-        EarnLineOut(rule=line.rule, description=line.description, points=_decimal(line.points))
-        for line in earning.lines
+        EarnLineOut(
+            rule=line.rule,
+            description=line.description,
+            points=whole,
+            points_exact=_decimal(line.points),
+        )
+        for line, whole in zip(earning.lines, earning.whole_lines(), strict=True)
     ]
 
 

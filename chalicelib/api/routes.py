@@ -120,10 +120,10 @@ def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
     "(in the body, so personal data stays out of access logs)",
     body=LookupRequest,
     response=MemberOut,
-    errors=(404,),
+    errors=(404, 429),
 )
 def lookup(call: Call) -> MemberOut:
-    return members.lookup(deps(), call.body)
+    return members.lookup(deps(), call.body, call.principal)
 
 
 @endpoint(

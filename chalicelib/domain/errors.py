@@ -261,9 +261,14 @@ class CouponNotUsable(Conflict):
 
 
 class RateLimited(DomainError):
-    """Too many refused codes from this API key in the last minute."""
+    """Too many refused coupon codes, or look-ups that found no member, from this API key in
+    the last minute."""
 
     code = "rate_limited"
+
+    def __init__(self, message: str, *, param: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, param=param)
+        self.retry_after = retry_after  # seconds until the minute is over
 
 
 class Misconfigured(Unavailable):

@@ -240,6 +240,14 @@ class Limits(Strict):
     max_coupons_per_member_per_day: int | None = Field(
         None, gt=0, le=10_000, description="coupons issued by an admin or exchanged for points"
     )
+    lookup_misses_per_minute: int | None = Field(
+        60,
+        gt=0,
+        le=1_000_000,
+        description="per API key: look-ups by phone, email, external id or OpenID that find no "
+        "member; past it 429 with Retry-After until the minute is over (null: unlimited). "
+        "Give each store its own key, or raise it, where many tills share one",
+    )
 
 
 class RiskSignals(Strict):

@@ -25,17 +25,29 @@ def end_of(day: date, program: Program) -> datetime:
 
 
 def _settle(night: Night, member_id: str) -> None:
+    night.counts["members"] += 1
+    for step in range(MAX_STEPS):
+        if not _settle_step(night, member_id, first=step == 0):
+            return
+
+
+MAX_STEPS = 1_000  # 40,000 lots at most for one member one night
+
+
+def _settle_step(night: Night, member_id: str, first: bool) -> bool:
+    """One write of the member's settlement (at most SETTLE_LOTS_PER_WRITE lots); whether
+    more is due."""
     deps, counts = night.deps, night.counts
     as_of = min(end_of(night.day, night.program), night.now)
-    counts["members"] += 1
     try:
         member, account = deps.members.load_account(member_id, as_of, spend=True)
     except MemberNotFound:
         counts["gone"] += 1
-        return
+        return False
     if not account.entries:
-        counts["nothing_due"] += 1  # settled meanwhile by the member's own read or write
-        return
+        if first:
+            counts["nothing_due"] += 1  # settled meanwhile by the member's own read or write
+        return False
     expired = -sum(e.points for e in account.entries if e.kind == "expire")
     vested = sum(e.balance_delta for e in account.entries if e.kind == "vest")
     if not night.dry_run:
@@ -52,12 +64,14 @@ def _settle(night: Night, member_id: str) -> None:
             uow.commit()  # TooManyLots goes up: the runner records it as the member's error
         except WriteRejected:
             counts["changed_meanwhile"] += 1  # its own write settled it, through the same code
-            return
-    counts["members_settled"] += 1
+            return False
+    if first:
+        counts["members_settled"] += 1
     for kind, points in (("expired", expired), ("vested", vested)):
         if points:
             counts[f"{kind}_points"] += points
             night.event(f"points.{kind}")
+    return account.backlog and not night.dry_run
 
 
 def _page(night: Night, partition: str, page: Page) -> None:

@@ -39,7 +39,7 @@ def add(deps: Deps, member_id: str, request: IdentityAdd, idem: Idem | None) -> 
             return Answer(member_out(member, program, now).model_dump_json())
         if owner is not None:
             raise IdentityConflict(f"that {ident.kind} belongs to another member", param="value")
-        if any(i.split(":", 1)[0] == ident.kind for i in member.identities):
+        if ident.kind in member.kinds_held():
             raise IdentityConflict(
                 f"the member has a {ident.kind} already: remove it first", param="kind"
             )

@@ -10,10 +10,13 @@ from .domain.coupons import CouponTemplate, RelativeValidity
 from .domain.program import (
     Bonus,
     Campaign,
+    Checkin,
     EarnRate,
     Program,
     RedemptionRate,
+    Referral,
     RollingExpiry,
+    StreakBonus,
     Tier,
     TierBenefits,
     TierLadder,
@@ -77,8 +80,22 @@ DEMO_PROGRAM = Program(
     ],
     tiers=DEMO_LADDER,
     redemption=RedemptionRate(points=100, amount=100, min_points=100),
-    return_window_days=0,  # points spendable at once in the demo; brands usually set 7-30
+    # a purchase's points vest once its 7-day return window is over (a refund before then
+    # takes them back); an order recorded later than that, from an offline till, vests at once
+    return_window_days=7,
     expiry=RollingExpiry(months=12),
+    checkin=Checkin(
+        enabled=True,
+        points=5,
+        streak_bonuses=[
+            StreakBonus(day=3, points=10),
+            StreakBonus(day=7, points=30, coupon="tea-voucher"),
+        ],
+        makeups_per_month=2,
+    ),
+    referral=Referral(
+        enabled=True, referrer_points=200, friend_points=100, friend_coupon="silver-welcome"
+    ),
     wallet=WalletRules(
         topup_bonuses=[
             TopupBonus(min_amount=50_000, bonus=5_000, label="储500送50"),

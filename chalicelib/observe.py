@@ -60,6 +60,9 @@ def flush() -> None:
     """Write the metrics added since the last flush as one EMF line (nothing when none were)."""
     if metrics.metric_set:
         metrics.flush_metrics()
+        # With POWERTOOLS_METRICS_DISABLED, Powertools 3.37 writes nothing here but keeps the
+        # values, and prints them anyway once 100 have piled up: drop them.
+        metrics.clear_metrics()
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -77,7 +78,7 @@ def _generate_members(endpoint: str, start: int, stop: int) -> float:
     )
     from chalicelib.domain.members import Member
     from chalicelib.store import keys
-    from chalicelib.store.members import _member_item
+    from chalicelib.store.members import member_item
     from chalicelib.store.models import IdentityItem, Item, configure
 
     configure("loyalty-dev", "us-east-1")
@@ -93,7 +94,7 @@ def _generate_members(endpoint: str, start: int, stop: int) -> float:
                 )
                 member.identities = [f"phone:{n:064x}"]
                 member.dormant_on = f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}"
-                batch.save(_member_item(member))
+                batch.save(member_item(member, ZoneInfo("Asia/Shanghai")))
                 batch.save(
                     IdentityItem(
                         pk=keys.identity_pk("phone", f"{n:064x}"),
@@ -143,7 +144,10 @@ def _load(url: str, key: str, clients: int, phones: count[int]) -> tuple[float, 
     )
 
 
-def main() -> None:
+def main(smoke: bool = False) -> None:
+    global SIZES, LEVELS, WRITES_PER_CLIENT
+    if smoke:  # every step once, at the smallest size: that it runs, not what it measures
+        SIZES, LEVELS, WRITES_PER_CLIENT = (0, 50), (1, 4), 2
     print("\ndev server on DynamoDB Local: writes (enrol, then purchase) over HTTP")
     print(f"{'members':>8} {'clients':>7} {'p50 ms':>7} {'p95 ms':>7} {'writes/s':>9}")
     data_dir = Path(tempfile.mkdtemp(prefix="loyalty-bench-dev-"))

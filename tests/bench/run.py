@@ -31,6 +31,9 @@ for name, value in {
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "LOYALTY_TABLE_NAME": "loyalty-bench",
     "LOYALTY_PII_KEY": "bench-pii-key-not-secret",
+    # the tables, not a JSON line per request or an EMF line per flush
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",
 }.items():
     os.environ.setdefault(name, value)
 
@@ -52,6 +55,17 @@ def _indexes() -> list[capacity.Index]:
 INDEXES = _indexes()
 DEBUG = bool(os.environ.get("BENCH_DEBUG"))  # print every metered write
 HISTORY = 200  # past purchases of the member whose reads must not cost more for it
+REVIEW_SIZES = ((2_000, 300, 100), (10_000, 300, 100))  # members, tiered, dropping
+EVENT_MEMBERS = 100
+WEBHOOK_DELIVERIES = 300
+
+
+def _shrink() -> None:
+    """`--smoke`: each part at a size that runs in seconds."""
+    global HISTORY, REVIEW_SIZES, EVENT_MEMBERS, WEBHOOK_DELIVERIES, NIGHTLY_SIZES
+    global RECONCILE_MEMBERS
+    HISTORY, REVIEW_SIZES, EVENT_MEMBERS, WEBHOOK_DELIVERIES = 5, ((200, 20, 5),), 5, 10
+    NIGHTLY_SIZES, RECONCILE_MEMBERS = (300,), 10
 
 
 @dataclass
@@ -293,6 +307,11 @@ class Engine:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("iterations", nargs="?", type=int, default=50, help="calls per use case")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every part at the smallest size, in seconds: that it runs (CI), not its figures",
+    )
     parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
     parser.add_argument(
         "--only",
@@ -303,6 +322,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
+    if args.smoke:
+        _shrink()
+        args.iterations = 2
     engine = Engine(args.engine)
     recorder = Recorder(engine.name)
     recorder.install()
@@ -316,9 +338,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{'members':>8} {'candidates':>10} {'downgraded':>10} {'requests':>8} "
                 f"{'items read':>10} {'RCU':>7} {'WCU':>6} {'seconds':>8}"
             )
-            for members in (2_000, 10_000):
+            for members, candidates, changing in REVIEW_SIZES:
                 with engine.table() as table:
-                    _review_bench(recorder, members, 300, 100, table)
+                    _review_bench(recorder, members, candidates, changing, table)
         if "nightly" in parts:
             print(
                 "\nnightly jobs (one night, 1% of members due): reads follow the due items"
@@ -336,15 +358,15 @@ def main(argv: list[str] | None = None) -> None:
             with engine.table() as table:
                 _reconcile_bench(recorder, RECONCILE_MEMBERS, table)
         if "events" in parts:
-            _events_bench(recorder)
+            _events_bench(recorder, EVENT_MEMBERS)
         if "webhooks" in parts:
-            _webhooks_bench(recorder)
+            _webhooks_bench(recorder, WEBHOOK_DELIVERIES)
     finally:
         engine.stop()
     if "coldstart" in parts:
         from .coldstart import main as coldstart
 
-        coldstart()
+        coldstart(smoke=args.smoke)
     if "package" in parts:
         _package_bench()
     if "devserver" in parts:
@@ -355,7 +377,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             from .devserver import main as devserver
 
-            devserver()
+            devserver(smoke=args.smoke)
 
 
 @contextmanager
@@ -526,7 +548,8 @@ def _review_bench(
 
     from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.members import Member
-    from chalicelib.jobs.tier_review import review_tiers
+    from chalicelib.jobs import runner
+    from chalicelib.jobs.tier_review import TIER_REVIEW
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.members import member_item
@@ -562,12 +585,14 @@ def _review_bench(
     meter = Meter()
     recorder.meter = meter
     started = time.perf_counter()
-    report = review_tiers(deps, now=night)
+    record, _ = runner.run(deps, TIER_REVIEW, date(2026, 12, 1), now=night)
     elapsed = time.perf_counter() - started
     recorder.meter = None
+    assert record.status == "finished" and not record.errors, record
     items = meter.items_read
+    reviewed, downgraded = record.counts.get("members", 0), record.counts.get("downgraded", 0)
     print(
-        f"{members:>8} {report.candidates:>10} {report.downgraded:>10} {len(meter.calls):>8} "
+        f"{members:>8} {reviewed:>10} {downgraded:>10} {len(meter.calls):>8} "
         f"{items:>10} {meter.rcu:>7.1f} {meter.wcu:>6.1f} {elapsed:>8.1f}"
     )
 
@@ -737,16 +762,18 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
 
     from app import app
     from chalicelib.contract import IssueRequest
-    from chalicelib.demo import seed
+    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.coupons import CouponTemplate
     from chalicelib.services import api_keys, coupon_issue, templates
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
 
-    # the members' history is written a day before the measured calls, so a measured purchase is
+    # the members' history is written past the demo's 7-day return window before the measured
+    # calls (the nightly vesting job then makes its points spendable), so a measured purchase is
     # its member's first of the day and pays for moving the merchant's day marks
-    moment = [datetime.now(UTC) - timedelta(days=1)]
+    history_days = DEMO_PROGRAM.return_window_days + 2
+    moment = [datetime.now(UTC) - timedelta(days=history_days)]
     deps = build(
         Settings.from_environment().model_copy(
             update={"table_name": table, "program_cache_seconds": 3600}
@@ -806,12 +833,14 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
                 f"/v1/members/{veteran}/purchases",
                 {"order_id": f"hist-{j}", "amount": 10_000, "currency": "CNY"},
             )
-        post(f"/v1/members/{veteran}/redemptions", {"order_id": "hist-0", "points": 5_000})
-        moment[0] += timedelta(days=1)
+        moment[0] += timedelta(days=history_days)
         get(f"/v1/members/{warm}")  # the program cached again
         from chalicelib.jobs import nightly
 
-        nightly.run_jobs(deps, nightly.jobs_named("rfm"), now=moment[0])  # the RFM sample
+        for job in ("vesting", "rfm"):  # the history's points vested, the RFM sample read
+            nightly.run_jobs(deps, nightly.jobs_named(job), now=moment[0])
+        spent = HISTORY * 100 // 4 // 100 * 100  # a quarter of the veteran's points
+        post(f"/v1/members/{veteran}/redemptions", {"order_id": "hist-0", "points": spent})
         first = (moment[0] - timedelta(days=29)).date()
         previous = f"from={first - timedelta(days=30)}&to={first - timedelta(days=1)}"
 

@@ -102,7 +102,7 @@ class LedgerMachine(RuleBasedStateMachine):
         item = OrderItem.get(keys.member_pk(self.member_id), keys.order_sk(order_id))
         return item.lot_id
 
-    @rule(amount=st.integers(0, 50_000))
+    @rule(amount=st.integers(1, 50_000))
     def purchase(self, amount: int) -> None:
         order_id = self._id("o")
         request = PurchaseRequest(order_id=order_id, amount=amount, currency="CNY")

@@ -4,8 +4,8 @@ on DynamoDB Local under `make test-engine`, on the moto fallback under `make tes
 import subprocess
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest

@@ -315,8 +315,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["moto", "dynamodb-local"], default="moto")
     parser.add_argument(
         "--only",
-        default="use-cases,review,nightly,reconcile,events,webhooks,devserver,coldstart,package",
-        help="comma-separated parts: use-cases, review, nightly, reconcile, events, webhooks, "
+        default="use-cases,scale,review,nightly,reconcile,events,webhooks,devserver,coldstart,"
+        "package",
+        help="comma-separated parts: use-cases, scale (needs Java), review, nightly, reconcile, "
+        "events, webhooks, "
         "devserver "
         "(needs Java), coldstart, package",
     )
@@ -332,6 +334,8 @@ def main(argv: list[str] | None = None) -> None:
         if "use-cases" in parts:
             with engine.table() as table:
                 _run(recorder, args.iterations, table, engine.name)
+        if "scale" in parts:
+            _scale_bench(engine, args.smoke)
         if "review" in parts:
             print("\ntier review job (one night): reads follow the candidates, not the membership")
             print(
@@ -516,6 +520,34 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
         f"{done / seconds:.0f} deliveries/s ({seconds * 1000 / done:.1f} ms each); per delivery: "
         f"{calls / done:.1f} DynamoDB calls, {meter.rcu / done:.1f} RCU, {meter.wcu / done:.1f} WCU"
     )
+
+
+def _scale_bench(engine: Engine, smoke: bool) -> None:
+    """Shared items and contention, on DynamoDB Local behind the conflicting engine."""
+    from . import scale
+
+    if smoke:
+        scale.shrink()
+    if engine.name != "dynamodb-local":
+        from chalicelib.local.engine import java, start
+
+        if java() is None:
+            print("\nscale part skipped: the conflicting engine sits on DynamoDB Local (Java)")
+            return
+        local = start(None)
+        previous = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint
+        try:
+            scale.run("loyalty-bench-scale")
+        finally:
+            local.stop()
+            if previous is None:
+                os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = previous
+        return
+    with engine.table() as table:
+        scale.run(table)
 
 
 def _package_bench() -> None:

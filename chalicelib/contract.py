@@ -603,6 +603,12 @@ class IssueRequest(Request):
     issue_id: OrderId | None = Field(None, description="your id; a retry with it is a no-op")
 
 
+class ClaimRequest(Request):
+    """抢券: a member takes one coupon of a claimable template (send an Idempotency-Key)."""
+
+    template_id: str = Field(min_length=1, max_length=32)
+
+
 class IssueOut(Response):
     coupon: CouponOut
 
@@ -610,7 +616,10 @@ class IssueOut(Response):
 class TemplateOut(CouponTemplate):
     """The template as stored, with how many were issued and its version."""
 
-    issued: int
+    issued: int = Field(
+        description="coupons issued: of a stocked template, its stock less what is left; "
+        "otherwise as the stream consumer counted them (a second or so behind)"
+    )
     version: int
 
 
@@ -819,7 +828,13 @@ class BookFigures(Response):
 
 
 class LiabilityOut(Response):
-    as_of: datetime
+    as_of: datetime = Field(
+        description="every change up to this moment is counted (the stream consumer keeps the "
+        "totals a second or so behind the members)"
+    )
+    lag_seconds: float | None = Field(
+        None, description="how far behind the request that is; null: nothing counted yet"
+    )
     currency: str
     points_outstanding: int = Field(description="spendable points, all members")
     points_pending: int
@@ -949,7 +964,10 @@ class KpisOut(Response):
     first_day: date
     last_day: date
     grain: Literal["day", "week", "month"]
-    as_of: datetime
+    as_of: datetime = Field(
+        description="every change up to this moment is counted (the stream consumer keeps "
+        "the figures a second or so behind the members)"
+    )
     periods: list[KpiPeriodOut] = Field(description="oldest first, every period of the range")
     totals: KpiPeriodOut = Field(description="the whole range")
     points_redemption_rate: float | None = Field(

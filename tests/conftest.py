@@ -171,8 +171,12 @@ def pump(deps: Deps):
     def run():  # type: ignore[no-untyped-def]
         if not reader:  # the table exists once `deps` made it
             reader.append(Stream(deps.settings.table_name))
-        records = reader[0].read()
-        return consume(deps, records) if records else None
+        reports = [
+            consume(deps, records, shard_id)
+            for shard_id, records in reader[0].read_shards()
+            if records
+        ]
+        return reports[-1] if reports else None
 
     return run
 

@@ -157,6 +157,10 @@ def drive(api: Any, person: Person, receiver_url: str, between: Callable[[], Non
     tour.call("GET", f"{T}/{{template_id}}", **one)
     tour.call("PUT", f"{T}/{{template_id}}", body={**made, "total_stock": 100}, **one)
     tour.call("POST", f"{T}/{{template_id}}/issue", body={"member_id": member_id}, **one)
+    flash = {**made, "template_id": "flash", "total_stock": 10, "claimable": True}
+    tour.call("POST", T, body=flash, **admin)
+    claim = {"template_id": "flash"}
+    tour.call("POST", f"{M}/coupon-claims", body=claim, **at, headers={"Idempotency-Key": "c-1"})
 
     wallet = f"{M}/wallet"
     tour.call("POST", f"{wallet}/topups", body={"payment_id": "p-1", "amount": 50_000}, **at)

@@ -8,6 +8,7 @@ from ..contract import (
     CheckinCalendarOut,
     CheckinOut,
     CheckinRequest,
+    ClaimRequest,
     CouponList,
     CouponRedeemOut,
     CouponRedeemRequest,
@@ -148,6 +149,20 @@ def release_coupon(call: Call, member_id: str, code: str) -> Answer:
 )
 def exchange(call: Call, member_id: str) -> Answer:
     return coupon_issue.exchange(deps(), _member(member_id), call.body, call.idem)
+
+
+@endpoint(
+    f"{M}/coupon-claims",
+    "POST",
+    summary="抢券: the member takes one coupon of a claimable template, never past its stock "
+    "(409 sold_out) or the per-member limit; send an Idempotency-Key",
+    body=ClaimRequest,
+    response=IssueOut,
+    status=201,
+    errors=(404, 409, 422),
+)
+def claim_coupon(call: Call, member_id: str) -> Answer:
+    return coupon_issue.claim(deps(), _member(member_id), call.body, call.idem)
 
 
 @endpoint(

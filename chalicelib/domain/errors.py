@@ -248,6 +248,18 @@ class CouponOutOfStock(Conflict):
     code = "coupon_out_of_stock"
 
 
+class SoldOut(Conflict):
+    """A claimed template's stock is gone (抢券: every unit claimed)."""
+
+    code = "sold_out"
+
+
+class NotClaimable(Conflict):
+    """Members may not take coupons of this template themselves."""
+
+    code = "not_claimable"
+
+
 class CouponLimitReached(Conflict):
     """The member already holds as many of this template as it allows."""
 

@@ -45,6 +45,7 @@ class Rule(StrEnum):
     WEBHOOK_VERSION = "webhook_version"
     DELIVERY_ROUND = "delivery_round"
     TOTALS = "totals"
+    AGGREGATE_POSITION = "aggregate_position"
     WALLET_IS_NEW = "wallet_is_new"
     WALLET_VERSION = "wallet_version"
     WALLET_ENTRY_IS_NEW = "wallet_entry_is_new"

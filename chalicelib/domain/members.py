@@ -74,7 +74,6 @@ class Member(Struct):
     purchase_day: str | None = None
     prev_purchase_day: str | None = None
     rfm_weeks: dict[str, list[int]] = field(default_factory=dict)  # week -> [orders, amount]
-    as_read: Standing | None = None  # not stored: the standing when loaded (None: a new member)
 
     def standing(self) -> Standing:
         return Standing(

@@ -44,6 +44,7 @@ class Referral(Struct):
     friend_lot: str | None = None
     referrer_lot: str | None = None
     referrer_capped: bool = False  # the referrer's monthly limit held its reward back
+    rewarded_at: datetime | None = None  # the first purchase's moment (the referrer's reward's)
 
 
 def qualifies(referral: Referral | None, amount: int, min_order_amount: int) -> bool:

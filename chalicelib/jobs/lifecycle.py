@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from ..domain.coupons import CouponTemplate
+from ..domain.errors import CouponOutOfStock
 from ..domain.guards import Rule, WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
@@ -34,7 +35,8 @@ def _template(night: Night, member_id: str, template_id: str) -> CouponTemplate 
         if record is None:
             night.cache[key] = "the template no longer exists"
         else:
-            night.cache[key] = record.template.unissuable(night.now, record.issued) or record
+            reason = issuance.unissuable(night.deps, record.template, night.now)
+            night.cache[key] = reason or record
     found = night.cache[key]
     if isinstance(found, str):
         night.skip(member_id, f"{template_id}: {found}", "template_unusable")
@@ -62,8 +64,13 @@ def _write(
     for attempt in range(2):
         uow = deps.uow()
         if template is not None:
-            issuance.stage_issue(deps, uow, member.member_id, template, night.now, source)
-            deps.once.stage(uow, member.member_id, kind, key, "", "")
+            try:
+                issuance.stage_issue(deps, uow, member.member_id, template, night.now, source)
+                deps.once.stage(uow, member.member_id, kind, key, "", "")
+            except CouponOutOfStock:  # its last units taken tonight
+                reason = f"{template_id}: {issuance.OUT_OF_STOCK}"
+                night.skip(member.member_id, reason, "template_unusable")
+                template = None
         if change is not None:
             change(member)
             deps.members.stage_member(uow, member, night.now, night.program.zone)

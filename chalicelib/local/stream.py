@@ -103,7 +103,7 @@ def _loop(deps: Deps, stopping: threading.Event, path: Path) -> None:
                 page: dict[str, Any] = streams.get_records(ShardIterator=iterator, Limit=100)
                 if page["Records"]:
                     busy = True
-                    consume(deps, page["Records"])
+                    consume(deps, page["Records"], shard_id)
                     positions.advance(shard_id, page["Records"][-1]["dynamodb"]["SequenceNumber"])
                 iterators[shard_id] = page.get("NextShardIterator")
         except Exception as exc:  # keep following; say why

@@ -11,7 +11,7 @@ from ..contract import (
     CouponReleaseRequest,
 )
 from ..domain.coupons import applicability
-from ..domain.errors import ValidationFailed
+from ..domain.errors import CouponOutOfStock, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
 from .deps import Deps
 from .shared import issuance, refusals
@@ -78,14 +78,14 @@ def redeem(
         ).model_dump_json()
         coupon.answer = body
         uow = deps.uow()
-        day = issuance.local_day(deps, now)
         if claim is not None:
-            t = claim.template
-            deps.coupons.stage_issue(
-                uow, claim, limit=t.per_member_limit, stock=t.total_stock, day=day
-            )
+            try:
+                issuance.reserve(deps, uow, claim.template)
+            except CouponOutOfStock as exc:
+                raise refusals.refuse(deps, principal, now) from exc
+            deps.coupons.stage_issue(uow, claim, limit=claim.template.per_member_limit)
         else:
-            deps.coupons.stage_coupon_state(uow, coupon, expected_status="issued", day=day)
+            deps.coupons.stage_coupon_state(uow, coupon, expected_status="issued")
         after = on_order.adding(code, coupon.template)
         deps.coupons.stage_order_coupons(uow, member_id, on_order, after)
         answer = stage_answer(deps, uow, idem, Answer(body, created=True))

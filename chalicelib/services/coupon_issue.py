@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from ..contract import ExchangeOut, ExchangeRequest, IssueOut, IssueRequest
-from ..domain.errors import ValidationFailed
+from ..contract import ClaimRequest, ExchangeOut, ExchangeRequest, IssueOut, IssueRequest
+from ..domain.errors import (
+    CouponOutOfStock,
+    MissingField,
+    NotClaimable,
+    SoldOut,
+    ValidationFailed,
+)
 from ..domain.guards import WriteRejected
 from ..domain.program import Limits
 from .deps import Deps
@@ -98,6 +104,55 @@ def exchange(deps: Deps, member_id: str, request: ExchangeRequest, idem: Idem | 
                 uow, member_id, "exchange", request.exchange_id, fingerprint, body
             )
         answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
+        try:
+            uow.commit()
+        except WriteRejected as rejected:
+            issuance.refuse_issue(rejected, request.template_id)
+            raise
+        return answer
+
+    return run_write(deps, idem, attempt)
+
+
+def claim(deps: Deps, member_id: str, request: ClaimRequest, idem: Idem | None) -> Answer:
+    """抢券: the member takes one coupon of a claimable template, never past its stock or its
+    per-member limit. One unit is taken from a slice of the stock by a conditional write of its
+    own (a slice drawn at random, then any with some left), then the coupon is written in a
+    transaction of the member's own items (given back if that does not commit): thousands of
+    members claim at once without queuing on one counter, and none is ever oversold."""
+    if idem is None:
+        raise MissingField(
+            "a claim needs an Idempotency-Key: a claim sent again must not take a second coupon",
+            param="Idempotency-Key",
+        )
+    program = deps.programs.current()
+    limits, zone = (program.limits, program.zone) if program else (Limits(), ZoneInfo("UTC"))
+
+    def attempt() -> Answer:
+        record = deps.coupons.require_template(request.template_id)
+        if not record.template.claimable:
+            raise NotClaimable(
+                f"members may not claim coupons of {request.template_id} themselves",
+                param="template_id",
+            )
+        deps.members.member(member_id)
+        now = deps.clock()
+        reason = record.template.unissuable(now)
+        if reason is not None:
+            raise SoldOut(f"template {request.template_id}: {reason}", param="template_id")
+        today = now.astimezone(zone).date()
+        used = usage_today(deps, limits, member_id, today, COUPONS)
+        refuse_when_reached(limits, COUPONS, used)
+        uow = deps.uow()
+        try:
+            coupon = issuance.stage_issue(deps, uow, member_id, record.template, now, "claim")
+        except CouponOutOfStock as exc:
+            raise SoldOut(
+                f"template {request.template_id} is sold out (已抢光)", param="template_id"
+            ) from exc
+        deps.usage.stage(uow, member_id, today, zone, counted(limits, COUPONS))
+        body = IssueOut(coupon=coupon_out(coupon, now)).model_dump_json()
+        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
         try:
             uow.commit()
         except WriteRejected as rejected:

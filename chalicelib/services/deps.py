@@ -13,6 +13,7 @@ from msgspec import Struct
 from ..domain.errors import Misconfigured, ProgramNotConfigured
 from ..domain.program import Program
 from ..settings import Settings, pii_key_problem, settings
+from ..store.aggregates import AggregateStore
 from ..store.api_keys import ApiKeyStore
 from ..store.books import BooksStore
 from ..store.bus import DeadLetters, EventBus
@@ -122,6 +123,7 @@ class Deps(Struct):
     books: BooksStore
     segments: SegmentStore
     totals: TotalsStore
+    aggregates: AggregateStore
     events: EventStore
     bus: EventBus
     dead_letters: DeadLetters
@@ -188,6 +190,7 @@ def build(
         books=BooksStore(),
         segments=SegmentStore(),
         totals=TotalsStore(),
+        aggregates=AggregateStore(),
         events=EventStore(),
         bus=EventBus(config.event_bus, f"loyalty.{config.brand}", config.region),
         dead_letters=DeadLetters(config.stream_dlq_url, config.region),

@@ -57,7 +57,7 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
         first_day=first,
         last_day=last,
         grain=grain,
-        as_of=now,
+        as_of=deps.aggregates.watermark(now) or now,
         periods=series,
         totals=total,
         points_redemption_rate=kpis.ratio(
@@ -180,7 +180,7 @@ def _now(
             for key, n in sorted(counts.items())
             if key.startswith("tier@") and n
         },
-        liability=liability_of(deps.totals.read(), program, now),
+        liability=liability_of(deps.totals.read(), program, now, deps.aggregates.watermark(now)),
         warnings=[],
     )
     figures.warnings = _warnings(figures)

@@ -16,7 +16,6 @@ from ..domain.guards import WriteRejected
 from ..domain.identity import fingerprint
 from ..domain.members import Member
 from ..domain.profile import birthday_problem
-from ..domain.referrals import Refusal
 from ..domain.risk import ip_range
 from .deps import Deps
 from .shared import issuance, lifecycle, referrals, refusals
@@ -45,7 +44,6 @@ def enroll(
     device = fingerprint("device", request.device_id, deps.pii_key) if request.device_id else None
     referrer_id = referrals.referrer_of(deps, request.referred_by) if request.referred_by else None
     skip_coupons: dict[str, str] = {}
-    refused: list[Refusal] = []  # a referral the write itself refused (a device reused)
 
     def attempt() -> Answer:
         owners = {
@@ -111,11 +109,9 @@ def enroll(
             apply_identifiers(member, new)
             referrals.give_code(deps, uow, member)
             if referrer_id is not None:
-                why = (
-                    refused[0] if refused else referrals.refusal(deps, program, referrer_id, device)
-                )
+                why = referrals.refusal(deps, program, referrer_id, device)
                 if why is None:
-                    referrals.stage_referred(deps, uow, member, referrer_id, now)
+                    referrals.refer(member, referrer_id, now)
                 referral = ReferralStatusOut(status="refused" if why else "waiting", reason=why)
             lifecycle.touch(program, member, now)  # a member who never buys turns dormant too
             deps.members.stage_new_member(uow, member, program.zone)
@@ -137,8 +133,6 @@ def enroll(
             # Another channel enrolled the same person meanwhile, or the welcome coupon ran out
             # (remembered, so the retry goes without it): run_write reads again.
             issuance.skip_refused_rule_coupons(rejected, skip_coupons)
-            if (why := referrals.refused_by(rejected)) is not None:
-                refused.append(why)
             raise
         return answer
 

@@ -37,7 +37,6 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
         return Answer(order.response, created=True, replayed=True)
 
     skip_coupons: dict[str, str] = {}
-    capped_referrers: set[str] = set()
 
     def attempt() -> Answer:
         now = deps.clock()
@@ -104,7 +103,6 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             request.order_id,
             request.amount,
             now,
-            capped_referrers,
             skip_coupons,
         )
         deps.members.stage_account(
@@ -146,8 +144,8 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
                 response=body,
                 occurred_at=cart.occurred_at,
                 growth_earned=growth,
+                recorded_at=now,
             ),
-            day=today.isoformat(),
         )
         home = deps.orders.order_home(member_id, request.order_id)
         answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
@@ -159,8 +157,6 @@ def purchase(deps: Deps, member_id: str, request: PurchaseRequest, idem: Idem | 
             ):
                 return existing_order()
             issuance.skip_refused_rule_coupons(rejected, skip_coupons)  # retry without it
-            if rejected.broke(Rule.REFERRAL_MONTHLY_LIMIT) and member.referral:
-                capped_referrers.add(member.referral.referrer_id)  # the friend still gets theirs
             raise
         return answer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 
 from ..contract import BookFigures, LiabilityOut, MismatchOut, ReconciliationOut
 from ..domain.books import Mismatch, check_points, check_wallet
@@ -55,7 +56,10 @@ def to_out(m: Mismatch) -> MismatchOut:
 
 
 def liability(deps: Deps) -> LiabilityOut:
-    return liability_of(deps.totals.read(), deps.programs.require(), deps.clock())
+    now = deps.clock()
+    return liability_of(
+        deps.totals.read(), deps.programs.require(), now, deps.aggregates.watermark(now)
+    )
 
 
 def member(deps: Deps, member_id: str) -> ReconciliationOut:
@@ -73,7 +77,23 @@ def member(deps: Deps, member_id: str) -> ReconciliationOut:
     )
 
 
-def totals_mismatches(figures: BookFigures, totals: Totals) -> list[Mismatch]:
+def as_of(books: MemberBooks, moment: datetime | None) -> Totals:
+    """A member's balances as they stood at `moment` (nothing before it: zero), from its
+    ledger rows and wallet entries, which keep the running figures after each write."""
+    if moment is None:
+        return Totals()
+    row = next((r for r in reversed(books.rows) if r.created_at <= moment), None)
+    entry = next((e for e in reversed(books.entries) if e.created_at <= moment), None)
+    return Totals(
+        points_balance=row.balance_after if row else 0,
+        points_pending=row.pending_after if row else 0,
+        points_debt=row.debt_after if row else 0,
+        wallet_principal=entry.principal_after if entry else 0,
+        wallet_bonus=entry.bonus_after if entry else 0,
+    )
+
+
+def totals_mismatches(figures: BookFigures | Totals, totals: Totals) -> list[Mismatch]:
     """The running totals against the sum over every member."""
     pairs = (
         ("points_balance", figures.points_balance, totals.points_balance),
@@ -91,9 +111,14 @@ def totals_mismatches(figures: BookFigures, totals: Totals) -> list[Mismatch]:
 
 def brand_page(deps: Deps, limit: int, cursor: str | None) -> ReconciliationOut:
     """Up to `limit` members, from where `cursor` left off; a brand checked whole in one call
-    also has its running totals compared with the sum over its members."""
+    also has its running totals compared with the sum over its members — both as of the
+    figures' watermark (the stream consumer keeps the totals a second or so behind the
+    members): each member's books as they stood then, so lag never reads as a mismatch."""
     after = _decode(cursor) if cursor else None
+    now = deps.clock()
+    watermark = deps.aggregates.watermark(now)  # read first: the members are read after it
     figures = BookFigures()
+    at_watermark = Totals()
     found: list[Mismatch] = []
     checked = 0
     while checked < limit:
@@ -102,14 +127,15 @@ def brand_page(deps: Deps, limit: int, cursor: str | None) -> ReconciliationOut:
             books = deps.books.member(pk.split("#", 1)[1])
             if books is not None:
                 found += check(books, figures)
+                at_watermark = at_watermark + as_of(books, watermark)
                 checked += 1
         if after is None:
             break
     totals = None
     if cursor is None and after is None:
         kept = deps.totals.read()
-        found += totals_mismatches(figures, kept)
-        totals = liability_of(kept, deps.programs.require(), deps.clock())
+        found += totals_mismatches(at_watermark, kept)
+        totals = liability_of(kept, deps.programs.require(), now, watermark)
     return ReconciliationOut(
         ok=not found,
         scope="brand",

@@ -8,7 +8,7 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from ..contract import RefundOut, RefundRequest
-from ..domain import kpis, rfm
+from ..domain import rfm
 from ..domain.errors import OrderNotFound
 from ..domain.money import money
 from ..domain.points import plan_refund, proportional
@@ -100,7 +100,6 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
         )
         referral_taken = referrals.stage_refund(
             deps,
-            uow,
             program,
             member,
             account,
@@ -132,9 +131,9 @@ def refund(deps: Deps, member_id: str, request: RefundRequest, idem: Idem | None
                 refunded_amount=plan.refunded_after,
                 points_clawed_back=order.points_clawed_back + plan.clawback,
                 growth_clawed_back=order.growth_clawed_back + growth_back,
+                refunded_at=now,
             ),
             refunded_before=order.refunded_amount,
-            day=kpis.day_of(now, program.zone),
         )
         if redemption is not None and plan.returns:
             back = dict(plan.returns)

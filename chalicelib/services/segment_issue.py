@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ..contract import CampaignOut, CampaignRequest
 from ..domain.coupons import CouponTemplate
-from ..domain.errors import IdempotencyKeyReused, NotFound, ValidationFailed
+from ..domain.errors import CouponOutOfStock, IdempotencyKeyReused, NotFound, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
@@ -48,7 +48,7 @@ def _begin(deps: Deps, segment_id: str, request: CampaignRequest, fingerprint: s
     rules = require_segment(deps, segment_id).segment.rules
     record = deps.coupons.require_template(request.template_id)
     now = deps.clock()
-    reason = record.template.unissuable(now, record.issued)
+    reason = issuance.unissuable(deps, record.template, now)
     if reason is not None:
         raise ValidationFailed(f"template {request.template_id}: {reason}", param="template_id")
     campaign = Campaign(
@@ -75,9 +75,13 @@ def _give(
 ) -> None:
     counts = campaign.counts
     uow = deps.uow()
-    issuance.stage_issue(
-        deps, uow, member.member_id, template, now, f"campaign:{campaign.campaign_id}"
-    )
+    try:
+        issuance.stage_issue(
+            deps, uow, member.member_id, template, now, f"campaign:{campaign.campaign_id}"
+        )
+    except CouponOutOfStock:
+        campaign.status = "out_of_stock"
+        return
     deps.once.stage(uow, member.member_id, ONCE_KIND, campaign.campaign_id, "", "")
     try:
         uow.commit()

@@ -4,10 +4,11 @@ terms), read, list."""
 from __future__ import annotations
 
 from ..contract import TemplateList, TemplateOut
-from ..domain.coupons import CouponTemplate
+from ..domain.coupons import CouponTemplate, split_stock
 from ..domain.errors import TemplateExists, ValidationFailed, VersionConflict
 from ..domain.guards import Rule, WriteRejected
 from ..store.coupons import TemplateRecord
+from ..store.unit_of_work import UnitOfWork
 from .deps import Deps
 from .shared.presenters import template_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
@@ -30,7 +31,10 @@ def create(deps: Deps, template: CouponTemplate, idem: Idem | None) -> Answer:
         now = deps.clock()
         uow = deps.uow()
         deps.coupons.stage_template(uow, template, now, previous=None)
-        body = template_out(TemplateRecord(template, 0, 1, now, now)).model_dump_json()
+        if template.total_stock is not None:
+            wanted = split_stock(template.total_stock, template.slice_count)
+            deps.coupons.stage_slices(uow, template.template_id, wanted, read=[])
+        body = template_out(TemplateRecord(template, 0, 1, now, now), issued=0).model_dump_json()
         answer = stage_answer(deps, uow, idem, Answer(body, created=True))
         try:
             uow.commit()
@@ -61,10 +65,13 @@ def replace(deps: Deps, template_id: str, template: CouponTemplate, idem: Idem |
         now = deps.clock()
         uow = deps.uow()
         deps.coupons.stage_template(uow, template, now, previous=previous)
+        issued = deps.coupons.issued(previous)
+        _restock(deps, uow, previous, template, issued)
         updated = TemplateRecord(
             template, previous.issued, previous.version + 1, previous.created_at, now
         )
-        answer = stage_answer(deps, uow, idem, Answer(template_out(updated).model_dump_json()))
+        out = template_out(updated, issued=issued)
+        answer = stage_answer(deps, uow, idem, Answer(out.model_dump_json()))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -77,9 +84,31 @@ def replace(deps: Deps, template_id: str, template: CouponTemplate, idem: Idem |
     return run_write(deps, idem, attempt)
 
 
+def _restock(
+    deps: Deps,
+    uow: UnitOfWork,
+    previous: TemplateRecord,
+    template: CouponTemplate,
+    issued: int,
+) -> None:
+    """The stock's slices as the new terms want them: what is left (the new stock less what
+    was issued) split anew, each slice only if no claim took from it since it was read."""
+    before, after = previous.template, template
+    if (before.total_stock, before.slice_count) == (after.total_stock, after.slice_count):
+        return
+    read = deps.coupons.stock_left(before) if before.total_stock is not None else []
+    wanted: list[int] = []
+    if after.total_stock is not None:
+        wanted = split_stock(max(after.total_stock - issued, 0), after.slice_count)
+    deps.coupons.stage_slices(uow, template.template_id, wanted, read)
+
+
 def get(deps: Deps, template_id: str) -> TemplateOut:
-    return template_out(deps.coupons.require_template(template_id))
+    record = deps.coupons.require_template(template_id)
+    return template_out(record, issued=deps.coupons.issued(record))
 
 
 def list_all(deps: Deps) -> TemplateList:
-    return TemplateList(templates=[template_out(r) for r in deps.coupons.templates()])
+    return TemplateList(
+        templates=[template_out(r, issued=deps.coupons.issued(r)) for r in deps.coupons.templates()]
+    )

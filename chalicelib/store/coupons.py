@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from msgspec import Struct
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons
+from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons, split_stock
 from ..domain.errors import TemplateNotFound
 from ..domain.guards import Guard, Rule
-from . import keys, kpis
+from . import keys
 from .models import (
     CouponCountItem,
     CouponItem,
     CouponTemplateItem,
     Item,
+    KpiCountItem,
     OrderCouponsItem,
     SharedCodeItem,
+    StockSliceItem,
 )
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none, scan_page
 
@@ -83,6 +87,118 @@ class CouponStore:
         with dynamodb():
             items = list(CouponTemplateItem.query(keys.TEMPLATES_PK))
         return [_template_from(i) for i in items]
+
+    # -- stock: slices, each taken from by one conditional write (never below 0) ----------------
+
+    def stock_left(self, template: CouponTemplate) -> list[int | None]:
+        """What is left of each slice (None: a slice not made yet, as a template stocked before
+        slices were)."""
+        tid, n = template.template_id, template.slice_count
+        found: dict[str, int] = {}
+        with dynamodb():
+            for item in StockSliceItem.batch_get(
+                [(keys.stock_slice_pk(tid, s), keys.STOCK_SK) for s in range(n)]
+            ):
+                found[item.pk] = int(item.left or 0)
+        return [found.get(keys.stock_slice_pk(tid, s)) for s in range(n)]
+
+    def stage_slices(
+        self,
+        uow: UnitOfWork,
+        template_id: str,
+        wanted: list[int],
+        read: list[int | None],
+    ) -> None:
+        """The slices as `wanted` (what each holds), each only if it is still as `read` (a claim
+        meanwhile fails the write, which is then done again); slices past `wanted` removed."""
+        for s in range(max(len(wanted), len(read))):
+            item = StockSliceItem(
+                pk=keys.stock_slice_pk(template_id, s), sk=keys.STOCK_SK, template_id=template_id
+            )
+            before = read[s] if s < len(read) else None
+            unchanged = (
+                StockSliceItem.pk.does_not_exist()
+                if before is None
+                else StockSliceItem.left == before
+            )
+            guard = Guard(Rule.COUPON_STOCK, template_id)
+            if s < len(wanted):
+                item.left = wanted[s]
+                uow.put(guard, item, unchanged)
+            elif before is not None:
+                uow.delete(guard, item, unchanged)
+
+    def reserve(self, template: CouponTemplate, draw: Callable[[], float]) -> int | None:
+        """Take one unit of the template's stock: from a slice drawn at random, then from any
+        other with some left; the slice taken from, or None when every slice is empty."""
+        n = template.slice_count
+        first = min(int(draw() * n), n - 1)
+        if self._take(template.template_id, first):
+            return first
+        left = self.stock_left(template)
+        others = [s for s in range(n) if s != first and (left[s] or 0) > 0]
+        others.sort(key=lambda s: draw())
+        for s in others:
+            if self._take(template.template_id, s):
+                return s
+        return None
+
+    def issued(self, record: TemplateRecord) -> int:
+        """Coupons issued of a template: for a stocked one, its stock less what its slices
+        hold; otherwise what the stream consumer counted, beside what the template's own
+        counter counted before the figures came from the stream."""
+        template = record.template
+        if template.total_stock is not None:
+            left = self.stock_left(template)
+            if any(part is not None for part in left):
+                return template.total_stock - sum(part or 0 for part in left)
+            return record.issued
+        name = f"issued@{template.template_id}#"
+        with dynamodb():
+            counted = sum(
+                int(item.n or 0)
+                for item in KpiCountItem.query(keys.KPI_COUNT_PK, KpiCountItem.sk.startswith(name))
+            )
+        return record.issued + counted
+
+    def slice_unsliced(self, record: TemplateRecord) -> None:
+        """A template stocked before stock came in slices: its slices made from what its own
+        counter says is left (once: a slice is made only where there is none)."""
+        template = record.template
+        assert template.total_stock is not None
+        wanted = split_stock(max(template.total_stock - record.issued, 0), template.slice_count)
+        for s, left in enumerate(wanted):
+            item = StockSliceItem(
+                pk=keys.stock_slice_pk(template.template_id, s),
+                sk=keys.STOCK_SK,
+                template_id=template.template_id,
+                left=left,
+            )
+            with dynamodb():
+                try:
+                    item.save(condition=StockSliceItem.pk.does_not_exist())
+                except PutError as exc:
+                    if exc.cause_response_code != "ConditionalCheckFailedException":
+                        raise
+
+    def give_back(self, template_id: str, slice_: int) -> None:
+        """A unit taken for a write that did not happen, back to its slice."""
+        item = StockSliceItem(pk=keys.stock_slice_pk(template_id, slice_), sk=keys.STOCK_SK)
+        with dynamodb():
+            item.update(actions=[StockSliceItem.left.add(1)])
+
+    def _take(self, template_id: str, slice_: int) -> bool:
+        item = StockSliceItem(pk=keys.stock_slice_pk(template_id, slice_), sk=keys.STOCK_SK)
+        with dynamodb():
+            try:
+                item.update(
+                    actions=[StockSliceItem.left.add(-1)], condition=StockSliceItem.left > 0
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
 
     def template_for_shared_code(self, code: str) -> str | None:
         item = get_or_none(SharedCodeItem, keys.shared_code_pk(code), keys.SHARED_CODE_SK)
@@ -150,26 +266,15 @@ class CouponStore:
             )
         return [_coupon_from(member_id, item) for item in items]
 
-    def stage_issue(
-        self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None, stock: int | None, day: str
-    ) -> None:
-        """The coupon, the template's issued counter (never past stock) and the member's count
-        of this template (never past the limit), all or nothing; counted on the brand-local
-        `day` in the merchant's figures (a shared code claimed as it is used: issued and used)."""
+    def stage_issue(self, uow: UnitOfWork, coupon: Coupon, *, limit: int | None) -> None:
+        """The coupon and the member's count of this template (never past the limit), all or
+        nothing: the member's own items only (a unit of stock is reserved before, by
+        `reserve`; the figures count the coupon off the stream)."""
         tid = coupon.template.template_id
-        used = {"redeemed": 1} if coupon.status == "redeemed" else {}
-        kpis.stage_coupon(uow, coupon.member_id, day, tid, issued=1, **used)
         uow.put(
             Guard(Rule.COUPON_IS_NEW, coupon.code),
             self._coupon_item(coupon),
             CouponItem.pk.does_not_exist(),
-        )
-        counter = CouponTemplateItem(pk=keys.TEMPLATES_PK, sk=tid)
-        in_stock = CouponTemplateItem.pk.exists()
-        if stock is not None:
-            in_stock = in_stock & (CouponTemplateItem.issued < stock)
-        uow.update(
-            Guard(Rule.COUPON_STOCK, tid), counter, [CouponTemplateItem.issued.add(1)], in_stock
         )
         count = CouponCountItem(
             pk=keys.member_pk(coupon.member_id), sk=keys.coupon_count_sk(tid), template_id=tid
@@ -194,16 +299,10 @@ class CouponStore:
         coupon: Coupon,
         *,
         expected_status: str,
-        day: str,
         is_new: bool = False,
     ) -> None:
-        """The coupon in its new state, only if it is still in the one read; a use (issued →
-        redeemed) or a give-back (redeemed → issued) counted on the brand-local `day`."""
-        moved = (expected_status, coupon.status)
-        if moved == ("issued", "redeemed"):
-            kpis.stage_coupon(uow, coupon.member_id, day, coupon.template.template_id, redeemed=1)
-        elif moved == ("redeemed", "issued"):
-            kpis.stage_coupon(uow, coupon.member_id, day, coupon.template.template_id, released=1)
+        """The coupon in its new state, only if it is still in the one read (a use or a
+        give-back, which the figures count off the stream)."""
         condition = (
             CouponItem.pk.does_not_exist() if is_new else CouponItem.status == expected_status
         )

@@ -1,7 +1,9 @@
-"""Events kept for 30 days: one partition per UTC day, ids that sort by time."""
+"""Events kept for 30 days: a UTC day's in eight partitions (a shard of the id: no day is one hot
+partition), ids that sort by time; the feed reads the day's shards newest first, merged."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -28,7 +30,7 @@ class EventStore:
         day = day_of(event_id)
         assert day is not None, event_id
         item = EventItem(
-            pk=keys.events_pk(day),
+            pk=keys.events_pk(day, event_id),
             sk=event_id,
             event_id=event_id,
             event_type=event_type,
@@ -54,7 +56,7 @@ class EventStore:
         day = day_of(event_id)
         assert day is not None, event_id
         with dynamodb():
-            EventItem(pk=keys.events_pk(day), sk=event_id).update(
+            EventItem(pk=keys.events_pk(day, event_id), sk=event_id).update(
                 actions=[EventItem.published.set(True)]
             )
 
@@ -62,10 +64,15 @@ class EventStore:
         day = day_of(event_id)
         if day is None:
             return None
-        return get_or_none(EventItem, keys.events_pk(day), event_id)
+        return get_or_none(EventItem, keys.events_pk(day, event_id), event_id)
 
     def newest_first(self, day: date, before: str | None) -> Iterator[EventItem]:
-        """One day's events, newest first, those before the id `before` (a cursor)."""
+        """One day's events, newest first across its shards, those before the id `before` (a
+        cursor); each shard's query is paged as the merge reads on."""
         condition = EventItem.sk < before if before else EventItem.sk.startswith("evt_")
         with dynamodb():
-            yield from EventItem.query(keys.events_pk(day), condition, scan_index_forward=False)
+            shards = [
+                EventItem.query(pk, condition, scan_index_forward=False)
+                for pk in keys.events_pks(day)
+            ]
+            yield from heapq.merge(*shards, key=lambda item: str(item.sk), reverse=True)

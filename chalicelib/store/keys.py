@@ -91,6 +91,14 @@ def shards(kind: str, value: str) -> list[str]:
 
 
 TEMPLATES_PK = "CPNTPL"
+
+
+def stock_slice_pk(template_id: str, slice_: int) -> str:
+    """A slice of a template's stock: a partition of its own (claims spread over slices)."""
+    return f"STOCK#{template_id}#{slice_:02d}"
+
+
+STOCK_SK = "S"
 SEGMENTS_PK = "SEGMENT"  # the merchant's segments, sk the segment id
 RFM_PK, RFM_SK = "RFM", "SAMPLE"  # the nightly RFM sample and cut points
 RFM_CUTS_SK = "CUTS"  # the cut points alone: a few bytes, for who needs no profiles
@@ -169,9 +177,18 @@ def reminder_sk(last_day: date, days_before: int) -> str:
     return f"REMIND#{last_day.isoformat()}#{days_before:03d}"
 
 
-def events_pk(day: date) -> str:
-    """Events by the UTC day they happened (kept 30 days, then removed by TTL)."""
-    return f"EVENTS#{day.isoformat()}"
+EVENT_SHARDS = 8  # a day's events spread over 8 partitions: 8,000 writes a second, not 1,000
+
+
+def events_pk(day: date, event_id: str) -> str:
+    """Events by the UTC day they happened and a shard of their id (kept 30 days, then removed
+    by TTL): `EVENTS#<day>#<shard>`."""
+    return f"EVENTS#{day.isoformat()}#{zlib.crc32(event_id.encode()) % EVENT_SHARDS}"
+
+
+def events_pks(day: date) -> list[str]:
+    """Every shard of a day's events: what the feed reads, newest first across them."""
+    return [f"EVENTS#{day.isoformat()}#{shard}" for shard in range(EVENT_SHARDS)]
 
 
 WEBHOOKS_PK = "WEBHOOKS"
@@ -183,8 +200,17 @@ def webhook_sk(webhook_id: str) -> str:
     return f"{WEBHOOK_PREFIX}{webhook_id}"
 
 
-def deliveries_pk(webhook_id: str) -> str:
-    return f"{WEBHOOK_PREFIX}{webhook_id}"
+DELIVERY_SHARDS = 8  # an endpoint's deliveries over 8 partitions: no endpoint is one hot one
+
+
+def deliveries_pk(webhook_id: str, delivery_id: str) -> str:
+    """`WH#<endpoint>#<shard of the delivery id>`."""
+    shard = zlib.crc32(delivery_id.encode()) % DELIVERY_SHARDS
+    return f"{WEBHOOK_PREFIX}{webhook_id}#{shard}"
+
+
+def all_deliveries_pks(webhook_id: str) -> list[str]:
+    return [f"{WEBHOOK_PREFIX}{webhook_id}#{shard}" for shard in range(DELIVERY_SHARDS)]
 
 
 def delivery_sk(delivery_id: str) -> str:
@@ -212,9 +238,16 @@ def topup_pk(payment_id: str) -> str:
 
 TOPUP_SK = "TOPUP"
 
-# The brand's running totals (points and stored value outstanding), sharded by member:
-# `TOTALS`, sk the shard. Added to in the transaction of every fact that moves them.
+# The brand's running totals (points and stored value outstanding): `TOTALS`, sk the slot, and
+# the figures below, ADDed to by the stream consumer alone (never in a member's transaction), a
+# slot per stream shard (`slot_of`), so consumers of two shards seldom meet on one item; how far
+# it folded each stream shard: `AGGPOS`, sk the shard id.
 TOTALS_PK = "TOTALS"
+AGG_POSITION_PK = "AGGPOS"
+
+
+def slot_of(shard_id: str) -> str:
+    return f"{zlib.crc32(shard_id.encode()) % DUE_SHARDS:02d}"
 
 
 def totals_sk(member_id: str) -> str:

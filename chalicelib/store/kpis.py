@@ -1,71 +1,27 @@
 """The merchant's figures in the table: a brand-local day's flows and marks (`KPI`, sk
-`<day>#<shard>`), standing counts (`KPICOUNT`, sk `<name>#<shard>`: the members, each tier's)
-and coupons by template and day (`KPICPN`, sk `<day>#<template>#<shard>`).
+`<day>#<slot>`), standing counts (`KPICOUNT`, sk `<name>#<slot>`: the members, each tier's,
+the coupons issued of each template) and coupons by template and day (`KPICPN`, sk
+`<day>#<template>#<slot>`).
 
-Every one is only ever ADDed to, in the transaction of the fact it counts (`domain.kpis` says
-what a fact adds), sharded by member like the running totals: concurrent facts never conflict on
-them, a busy day never makes a hot item, and a retried request — which commits nothing — counts
-nothing twice. A range of days is one query of the `KPI` partition.
+Every one is only ever ADDed to, by the stream consumer (`aggregates.figures` says what a
+change adds), never in a member's transaction: a checkout shares no item with another. A range
+of days is one query of the `KPI` partition.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from msgspec import Struct
 
 from ..domain import kpis
-from ..domain.guards import Guard, Rule
-from ..domain.members import Member
-from ..domain.points import LedgerRow
 from . import keys
 from .models import KpiCountItem, KpiCouponItem, KpiDayItem, KpiSnapshotItem, SalesTotalsItem
-from .unit_of_work import UnitOfWork, dynamodb
+from .unit_of_work import dynamodb
 
 DAY_FIELDS = (*kpis.DAY_FLOWS, *kpis.DAY_MARKS)
-
-
-def stage_day(uow: UnitOfWork, member_id: str, day: str, **deltas: int) -> None:
-    """Add to the member's shard of `day` (nothing if every delta is 0)."""
-    if any(deltas.values()):
-        item = KpiDayItem(pk=keys.KPI_PK, sk=keys.kpi_day_sk(day, member_id))
-        uow.add(Guard(Rule.TOTALS), item, deltas)
-
-
-def stage_member(uow: UnitOfWork, member: Member, today: str) -> None:
-    """A member written: today's flows (enrolled, first active or purchase of the day, merged
-    away), its marks moved from the days they were on to the days they are on, its counts."""
-    before, after = member.as_read, member.standing()
-    if before == after:
-        return
-    stage_day(uow, member.member_id, today, **kpis.member_flows(before, after, today))
-    for key, delta in kpis.moved(kpis.marks(before), kpis.marks(after)).items():
-        name, _, on = key.partition("@")
-        if name in kpis.DAY_MARKS:
-            stage_day(uow, member.member_id, on, **{name: delta})
-        else:  # "members", "tier@<tier>"
-            count = KpiCountItem(pk=keys.KPI_COUNT_PK, sk=keys.kpi_count_sk(key, member.member_id))
-            uow.add(Guard(Rule.TOTALS), count, {"n": delta})
-    member.as_read = after  # one write, one count: a second staging of it adds nothing
-
-
-def stage_points(uow: UnitOfWork, member_id: str, today: str, rows: Iterable[LedgerRow]) -> None:
-    stage_day(uow, member_id, today, **kpis.points_flows(rows))
-
-
-def stage_coupon(
-    uow: UnitOfWork, member_id: str, today: str, template_id: str, **deltas: int
-) -> None:
-    """`issued`, `redeemed` or `released` of one template, on the member's shard of the day."""
-    item = KpiCouponItem(
-        pk=keys.KPI_COUPON_PK,
-        sk=keys.kpi_coupon_sk(today, template_id, member_id),
-        template_id=template_id,
-    )
-    uow.add(Guard(Rule.TOTALS), item, deltas)
 
 
 class SalesTotals(Struct, frozen=True):

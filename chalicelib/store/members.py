@@ -12,7 +12,6 @@ import msgspec
 from ..domain.checkin import Streak
 from ..domain.errors import MemberMerged, MemberNotFound
 from ..domain.guards import Guard, Rule
-from ..domain.kpis import day_of
 from ..domain.members import Member
 from ..domain.points import (
     SETTLE_LOTS_PER_WRITE,
@@ -23,7 +22,7 @@ from ..domain.points import (
     ledger_rows,
 )
 from ..domain.referrals import Referral
-from . import keys, kpis, totals
+from . import keys
 from .ledger import stage_rows
 from .models import IdentityItem, Item, LotItem, MemberItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none, scan_page
@@ -81,7 +80,6 @@ def member_from(item: MemberItem) -> Member:
         prev_purchase_day=item.prev_purchase_day,
         rfm_weeks=json.loads(item.rfm_weeks or "{}"),
     )
-    member.as_read = member.standing()
     return member
 
 
@@ -314,15 +312,13 @@ class MemberStore:
     def stage_new_member(self, uow: UnitOfWork, member: Member, zone: ZoneInfo) -> None:
         item = member_item(member, zone)
         uow.put(Guard(Rule.MEMBER_IS_NEW), item, MemberItem.pk.does_not_exist())
-        kpis.stage_member(uow, member, day_of(member.created_at, zone))
 
     def stage_member(self, uow: UnitOfWork, member: Member, now: datetime, zone: ZoneInfo) -> None:
         """The member changed: its next version, written only if no one else wrote meanwhile
-        (and what the change moves of the merchant's figures, in the same transaction)."""
+        (what it moves of the merchant's figures, the stream consumer reads off the change)."""
         expected = member.bump(now)
         item = member_item(member, zone)
         uow.put(Guard(Rule.MEMBER_VERSION), item, MemberItem.version == expected)
-        kpis.stage_member(uow, member, day_of(now, zone))
 
     def stage_identity_removal(
         self, uow: UnitOfWork, kind: str, fingerprint: str, member_id: str
@@ -366,20 +362,11 @@ class MemberStore:
         """The member with its new balances, every lot touched and the write's ledger rows,
         guarded by the member's version: a concurrent change makes the whole write fail.
         A lot left with no points is deleted (its ledger rows keep its history)."""
-        before, after = member.balances, account.balances
-        totals.stage_add(
-            uow,
-            member.member_id,
-            points_balance=after.balance - before.balance,
-            points_pending=after.pending - before.pending,
-            points_debt=after.debt - before.debt,
-        )
         member.balances = account.balances
         member.next_due_at = account.next_due(member.next_due_at)
         rows = ledger_rows(account.entries, account.balances, member.ledger_seq, now, new_id)
         member.ledger_seq += len(rows)
         stage_rows(uow, member.member_id, rows)
-        kpis.stage_points(uow, member.member_id, day_of(now, zone), rows)
         self.stage_member(uow, member, now, zone)
         for lot_id in sorted(account.touched):
             lot = account.lots[lot_id]

@@ -20,7 +20,7 @@ from pynamodb.expressions.update import Action
 
 from ..domain.guards import Guard, Rule
 from . import keys
-from .models import CouponCountItem, CouponItem, Item, MergeItem
+from .models import CouponCountItem, CouponItem, Item, MergeItem, OrderItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 # The source partition's records a merge moves, by the prefix of their sort keys.
@@ -98,8 +98,9 @@ class MergeStore:
                 uow.update(Guard(Rule.MERGE_MOVED, item.sk), count, actions)
                 continue
             item.pk = target_pk
-            if isinstance(item, CouponItem):
-                item.merged_from = source_id  # moved, not issued: no coupon.issued event
+            if isinstance(item, CouponItem | OrderItem):
+                # moved, not issued or recorded: no coupon.issued event, no order in the figures
+                item.merged_from = source_id
             uow.put(Guard(Rule.MERGE_MOVED, item.sk), item, Item.pk.does_not_exist())
 
     def stage_record(

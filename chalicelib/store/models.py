@@ -203,6 +203,9 @@ class OrderItem(Item, discriminator="order"):
     occurred_at = UTCDateTimeAttribute()
     growth_earned = NumberAttribute(default=0)
     growth_clawed_back = NumberAttribute(default=0)
+    recorded_at = UTCDateTimeAttribute(null=True)  # when the purchase was recorded
+    refunded_at = UTCDateTimeAttribute(null=True)  # when it was last refunded
+    merged_from = UnicodeAttribute(null=True)  # moved here by a merge from that member
 
 
 class Allocation(MapAttribute[str, Any]):
@@ -259,6 +262,14 @@ class CouponTemplateItem(Item, discriminator="coupon_template"):
     version = NumberAttribute(default=1)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class StockSliceItem(Item, discriminator="stock_slice"):
+    """One slice of a template's stock (`STOCK#<template>#<slice>`, sk `S`): what is left of
+    it, taken one at a time by a conditional write (never below 0) and given back by an ADD."""
+
+    template_id = UnicodeAttribute()
+    left = NumberAttribute(default=0)
 
 
 class SegmentItem(Item, discriminator="segment"):
@@ -373,10 +384,11 @@ class ReferralCodeItem(Item, discriminator="referral_code"):
 
 class ReferredItem(Item, discriminator="referred"):
     """A friend a member referred, in the referrer's partition (`REFERRED#<friend id>`): the
-    friend's referral as of its last change, written in the friend's transactions."""
+    friend's referral as of its last change, copied by the stream consumer."""
 
     friend_id = UnicodeAttribute()
     referral = UnicodeAttribute()  # JSON referrals.Referral
+    friend_version = NumberAttribute(null=True)  # the friend's version it was copied from
 
 
 class ReferralMarkItem(Item, discriminator="referral_mark"):
@@ -384,6 +396,7 @@ class ReferralMarkItem(Item, discriminator="referral_mark"):
     with (once: a second friend on it is refused), `REFCAP#<month>` the month's rewards."""
 
     rewards = NumberAttribute(null=True)
+    friend_id = UnicodeAttribute(null=True)  # a device's: the friend who enrolled on it
 
 
 class RiskCountItem(Item, discriminator="risk_count"):
@@ -579,9 +592,19 @@ class WalletPaymentItem(Item, discriminator="wallet_payment"):
     created_at = UTCDateTimeAttribute()
 
 
+class AggregatePositionItem(Item, discriminator="agg_position"):
+    """How far the stream consumer has folded one stream shard into the brand's figures
+    (`AGGPOS`, sk the shard id): written in the same transaction as the deltas it folded, under
+    the condition that it is still what was read, so a redelivered batch adds nothing twice."""
+
+    seq = UnicodeAttribute()  # the last sequence number folded
+    last_at = UTCDateTimeAttribute()  # the latest fact folded, by its write's clock (the books')
+    folded_at = UTCDateTimeAttribute()  # when the consumer folded it
+
+
 class TotalsItem(Item, discriminator="totals"):
-    """One shard of the brand's running totals (`TOTALS`, sk the shard), added to (never
-    rewritten) in the transaction of each fact."""
+    """One slot of the brand's running totals (`TOTALS`, sk the slot), only ever added to, by
+    the stream consumer."""
 
     points_balance = NumberAttribute(default=0)
     points_pending = NumberAttribute(default=0)

@@ -9,7 +9,7 @@ from msgspec import Struct, field
 
 from ..domain.guards import Guard, Rule
 from ..domain.points import Lot
-from . import keys, kpis
+from . import keys
 from .idempotency import AnswerHome
 from .models import Allocation, Item, OrderItem, RedemptionItem
 from .unit_of_work import UnitOfWork, dynamodb
@@ -29,6 +29,8 @@ class OrderRecord(Struct, frozen=True):
     occurred_at: datetime
     growth_earned: int = 0
     growth_clawed_back: int = 0
+    recorded_at: datetime | None = None  # when the purchase was recorded (the figures' day)
+    refunded_at: datetime | None = None  # when it was last refunded
 
 
 class RedemptionRecord(Struct, frozen=True):
@@ -59,6 +61,8 @@ def _order_from(item: OrderItem) -> OrderRecord:
         occurred_at=item.occurred_at,
         growth_earned=int(item.growth_earned or 0),
         growth_clawed_back=int(item.growth_clawed_back or 0),
+        recorded_at=item.recorded_at,
+        refunded_at=item.refunded_at,
     )
 
 
@@ -115,6 +119,8 @@ def _order_item(member_id: str, order: OrderRecord) -> OrderItem:
         occurred_at=order.occurred_at,
         growth_earned=order.growth_earned,
         growth_clawed_back=order.growth_clawed_back,
+        recorded_at=order.recorded_at,
+        refunded_at=order.refunded_at,
     )
 
 
@@ -146,25 +152,20 @@ class OrderStore:
     def redemption(self, member_id: str, order_id: str) -> RedemptionRecord | None:
         return self.order_and_redemption(member_id, order_id)[1]
 
-    def stage_new_order(
-        self, uow: UnitOfWork, member_id: str, order: OrderRecord, *, day: str
-    ) -> None:
-        """A purchase is unique by (member, order id) inside the same transaction; `day` (the
-        brand-local day it is recorded on) counts it in the merchant's figures."""
+    def stage_new_order(self, uow: UnitOfWork, member_id: str, order: OrderRecord) -> None:
+        """A purchase is unique by (member, order id) inside the same transaction (the figures
+        count it off the stream, on the brand-local day of its `recorded_at`)."""
         item = _order_item(member_id, order)
         uow.put(Guard(Rule.ORDER_IS_NEW), item, OrderItem.pk.does_not_exist())
-        kpis.stage_day(uow, member_id, day, orders=1, sales=order.amount)
 
     def stage_order_refund(
-        self, uow: UnitOfWork, member_id: str, order: OrderRecord, refunded_before: int, *, day: str
+        self, uow: UnitOfWork, member_id: str, order: OrderRecord, refunded_before: int
     ) -> None:
         uow.put(
             Guard(Rule.ORDER_REFUNDED_AS_READ),
             _order_item(member_id, order),
             OrderItem.refunded_amount == refunded_before,
         )
-        amount = order.refunded_amount - refunded_before
-        kpis.stage_day(uow, member_id, day, refunds=1, refunded_amount=amount)
 
     def stage_redemption(
         self, uow: UnitOfWork, member_id: str, record: RedemptionRecord, *, is_new: bool

@@ -30,20 +30,40 @@ class ReferralStore:
         uow.put(Guard(Rule.REFERRAL_CODE_IS_NEW), item, ReferralCodeItem.pk.does_not_exist())
 
     def stage_friend(
-        self, uow: UnitOfWork, referrer_id: str, friend_id: str, referral: Referral
+        self,
+        uow: UnitOfWork,
+        referrer_id: str,
+        friend_id: str,
+        referral: Referral,
+        friend_version: int,
     ) -> None:
+        """The friend's referral as of the friend's `friend_version`, unless a later one is
+        kept already (the stream may hand an older change over again)."""
         item = ReferredItem(
             pk=keys.member_pk(referrer_id),
             sk=f"REFERRED#{friend_id}",
             friend_id=friend_id,
             referral=msgspec.json.encode(referral).decode(),
+            friend_version=friend_version,
         )
-        uow.put(Guard(Rule.REFERRED), item)
+        not_older = ReferredItem.pk.does_not_exist() | (
+            ReferredItem.friend_version <= friend_version
+        )
+        uow.put(Guard(Rule.REFERRED, friend_id), item, not_older)
 
-    def stage_device(self, uow: UnitOfWork, referrer_id: str, device: str) -> None:
-        """One friend per device: a second friend enrolling on it fails this condition."""
-        item = ReferralMarkItem(pk=keys.member_pk(referrer_id), sk=f"REFDEV#{device}")
-        uow.put(Guard(Rule.REFERRAL_DEVICE_IS_NEW), item, ReferralMarkItem.pk.does_not_exist())
+    def stage_device(self, uow: UnitOfWork, referrer_id: str, device: str, friend_id: str) -> None:
+        """One friend per device: the mark names the first; another friend on it fails this
+        condition (the same friend's mark again does not)."""
+        item = ReferralMarkItem(
+            pk=keys.member_pk(referrer_id), sk=f"REFDEV#{device}", friend_id=friend_id
+        )
+        ours = ReferralMarkItem.pk.does_not_exist() | (ReferralMarkItem.friend_id == friend_id)
+        uow.put(Guard(Rule.REFERRAL_DEVICE_IS_NEW), item, ours)
+
+    def device_taken(self, referrer_id: str, device: str) -> bool:
+        """Whether a friend of the referrer enrolled on the device already."""
+        found = get_or_none(ReferralMarkItem, keys.member_pk(referrer_id), f"REFDEV#{device}")
+        return found is not None
 
     def stage_reward(self, uow: UnitOfWork, referrer_id: str, month: str, cap: int | None) -> None:
         """One more reward this month, only while it stays within `cap`."""

@@ -10,7 +10,7 @@ library's own) is `Unavailable`: the request changed nothing and may be retried.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -91,6 +91,18 @@ class UnitOfWork(Struct):
     _puts: list[tuple[Guard, Item, Condition | None]] = field(default_factory=list)
     _updates: list[tuple[Guard, Item, list[Action], Condition | None]] = field(default_factory=list)
     _adds: dict[tuple[str, str], tuple[Guard, Item, dict[str, int]]] = field(default_factory=dict)
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_cancel(self, undo: Callable[[], None]) -> None:
+        """Something done before the transaction (a unit of stock taken) to undo if it does not
+        commit."""
+        self._undo.append(undo)
+
+    def cancel(self) -> None:
+        """The transaction will not be sent: undo what was done for it."""
+        undo, self._undo = self._undo, []
+        for step in reversed(undo):
+            step()
 
     def put(self, guard: Guard, item: Item, condition: Condition | None = None) -> None:
         self._puts.append((guard, item, condition))
@@ -126,6 +138,14 @@ class UnitOfWork(Struct):
         return len(self._deletes) + len(self._puts) + len(self._updates) + len(self._adds)
 
     def commit(self) -> None:
+        try:
+            self._commit()
+        except BaseException:
+            self.cancel()
+            raise
+        self._undo = []
+
+    def _commit(self) -> None:
         self._updates += self._add_updates()
         self._adds.clear()
         if not len(self):

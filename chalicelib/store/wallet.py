@@ -2,8 +2,9 @@
 (`WALLET#<seq>`), its payments (`WPAY#<order id>`) and its top-ups (`TOPUP#<payment id>`).
 
 Every write stages the wallet at its next version (guarded by the version read), its new
-entries (each written once), the business record and the change of the brand's totals: one
-transaction, so a part can never go below zero under concurrency and nothing is half-written.
+entries (each written once) and the business record: one transaction, so a part can never go
+below zero under concurrency and nothing is half-written. The brand's totals follow from the
+stream (`aggregates.figures`), never in the member's transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from msgspec import Struct
 from ..domain.errors import MemberMerged
 from ..domain.guards import Guard, Rule
 from ..domain.wallet import Entry, Grant, Wallet
-from . import cursors, keys, totals
+from . import cursors, keys
 from .idempotency import AnswerHome
 from .models import (
     Item,
@@ -227,8 +228,8 @@ class WalletStore:
         now: datetime,
         created_at: datetime | None = None,
     ) -> None:
-        """The wallet at its next version (only if no one wrote it since it was read), each of
-        this write's entries once, and their sum added to the brand's totals."""
+        """The wallet at its next version (only if no one wrote it since it was read), and each
+        of this write's entries once."""
         expected = wallet.version
         wallet.version += 1
         item = WalletItem(
@@ -272,12 +273,6 @@ class WalletStore:
                 entry_item,
                 WalletEntryItem.pk.does_not_exist(),
             )
-        totals.stage_add(
-            uow,
-            member_id,
-            wallet_principal=sum(e.principal_delta for e in wallet.entries),
-            wallet_bonus=sum(e.bonus_delta for e in wallet.entries),
-        )
         wallet.entries = []
 
     def stage_topup(self, uow: UnitOfWork, topup: Topup) -> AnswerHome:

@@ -1,10 +1,12 @@
 """Webhook endpoints and their deliveries.
 
-Endpoints live in one small partition (`WEBHOOKS`); each endpoint's deliveries in its own
-(`WH#<id>`), their ids sorting by the event's time, so the newest come first in one query. A
+Endpoints live in one small partition (`WEBHOOKS`); each endpoint's deliveries in eight of its
+own (`WH#<id>#<shard of the delivery id>`: a busy endpoint is no hot partition), their ids
+sorting by the event's time, so the newest come first in one merged read of the eight. A
 delivery moves only by conditional writes: an attempt is claimed by raising `attempts` from the
 number the queue message expects, so a message delivered twice by SQS is sent once."""
 
+import heapq
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -159,7 +161,7 @@ class WebhookStore:
         """The delivery of an event to an endpoint, made once; True if made by this call."""
         delivery_id = delivery_id_of(event_id)
         item = DeliveryItem(
-            pk=keys.deliveries_pk(webhook_id),
+            pk=keys.deliveries_pk(webhook_id, delivery_id),
             sk=keys.delivery_sk(delivery_id),
             delivery_id=delivery_id,
             webhook_id=webhook_id,
@@ -186,7 +188,9 @@ class WebhookStore:
 
     def delivery(self, webhook_id: str, delivery_id: str) -> Delivery | None:
         item = get_or_none(
-            DeliveryItem, keys.deliveries_pk(webhook_id), keys.delivery_sk(delivery_id)
+            DeliveryItem,
+            keys.deliveries_pk(webhook_id, delivery_id),
+            keys.delivery_sk(delivery_id),
         )
         return None if item is None else _delivery(item)
 
@@ -195,9 +199,11 @@ class WebhookStore:
         sk = keys.delivery_sk(before) if before else None
         condition = DeliveryItem.sk < sk if sk else DeliveryItem.sk.startswith(keys.DELIVERY_PREFIX)
         with dynamodb():
-            for item in DeliveryItem.query(
-                keys.deliveries_pk(webhook_id), condition, scan_index_forward=False
-            ):
+            shards = [
+                DeliveryItem.query(pk, condition, scan_index_forward=False)
+                for pk in keys.all_deliveries_pks(webhook_id)
+            ]
+            for item in heapq.merge(*shards, key=lambda found: str(found.sk), reverse=True):
                 yield _delivery(item)
 
     def claim(self, delivery: Delivery, round_: int, attempt: int, now: datetime) -> bool:
@@ -259,7 +265,8 @@ class WebhookStore:
     def stage_restart(self, uow: UnitOfWork, delivery: Delivery, now: datetime) -> None:
         """Deliver again from the first attempt, in a new round, whatever happened before."""
         item = DeliveryItem(
-            pk=keys.deliveries_pk(delivery.webhook_id), sk=keys.delivery_sk(delivery.delivery_id)
+            pk=keys.deliveries_pk(delivery.webhook_id, delivery.delivery_id),
+            sk=keys.delivery_sk(delivery.delivery_id),
         )
         uow.update(
             Guard(Rule.DELIVERY_ROUND, delivery.delivery_id),
@@ -277,7 +284,8 @@ class WebhookStore:
 
     def _update(self, delivery: Delivery, actions: Sequence[Action], condition: Condition) -> bool:
         item = DeliveryItem(
-            pk=keys.deliveries_pk(delivery.webhook_id), sk=keys.delivery_sk(delivery.delivery_id)
+            pk=keys.deliveries_pk(delivery.webhook_id, delivery.delivery_id),
+            sk=keys.delivery_sk(delivery.delivery_id),
         )
         with dynamodb():
             try:

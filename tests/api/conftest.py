@@ -13,12 +13,15 @@ PROJECT = str(Path(__file__).resolve().parents[2])
 
 
 class Api:
-    """The Chalice test client with JSON and keys filled in."""
+    """The Chalice test client with JSON and keys filled in. After each call the table's stream
+    is handed to the stream consumer (`pump`), as Lambda's poller does a second or so after the
+    writes, so what the consumer keeps (the figures, the events) is there for the next call."""
 
-    def __init__(self, client: Client, storefront: str, admin: str) -> None:
+    def __init__(self, client: Client, storefront: str, admin: str, pump: Any = None) -> None:
         self.client = client
         self.storefront = storefront
         self.admin = admin
+        self.pump = pump
 
     def call(
         self,
@@ -34,7 +37,10 @@ class Api:
         if key is not None:
             sent["Authorization"] = f"Bearer {getattr(self, key, key)}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        return self.client.http.request(method, path, headers=sent, body=data)
+        response = self.client.http.request(method, path, headers=sent, body=data)
+        if self.pump is not None:
+            self.pump()
+        return response
 
     def post(self, path: str, body: Any = None, **kw: Any) -> Any:
         return self.call("POST", path, body, **kw)
@@ -58,8 +64,8 @@ class Api:
 
 
 @pytest.fixture
-def api(brand) -> Iterator[Api]:
+def api(brand, pump) -> Iterator[Api]:
     storefront, _ = api_keys.create(brand, "storefront")
     admin, _ = api_keys.create(brand, "admin")
     with Client(app, stage_name="dev", project_dir=PROJECT) as client:
-        yield Api(client, storefront, admin)
+        yield Api(client, storefront, admin, pump)

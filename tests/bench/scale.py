@@ -224,6 +224,8 @@ def run(table: str) -> None:
         amount_off=5_000,
         total_stock=SIZES["stock"],
         per_member_limit=1,
+        claims_per_second=400 * SIZES["slices"],
+        claimable=True,
     )
     templates.create(deps, stocked, None)
 
@@ -350,8 +352,10 @@ def claim(deps: Any, member_id: str, template_id: str) -> Any:
     claims = getattr(coupon_issue, "claim", None)
     if claims is not None:
         from chalicelib.contract import ClaimRequest
+        from chalicelib.services.shared.writes import Idem
 
-        return claims(deps, member_id, ClaimRequest(template_id=template_id), None)
+        idem = Idem("bench", f"claim-{member_id}", "h")
+        return claims(deps, member_id, ClaimRequest(template_id=template_id), idem)
     from chalicelib.contract import IssueRequest
 
     return coupon_issue.issue(deps, template_id, IssueRequest(member_id=member_id), None)

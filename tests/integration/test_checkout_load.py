@@ -39,3 +39,37 @@ def test_purchases_of_distinct_members_in_flight_at_once__cancel_nothing(brand):
         results = list(pool.map(buy, range(MEMBERS)))
     assert results == [True] * MEMBERS
     assert engine.stats["transactions_cancelled"] == 0, dict(engine.conflicts_by_pk)
+
+
+def test_a_flash_sale_from_many_threads__never_oversells_and_finds_the_last_units(brand):
+    """Stock 40 in 4 slices, 120 claims of distinct members from 16 threads: exactly 40 given,
+    the rest sold out; no 5xx, no transaction cancelled (a claim's transaction holds the
+    member's items only; the stock is taken by single conditional writes)."""
+    from chalicelib.contract import ClaimRequest
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import coupon_issue, templates
+    from chalicelib.services.shared.writes import Idem
+    from tests.helpers import template
+
+    templates.create(
+        brand,
+        template("flash", total_stock=40, claims_per_second=1_600, claimable=True),
+        None,
+    )
+    claimers = [enroll(brand, phone=f"1390000{n:04d}") for n in range(120)]
+
+    def claim(n: int) -> str:
+        idem = Idem("till", f"claim-{n}", "h")
+        try:
+            coupon_issue.claim(brand, claimers[n], ClaimRequest(template_id="flash"), idem)
+        except DomainError as exc:
+            return exc.code
+        return "ok"
+
+    with ConflictingEngine().installed() as engine, ThreadPoolExecutor(IN_FLIGHT) as pool:
+        outcomes = list(pool.map(claim, range(len(claimers))))
+    assert outcomes.count("ok") == 40 and outcomes.count("sold_out") == 80, outcomes
+    assert engine.stats["transactions_cancelled"] == 0
+    record = brand.coupons.require_template("flash")
+    assert brand.coupons.issued(record) == 40
+    assert brand.coupons.stock_left(record.template) == [0, 0, 0, 0]

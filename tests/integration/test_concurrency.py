@@ -4,6 +4,7 @@ so only the application's own read-then-write races remain — which is what the
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,8 +23,24 @@ from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item
-from tests.conftest import set_program
+from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, member
+
+
+@pytest.fixture(autouse=True)
+def _as_dynamodb_concurrency(deps):
+    """On DynamoDB Local these run behind the conflicting engine (`tests/conflicts.py`):
+    transactions that share an item cancel each other as they do in DynamoDB, and the use
+    cases retry with their jittered backoff, as in Lambda."""
+    if ENGINE != "dynamodb-local":
+        yield
+        return
+    from chalicelib.services.deps import jittered_backoff
+    from tests.conflicts import ConflictingEngine
+
+    deps.backoff = jittered_backoff
+    with ConflictingEngine().installed():
+        yield
 
 
 def _ledger(member_id):
@@ -126,22 +143,26 @@ def test_ten_tills_at_once_never_earn_past_the_daily_limit(brand):
     assert member(brand, member_id).points_balance == 120
 
 
+@contextmanager
 def _race_commits(monkeypatch, racer_thread, before_commit):
     """Run `before_commit()` in another thread (a second till) each time `racer_thread` is
-    about to send a transaction: after the racer has read what it decided on, before it writes
-    — the moment two requests race. Deterministic, where free-running threads are not."""
+    about to send a transaction, while the block runs: after the racer has read what it decided
+    on, before it writes — the moment two requests race. Deterministic, where free-running
+    threads are not."""
     from chalicelib.store.unit_of_work import UnitOfWork
 
     original = UnitOfWork.commit
-    other = ThreadPoolExecutor(max_workers=1)
+    racing = [True]
 
     def commit(self):
-        if threading.get_ident() == racer_thread and len(self):
+        if racing[0] and threading.get_ident() == racer_thread and len(self):
             other.submit(before_commit).result()
         return original(self)
 
     monkeypatch.setattr(UnitOfWork, "commit", commit)
-    return other
+    with ThreadPoolExecutor(max_workers=1) as other:
+        yield other
+    racing[0] = False
 
 
 def _sell(brand, member_id, order_id, amount, sold):
@@ -152,7 +173,7 @@ def _sell(brand, member_id, order_id, amount, sold):
 
 
 def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_books_add_up(
-    brand, monkeypatch
+    brand, monkeypatch, pump
 ):
     """Before each of the merge's transactions goes out, a till sells at both members: the
     survivor's sale lands first and the step, failing on the version, reads again and goes on;
@@ -162,6 +183,7 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
     for n in range(6):
         buy(brand, merged, f"m-{n}", 1_000)  # six lots of 10, two a step: three points steps
     monkeypatch.setattr(merges, "LOTS_PER_STEP", 2)
+    pump()  # the totals come off the stream
     totals_before = brand.totals.read()
     sold: list[tuple[str, object]] = []
     commits = []
@@ -194,6 +216,7 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
     assert out["moved"]["lots"] == 6 + len(earned[merged])
     left = brand.members.load_account(merged, brand.clock(), spend=True, merged_ok=True)[1]
     assert left.balances.balance == 0 and not left.lots  # nothing stayed behind
+    pump()  # the totals come off the stream
     books = reconciliation.brand_page(brand, 100, None)
     assert books.ok, books.mismatches
     total = sum(earned[survivor]) + sum(earned[merged])
@@ -201,7 +224,9 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
 
 
 @pytest.mark.parametrize("at", ["survivor", "merged"])
-def test_a_sale_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(brand, monkeypatch, at):
+def test_a_sale_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(
+    brand, monkeypatch, at, pump
+):
     """The other way round: a sale has read its member, and the whole merge runs before the
     sale's transaction goes out. At the survivor the sale fails on the version, reads again and
     lands on top of the merged points; at the merged member it reads again and is refused,
@@ -224,6 +249,7 @@ def test_a_sale_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(bran
     assert outs and outs[0]["moved"]["points"] == 50
     assert member(brand, survivor).points_balance == (70 if at == "survivor" else 50)
     assert [e.order_id for e in _ledger(merged) if e.kind == "earn"] == ["m-1"]
+    pump()  # the totals come off the stream
     books = reconciliation.brand_page(brand, 100, None)
     assert books.ok, books.mismatches
 
@@ -246,7 +272,7 @@ def _wallet_write(brand, member_id, what):
     ],
 )
 def test_a_wallet_write_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refused(
-    brand, monkeypatch, at, what, merged_has_wallet
+    brand, monkeypatch, at, what, merged_has_wallet, pump
 ):
     """A top-up or a payment has read its wallet, and the whole merge runs before its
     transaction goes out: at the survivor it fails on the wallet's version, reads again and
@@ -257,6 +283,7 @@ def test_a_wallet_write_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refu
     wallet.top_up(brand, survivor, TopupRequest(payment_id="pay-s", amount=5_000), None)
     if merged_has_wallet:
         wallet.top_up(brand, merged, TopupRequest(payment_id="pay-m", amount=3_000), None)
+    pump()  # the totals come off the stream
     before = brand.totals.read()
     outs = []
 
@@ -279,6 +306,7 @@ def test_a_wallet_write_raced_by_a_whole_merge__lands_at_the_survivor_or_is_refu
     assert left is not None and (left.principal, left.bonus, left.grants) == (0, 0, [])
     assert brand.wallets.topup("pay-raced") is None
     assert brand.wallets.payment(merged, "o-raced") is None
+    pump()  # the totals come off the stream
     after = brand.totals.read()
     assert after.wallet_principal == before.wallet_principal - paid
     books = reconciliation.brand_page(brand, 100, None)

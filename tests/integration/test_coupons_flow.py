@@ -79,11 +79,12 @@ def test_per_member_limit_is_enforced(brand):
         issue(brand, "once", member_id)
 
 
-def test_admin_issue_with_an_issue_id_is_applied_once(brand):
+def test_admin_issue_with_an_issue_id_is_applied_once(brand, pump):
     add_templates(brand, template("gift", per_member_limit=None))
     member_id = enroll(brand)
     first = issue(brand, "gift", member_id, issue_id="crm-1")
     again = issue(brand, "gift", member_id, issue_id="crm-1")
+    pump()  # an unstocked template's issued count comes off the stream
     assert again == first and templates.get(brand, "gift").issued == 1
 
 

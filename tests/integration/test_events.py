@@ -60,11 +60,11 @@ def bus(brand):
     return captured, parked
 
 
-def consume(brand, records):
+def consume(brand, records, shard_id="shardId-test"):
     """The stream consumer the Lambda runs (figures across members, then events)."""
     from chalicelib.jobs.stream import consume as consumer
 
-    return consumer(brand, records)
+    return consumer(brand, records, shard_id)
 
 
 def test_each_fact_makes_one_event__published_once_even_when_the_batch_comes_again(brand, bus):

@@ -8,19 +8,22 @@ from chalicelib.services import kpis
 from tests.helpers import buy, enroll, nightly
 
 
-def test_each_night_keeps_the_day_ends_ratios(brand, clock):
+def test_each_night_keeps_the_day_ends_ratios(brand, clock, pump):
     zone = brand.programs.require().zone
     a, b = enroll(brand, "13800138000"), enroll(brand, "13800138001")
     buy(brand, a, "o-1", 10_000)
     first = clock().astimezone(zone).date()
     midnight = clock().astimezone(zone).replace(hour=0, minute=30) + timedelta(days=1)
     clock.now = midnight
+    pump()  # the day's changes, folded by the stream consumer before the night reads them
     night = nightly(brand, "figures", clock())
     assert night["snapshots"] == 1 and night["figures.active_7d"] == 1
     buy(brand, b, "o-2", 5_000)  # the next day: both active, the first day's snapshot stays
     clock.now = midnight + timedelta(days=1)
+    pump()
     nightly(brand, "figures", clock())
     buy(brand, a, "o-3", 5_000)
+    pump()
     figures = kpis.figures(brand, first, first + timedelta(days=2), "day")
     ratios = [(p.active_ratio_7d, p.repurchase_rate_30d) for p in figures.periods]
     assert ratios == [(0.5, 0.0), (1.0, 0.0), (None, None)]  # today is not over

@@ -161,7 +161,9 @@ def run_every_function(stack: Stack, recorder: Recorder, monkeypatch: Any) -> No
     def stream_and_sender(*poison: dict[str, Any]) -> None:
         use(stack.deps(STREAM.logical_id))
         with recorder.acting_as(STREAM.logical_id):
-            stream.stream_events({"Records": [*poison, *table_stream.read()]}, None)
+            # as Lambda hands a batch over with a tumbling window: the shard named
+            event = {"Records": [*poison, *table_stream.read()], "shardId": table_stream.shard_id}
+            stream.stream_events(event, None)
         use(stack.deps(WEBHOOKS.logical_id))
         sqs = boto3.client("sqs")
         with recorder.acting_as(f"{WEBHOOKS.logical_id}:lambda"):  # the event source mapping

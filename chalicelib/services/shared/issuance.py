@@ -10,7 +10,6 @@ from ...contract import CouponReleaseOut
 from ...domain.coupons import CODE_BYTES, Coupon, CouponTemplate, code_from
 from ...domain.errors import CouponLimitReached, CouponOutOfStock
 from ...domain.guards import Rule, WriteRejected
-from ...domain.kpis import day_of
 from ...store.unit_of_work import UnitOfWork
 from ..deps import Deps
 from .presenters import coupon_out
@@ -32,16 +31,49 @@ def stage_issue(
     now: datetime,
     source: str,
 ) -> Coupon:
-    """Issue inside the caller's transaction: never past stock or the per-member limit."""
+    """Issue inside the caller's transaction: never past stock or the per-member limit. A unit
+    of a stocked template is taken first, by a conditional write of its own to one slice of the
+    stock (never below 0: no oversell), and given back if the transaction does not commit; the
+    transaction itself holds the member's items only."""
     coupon = new_coupon(member_id, template, now, source)
-    deps.coupons.stage_issue(
-        uow,
-        coupon,
-        limit=template.per_member_limit,
-        stock=template.total_stock,
-        day=local_day(deps, now),
-    )
+    reserve(deps, uow, template)
+    deps.coupons.stage_issue(uow, coupon, limit=template.per_member_limit)
     return coupon
+
+
+OUT_OF_STOCK = "it is out of stock"
+
+
+def unissuable(deps: Deps, template: CouponTemplate, now: datetime) -> str | None:
+    """Why the template cannot issue now (ended, or its whole stock taken), or None: a read of
+    its stock's slices for a stocked template, for who checks before a run of issues."""
+    reason = template.unissuable(now)
+    if reason is not None or template.total_stock is None:
+        return reason
+    if template.total_stock == 0:
+        return OUT_OF_STOCK
+    left = deps.coupons.stock_left(template)
+    if all(part is not None for part in left) and not sum(part or 0 for part in left):
+        return OUT_OF_STOCK
+    return None
+
+
+def reserve(deps: Deps, uow: UnitOfWork, template: CouponTemplate) -> None:
+    """A unit of the template's stock for the write `uow` will send, or CouponOutOfStock."""
+    if template.total_stock is None:
+        return
+    taken = deps.coupons.reserve(template, deps.draw)
+    if taken is None and all(part is None for part in deps.coupons.stock_left(template)):
+        record = deps.coupons.template(template.template_id)
+        if record is not None:  # stocked before stock came in slices: sliced now, once
+            deps.coupons.slice_unsliced(record)
+            taken = deps.coupons.reserve(template, deps.draw)
+    if taken is None:
+        raise CouponOutOfStock(
+            f"template {template.template_id} is out of stock", param="template_id"
+        )
+    tid = template.template_id
+    uow.on_cancel(lambda: deps.coupons.give_back(tid, taken))
 
 
 def stage_rule_coupon(
@@ -62,11 +94,15 @@ def stage_rule_coupon(
     if record is None:
         skip[template_id] = "the template no longer exists"
         return None
-    reason = record.template.unissuable(now, record.issued)
+    reason = record.template.unissuable(now)
     if reason is not None:
         skip[template_id] = reason
         return None
-    return stage_issue(deps, uow, member_id, record.template, now, source)
+    try:
+        return stage_issue(deps, uow, member_id, record.template, now, source)
+    except CouponOutOfStock:
+        skip[template_id] = OUT_OF_STOCK
+        return None
 
 
 def skip_refused_rule_coupons(rejected: WriteRejected, skip: dict[str, str]) -> None:
@@ -95,12 +131,5 @@ def stage_release(deps: Deps, uow: UnitOfWork, coupon: Coupon, now: datetime) ->
     order_id = coupon.release(now)
     body = CouponReleaseOut(order_id=order_id, coupon=coupon_out(coupon, now)).model_dump_json()
     coupon.answer = body
-    deps.coupons.stage_coupon_state(
-        uow, coupon, expected_status="redeemed", day=local_day(deps, now)
-    )
+    deps.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
     return body
-
-
-def local_day(deps: Deps, now: datetime) -> str:
-    """The brand-local day of `now`, which the merchant's figures count a coupon on."""
-    return day_of(now, deps.programs.require().zone)

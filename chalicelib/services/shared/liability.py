@@ -1,4 +1,5 @@
-"""What the brand owes its members now, from the running totals (points and stored value)."""
+"""What the brand owes its members, from the running totals (points and stored value) the
+stream consumer keeps, as of its watermark."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from ...domain.program import Program
 from ...store.totals import Totals
 
 
-def liability_of(totals: Totals, program: Program, now: datetime) -> LiabilityOut:
+def liability_of(
+    totals: Totals, program: Program, now: datetime, watermark: datetime | None
+) -> LiabilityOut:
+    """`watermark`: every change up to it is counted (None: nothing folded yet)."""
     rate = program.redemption
     return LiabilityOut(
-        as_of=now,
+        as_of=watermark or now,
+        lag_seconds=round((now - watermark).total_seconds(), 3) if watermark else None,
         currency=program.currency,
         points_outstanding=totals.points_balance,
         points_pending=totals.points_pending,

@@ -90,8 +90,13 @@ def skipped_out(skip: dict[str, str]) -> list[SkippedCouponOut]:
     return [SkippedCouponOut(template_id=t, reason=r) for t, r in sorted(skip.items())]
 
 
-def template_out(record: TemplateRecord) -> TemplateOut:
-    return TemplateOut(**record.template.model_dump(), issued=record.issued, version=record.version)
+def template_out(record: TemplateRecord, issued: int) -> TemplateOut:
+    """`issued`: the store's count (stock less what its slices hold, or the stream's count)."""
+    return TemplateOut(
+        **record.template.model_dump(),
+        issued=issued,
+        version=record.version,
+    )
 
 
 def _decimal(value: Fraction) -> str:

@@ -1,17 +1,17 @@
-"""Referrals as the members' use cases meet them, inside their own transaction: a new member's
-code and the referral it enrols with (enrol), the rewards of the friend's first purchase
-(purchase), and taking them back when that purchase is refunded within its window (refund)."""
+"""Referrals as the friend's own use cases meet them, inside the friend's transaction: a new
+member's code and the referral it enrols with (enrol), the friend's reward of its first purchase
+(purchase), and taking it back when that purchase is refunded within its window (refund). The
+referrer's side follows from the stream (`services.referral_rewards`): no friend's write touches
+the referrer's items, so an influencer's thousand friends never queue on one partition."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ...domain.coupons import Coupon
 from ...domain.errors import ValidationFailed
 from ...domain.expiry import lot_terms
-from ...domain.guards import Rule, WriteRejected
 from ...domain.members import Member
 from ...domain.points import Lot, PointsAccount
 from ...domain.program import Program
@@ -46,7 +46,8 @@ def referrer_of(deps: Deps, raw_code: str) -> str:
 
 
 def refusal(deps: Deps, program: Program, referrer_id: str, device: str | None) -> Refusal | None:
-    """Why this enrolment may not count as the referrer's referral, if it may not."""
+    """Why this enrolment may not count as the referrer's referral, if it may not (reads only:
+    the referrer's partition is written by the stream consumer, never by a friend's write)."""
     if not program.referral.enabled:
         return "referrals_off"
     if device is None:
@@ -61,23 +62,15 @@ def refusal(deps: Deps, program: Program, referrer_id: str, device: str | None) 
         if ancestor.device == device:
             return "same_device" if depth == 0 else "ring"
         member_id = ancestor.referral.referrer_id if ancestor.referral else None
-    return None
-
-
-def stage_referred(
-    deps: Deps, uow: UnitOfWork, member: Member, referrer_id: str, now: datetime
-) -> None:
-    """The new member as the referrer's friend, waiting for its first purchase."""
-    member.referral = Referral(referrer_id=referrer_id, enrolled_at=now)
-    deps.referrals.stage_friend(uow, referrer_id, member.member_id, member.referral)
-    if member.device is not None:
-        deps.referrals.stage_device(uow, referrer_id, member.device)
-
-
-def refused_by(rejected: WriteRejected) -> Refusal | None:
-    if rejected.broke(Rule.REFERRAL_DEVICE_IS_NEW):
+    if deps.referrals.device_taken(referrer_id, device):
         return "device_reused"
     return None
+
+
+def refer(member: Member, referrer_id: str, now: datetime) -> None:
+    """The new member as the referrer's friend, waiting for its first purchase: kept on the
+    friend; the stream consumer lists it in the referrer's partition."""
+    member.referral = Referral(referrer_id=referrer_id, enrolled_at=now)
 
 
 def stage_first_purchase(
@@ -89,12 +82,12 @@ def stage_first_purchase(
     order_id: str,
     amount: int,
     now: datetime,
-    capped: set[str],
     skip_coupons: dict[str, str],
 ) -> tuple[int, list[Coupon]]:
     """The friend's first purchase rewards both (the points pending until the return window
-    ends). `capped` holds referrers whose monthly limit refused an earlier attempt. Returns the
-    friend's points and coupons."""
+    ends): the friend here, in its own transaction; the referrer by the stream consumer, in
+    the referrer's own (`services.referral_rewards`), as the friend's referral turns rewarded.
+    Returns the friend's points and coupons."""
     rules = program.referral
     referral = member.referral
     if (
@@ -109,11 +102,12 @@ def stage_first_purchase(
     referral.state = "rewarded"
     referral.order_id = order_id
     referral.vests_at = vests
+    referral.rewarded_at = now
     if rules.friend_points:
         referral.friend_lot = deps.new_id(now)
         referral.friend_points = rules.friend_points
         account.earn(
-            _lot(referral.friend_lot, rules.friend_points, now, expires, vests, order_id),
+            referral_lot(referral.friend_lot, rules.friend_points, now, expires, vests, order_id),
             reason=f"referral: first purchase {order_id} (invited by a member)",
             kind="referral",
         )
@@ -123,45 +117,14 @@ def stage_first_purchase(
     )
     if coupon:
         issued.append(coupon)
-    referral.referrer_id = referrer_id = deps.members.survivor(referral.referrer_id)
-    if referrer_id in capped:
-        referral.referrer_capped = True
-    elif rules.referrer_points or rules.referrer_coupon:
-        month = now.astimezone(program.zone).isoformat()[:7]
-        deps.referrals.stage_reward(uow, referrer_id, month, rules.max_rewards_per_month)
-        if rules.referrer_points:
-            referral.referrer_lot = deps.new_id(now)
-            referral.referrer_points = rules.referrer_points
-            lot = _lot(
-                referral.referrer_lot,
-                rules.referrer_points,
-                now,
-                expires,
-                vests,
-                f"referral:{member.member_id}",
-            )
-            _stage_referrer(
-                deps,
-                uow,
-                program,
-                referrer_id,
-                now,
-                lambda their: their.earn(
-                    lot,
-                    reason=f"referral: a friend ({member.member_id}) made a first purchase",
-                    kind="referral",
-                ),
-            )
-        issuance.stage_rule_coupon(
-            deps, uow, referrer_id, rules.referrer_coupon, now, "referral", skip_coupons
-        )
-    deps.referrals.stage_friend(uow, referrer_id, member.member_id, referral)
+    if rules.referrer_points:  # the referrer's, once the consumer gives it (or the cap stops it)
+        referral.referrer_lot = deps.new_id(now)
+        referral.referrer_points = rules.referrer_points
     return referral.friend_points, issued
 
 
 def stage_refund(
     deps: Deps,
-    uow: UnitOfWork,
     program: Program,
     member: Member,
     account: PointsAccount,
@@ -170,7 +133,8 @@ def stage_refund(
     refunded_after: int,
     now: datetime,
 ) -> int:
-    """The rewarding purchase refunded within its window: both rewards taken back. Returns the
+    """The rewarding purchase refunded within its window: the friend's reward taken back here,
+    the referrer's by the stream consumer as the referral turns clawed back. Returns the
     friend's points taken back."""
     referral = member.referral
     if referral is None or not taken_back_by(
@@ -178,30 +142,13 @@ def stage_refund(
     ):
         return 0
     reason = f"referral reward taken back: first purchase {order_id} refunded"
-    referral.referrer_id = deps.members.survivor(referral.referrer_id)  # merged meanwhile?
     if referral.friend_points:
         account.claw_back(referral.friend_points, order_id, referral.friend_lot, reason=reason)
-    if referral.referrer_points:
-        _stage_referrer(
-            deps,
-            uow,
-            program,
-            referral.referrer_id,
-            now,
-            lambda their: their.claw_back(
-                referral.referrer_points,
-                f"referral:{member.member_id}",
-                referral.referrer_lot,
-                reason=reason,
-            ),
-            spend=True,
-        )
     referral.state = "clawed_back"
-    deps.referrals.stage_friend(uow, referral.referrer_id, member.member_id, referral)
     return referral.friend_points
 
 
-def _lot(
+def referral_lot(
     lot_id: str,
     points: int,
     now: datetime,
@@ -210,21 +157,3 @@ def _lot(
     order_id: str,
 ) -> Lot:
     return Lot(lot_id, points, points, now, expires, vests, False, order_id)
-
-
-def _stage_referrer(
-    deps: Deps,
-    uow: UnitOfWork,
-    program: Program,
-    referrer_id: str,
-    now: datetime,
-    change: Callable[[PointsAccount], None],
-    *,
-    spend: bool = False,
-) -> None:
-    """Change the referrer's points in the friend's transaction (guarded by its version)."""
-    referrer, account = deps.members.load_account(referrer_id, now, spend=spend)
-    change(account)
-    deps.members.stage_account(
-        uow, referrer, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
-    )

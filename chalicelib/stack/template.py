@@ -198,6 +198,9 @@ def _events(resources: dict[str, Any], brand: BrandSettings) -> None:
             "BisectBatchOnFunctionError": True,
             "MaximumRetryAttempts": 50,
             "MaximumRecordAgeInSeconds": DAY,
+            # a tumbling window makes each event name its stream shard (`shardId`): the
+            # brand's figures are folded exactly once per shard (aggregates.figures)
+            "TumblingWindowInSeconds": 60,
             "DestinationConfig": {
                 "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamDeadLetters", "Arn"]}}
             },

@@ -123,6 +123,7 @@ def test_the_demo_and_an_added_brand_package_into_whole_stacks_cfn_lint_accepts(
         source = resources["StreamEventsSource"]["Properties"]
         assert source["EventSourceArn"] == {"Fn::GetAtt": ["LoyaltyTable", "StreamArn"]}
         assert source["BisectBatchOnFunctionError"] is True
+        assert source["TumblingWindowInSeconds"] > 0  # its events name their stream shard
         assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
             "Fn::GetAtt": ["StreamDeadLetters", "Arn"]
         }

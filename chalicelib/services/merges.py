@@ -8,7 +8,7 @@ cut short (a timeout, a crash) goes on where it stopped when it is asked again:
    its retry), the survivor takes in its identities, growth value and tier standing;
 2. the points, `LOTS_PER_STEP` lots at a time: each lot with its own expiry and vesting, the
    pending points and the debt, as a `merge_out` ledger row at the one and a `merge_in` row at
-   the other, each member's running-totals shard moved with them;
+   the other (the running totals, kept off the stream, see both members' changes);
 3. the stored value: both parts and every top-up's bonus record, as a `merge_out` wallet entry
    at the one and a `merge_in` entry at the other (the survivor's wallet made where it has
    none); the merged member's wallet is written even where it has none, so a top-up that read

@@ -614,9 +614,9 @@ class TotalsItem(Item, discriminator="totals"):
 
 
 class KpiDayItem(Item, discriminator="kpi_day"):
-    """One shard of a brand-local day's figures (`KPI`, sk `<day>#<shard>`): the day's flows and
-    the members whose last activity / purchase / purchase before falls on it, only ever ADDed to
-    in the transaction of each fact."""
+    """One slot of a brand-local day's figures (`KPI`, sk `<day>#<slot>`): the day's flows and
+    the members whose last activity / purchase / purchase before falls on it, only ever ADDed to,
+    by the stream consumer."""
 
     members_new = NumberAttribute(default=0)
     members_merged = NumberAttribute(default=0)

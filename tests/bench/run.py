@@ -974,8 +974,20 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
             ("rfm overview", lambda i: get("/v1/admin/rfm", admin=True)),
             ("dashboard page", dashboard_page),
         ]
+        from chalicelib.jobs.stream import consume
+        from tests.streams import Stream
+
+        stream = Stream(table)
+
+        def fold_stream() -> None:
+            for shard_id, records in stream.read_shards():
+                if records:
+                    consume(deps, records, shard_id)
+
         rows = []
+        consumer: dict[str, Meter] = {}
         for name, call in cases:
+            fold_stream()  # what came before: not this case's
             meter = Meter()
             latencies = []
             for i in range(n):
@@ -983,6 +995,11 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
                 started = time.perf_counter()
                 call(i)
                 latencies.append((time.perf_counter() - started) * 1000)
+                recorder.meter = None
+            if name in ("purchase", "enroll", "refund", "wallet top-up"):
+                consumer[name] = Meter()  # the stream consumer's work for this case's writes
+                recorder.meter = consumer[name]
+                fold_stream()
                 recorder.meter = None
             ops = defaultdict(int)
             for op in meter.calls:
@@ -1015,8 +1032,16 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
             + (f"{reported:>8.1f} " if local else "")
             + f"{p50:>7.1f}  {indexes:<16} {ops}"
         )
-    figures = ", ".join(f"{r[0]} {r[8]:g}" for r in rows if r[8])
+    figures = ", ".join(f"{r[0]} {r[8]:g}" for r in rows if r[8]) or "none"
     print(f"\nof which the merchant's figures (KPI items, WCU per call): {figures}")
+    folded = ", ".join(
+        f"{name} {meter.wcu / n:.1f} WCU ({meter.kpi_wcu / n:.1f} of it figures)"
+        for name, meter in consumer.items()
+    )
+    print(
+        "the stream consumer's work for those calls, per call (events kept and published, "
+        f"figures folded, amortised over the batch of {n}): {folded}"
+    )
     purchase = next(r for r in rows if r[0] == "purchase")
     cost = purchase[3] * WRU_PRICE + purchase[2] * RRU_PRICE
     print(

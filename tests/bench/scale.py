@@ -362,4 +362,4 @@ def claim(deps: Any, member_id: str, template_id: str) -> Any:
 
 
 def issued_of(deps: Any, template_id: str) -> int:
-    return int(deps.coupons.require_template(template_id).issued)
+    return int(deps.coupons.issued(deps.coupons.require_template(template_id)))

@@ -9,7 +9,7 @@
 Nothing personal goes into either: ids, routes, statuses, counts and durations only (the test
 `tests/api/test_logs_api.py` drives every route with a phone, an email and a name and looks for
 them in every line). Only `aws_lambda_powertools.logging` and `.metrics` are imported; the slim
-package leaves out the parts this code never loads (`chalicelib.packaging`).
+package leaves out the parts this code never loads (`loyalty_tools.packaging`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ if ENGINE not in ("moto", "dynamodb-local"):
 if ENGINE == "moto":
     import moto  # noqa: F401  (must come before any botocore client exists)
 
-    from chalicelib.local import moto_streams
+    from loyalty_tools.local import moto_streams
 
     moto_streams.install()  # a cancelled transaction leaves no record on moto's stream
 
@@ -40,7 +40,7 @@ os.environ.pop("AWS_PROFILE", None)
 
 from botocore.client import BaseClient  # noqa: E402
 
-from chalicelib.local import engine as dynamodb_local  # noqa: E402
+from loyalty_tools.local import engine as dynamodb_local  # noqa: E402
 
 if ENGINE == "dynamodb-local":
     _ENGINE_PORT = dynamodb_local.free_port()
@@ -49,11 +49,11 @@ else:
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
 from chalicelib.domain.program import Program  # noqa: E402
-from chalicelib.local.http import emulate_unauthorized  # noqa: E402
 from chalicelib.services import api_keys, program  # noqa: E402
 from chalicelib.services.deps import Deps, build, use  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
 from chalicelib.store.models import Item, create_table  # noqa: E402
+from loyalty_tools.local.http import emulate_unauthorized  # noqa: E402
 
 emulate_unauthorized()  # chalice.test.Client answers an unknown key as API Gateway does: 401
 

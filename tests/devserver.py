@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from chalicelib.local.engine import free_port
+from loyalty_tools.local.engine import free_port
 from tests.conftest import ENGINE
 
 LOYALTY = shutil.which("loyalty", path=str(Path(sys.executable).parent)) or "loyalty"

@@ -73,7 +73,7 @@ def member(deps: Deps, member_id: str) -> MemberOut:
 
 
 def ladder(**changes: object):
-    from chalicelib.demo import DEMO_LADDER
+    from loyalty_tools.demo import DEMO_LADDER
 
     return DEMO_LADDER.model_copy(update=changes)
 

@@ -11,7 +11,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import LocalGateway, LocalGatewayException
 
 from chalicelib.api.errors import body_of, status_of
-from chalicelib.local.http import gateway_error
+from loyalty_tools.local.http import gateway_error
 
 
 def wsgi(app: Any, project_dir: str, stage: str = "dev") -> Callable[..., Iterable[bytes]]:

@@ -3,7 +3,7 @@
 
 from datetime import UTC, datetime
 
-from chalicelib.demo import DEMO_TEMPLATES
+from loyalty_tools.demo import DEMO_TEMPLATES
 
 T = "/v1/admin/coupon-templates"
 SHANGHAI_2359 = datetime(2026, 3, 30, 15, 59, tzinfo=UTC)  # 23:59 on 30 March in Shanghai

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.demo import DEMO_LADDER, DEMO_TEMPLATES
+from loyalty_tools.demo import DEMO_LADDER, DEMO_TEMPLATES
 
 T = "/v1/admin/coupon-templates"
 

@@ -4,7 +4,7 @@ refused with 409 `limit_reached`. They count by the brand-local day."""
 
 from datetime import UTC, datetime
 
-from chalicelib.demo import DEMO_TEMPLATES
+from loyalty_tools.demo import DEMO_TEMPLATES
 
 T = "/v1/admin/coupon-templates"
 

@@ -10,8 +10,8 @@ import requests
 from chalice.cli.factory import CLIFactory
 
 from app import app
-from chalicelib.local.http import local_server, path_problem
 from chalicelib.services import api_keys
+from loyalty_tools.local.http import local_server, path_problem
 from tests.api.conftest import PROJECT
 
 

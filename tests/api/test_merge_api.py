@@ -2,10 +2,10 @@
 The survivor takes the identities, every lot with its own expiry, pending points, debt, growth,
 coupons and orders; the merged member answers member_merged; the books add up before and after."""
 
-from chalicelib.demo import DEMO_TEMPLATES
 from chalicelib.domain.program import TopupBonus, WalletRules
 from chalicelib.services import merges
 from chalicelib.store.unit_of_work import UnitOfWork
+from loyalty_tools.demo import DEMO_TEMPLATES
 from tests.conftest import set_program
 
 T = "/v1/admin/coupon-templates"

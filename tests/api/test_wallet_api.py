@@ -201,10 +201,10 @@ def test_loyalty_reconcile__ok__then_a_tampered_wallet_and_totals_exit_1(
     """`loyalty reconcile` over several pages (one member a page), then after a hand edit."""
     from typer.testing import CliRunner
 
-    from chalicelib import cli
     from chalicelib.services import deps as composition
     from chalicelib.store import keys
     from chalicelib.store.models import WalletItem
+    from loyalty_tools import cli
 
     members = [api.enroll(phone=f"1390013900{n}") for n in range(3)]
     for n, member_id in enumerate(members):

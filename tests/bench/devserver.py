@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from chalicelib.local.engine import die_with_parent, free_port
+from loyalty_tools.local.engine import die_with_parent, free_port
 
 LOYALTY = shutil.which("loyalty", path=str(Path(sys.executable).parent)) or "loyalty"
 LEVELS = (1, 4, 16)

@@ -281,7 +281,7 @@ class Engine:
         self.local: Any = None
         self.parts = 0
         if name == "dynamodb-local":
-            from chalicelib.local import engine
+            from loyalty_tools.local import engine
 
             self.local = engine.start(None)
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.local.endpoint
@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     if "package" in parts:
         _package_bench()
     if "devserver" in parts:
-        from chalicelib.local.engine import java
+        from loyalty_tools.local.engine import java
 
         if java() is None:
             print("\ndev server row skipped: DynamoDB Local needs Java")
@@ -390,10 +390,10 @@ def _seeded_on_moto(table: str) -> Iterator[Any]:
     that need AWS services DynamoDB Local does not have)."""
     from moto import mock_aws
 
-    from chalicelib.demo import seed
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
+    from loyalty_tools.demo import seed
 
     endpoint = os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     try:
@@ -529,7 +529,7 @@ def _scale_bench(engine: Engine, smoke: bool) -> None:
     if smoke:
         scale.shrink()
     if engine.name != "dynamodb-local":
-        from chalicelib.local.engine import java, start
+        from loyalty_tools.local.engine import java, start
 
         if java() is None:
             print("\nscale part skipped: the conflicting engine sits on DynamoDB Local (Java)")
@@ -578,7 +578,6 @@ def _review_bench(
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
-    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.members import Member
     from chalicelib.jobs import runner
     from chalicelib.jobs.tier_review import TIER_REVIEW
@@ -586,6 +585,7 @@ def _review_bench(
     from chalicelib.settings import Settings
     from chalicelib.store.members import member_item
     from chalicelib.store.models import MemberItem, create_table
+    from loyalty_tools.demo import DEMO_PROGRAM, seed
 
     deps = build(
         Settings.from_environment().model_copy(
@@ -643,7 +643,6 @@ def _nightly_bench(recorder: Recorder, members: int, table: str) -> None:
     from datetime import time as clock_time
     from zoneinfo import ZoneInfo
 
-    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.members import Member
     from chalicelib.domain.points import Balances, Lot
     from chalicelib.domain.program import RollingExpiry
@@ -655,6 +654,7 @@ def _nightly_bench(recorder: Recorder, members: int, table: str) -> None:
     from chalicelib.settings import Settings
     from chalicelib.store.members import _lot_item, member_item
     from chalicelib.store.models import Item, create_table
+    from loyalty_tools.demo import DEMO_PROGRAM, seed
 
     zone = ZoneInfo("Asia/Shanghai")
     deps = build(
@@ -738,12 +738,12 @@ def _reconcile_bench(recorder: Recorder, members: int, table: str) -> None:
         WalletPaymentRequest,
         WalletRefundRequest,
     )
-    from chalicelib.demo import seed
     from chalicelib.services import members as enrolment
     from chalicelib.services import purchases, reconciliation, wallet
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
+    from loyalty_tools.demo import seed
 
     deps = build(
         Settings.from_environment().model_copy(
@@ -794,12 +794,12 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
 
     from app import app
     from chalicelib.contract import IssueRequest
-    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.coupons import CouponTemplate
     from chalicelib.services import api_keys, coupon_issue, templates
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
+    from loyalty_tools.demo import DEMO_PROGRAM, seed
 
     # the members' history is written past the demo's 7-day return window before the measured
     # calls (the nightly vesting job then makes its points spendable), so a measured purchase is

@@ -189,7 +189,6 @@ def run(table: str) -> None:
         WalletRefundRequest,
         WithdrawalRequest,
     )
-    from chalicelib.demo import DEMO_PROGRAM, seed
     from chalicelib.domain.coupons import CouponTemplate
     from chalicelib.services import (
         checkins,
@@ -205,6 +204,7 @@ def run(table: str) -> None:
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
+    from loyalty_tools.demo import DEMO_PROGRAM, seed
     from tests.conflicts import ConflictingEngine
 
     deps = build(

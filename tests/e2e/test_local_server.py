@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from chalicelib.local.engine import java
+from loyalty_tools.local.engine import java
 from tests.conftest import ENGINE
 from tests.devserver import Server
 

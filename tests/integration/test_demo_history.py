@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.demo import seed
-from chalicelib.demo_history import seed_history
 from chalicelib.services import kpis, reconciliation
+from loyalty_tools.demo import seed
+from loyalty_tools.demo_history import seed_history
 from tests.conftest import ENGINE
 
 MEMBERS, DAYS = 25, 20

@@ -107,7 +107,7 @@ def test_each_fact_makes_one_event__published_once_even_when_the_batch_comes_aga
 
 
 def test_a_retried_purchase_and_a_replay_with_a_new_key__make_no_new_event(brand, bus):
-    # moto's stream kept a cancelled transaction's records until chalicelib.local.moto_streams
+    # moto's stream kept a cancelled transaction's records until loyalty_tools.local.moto_streams
     captured, _ = bus
     stream = Stream(brand.settings.table_name)
     member_id = enroll(brand)

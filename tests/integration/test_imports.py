@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from chalicelib import cli
-from chalicelib.demo import DEMO_TEMPLATES
-from chalicelib.imports import import_members
 from chalicelib.services import deps as composition
 from chalicelib.services import kpis, reconciliation
 from chalicelib.store.ledger import LedgerStore
+from loyalty_tools import cli
+from loyalty_tools.demo import DEMO_TEMPLATES
+from loyalty_tools.imports import import_members
 from tests.conftest import set_program
 from tests.helpers import add_templates, enroll, ladder, member
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.stack.policies import API, FUNCTIONS, WEBHOOKS, grants
 from chalicelib.store.infra import table_template
+from loyalty_tools.stack.policies import API, FUNCTIONS, WEBHOOKS, grants
 from tests.conftest import ENGINE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.contract import CouponRedeemRequest, IssueRequest, MergeRequest
-from chalicelib.demo import DEMO_TEMPLATES
 from chalicelib.domain.errors import (
     CouponLimitReached,
     DomainError,
@@ -23,6 +22,7 @@ from chalicelib.domain.kpis import POINTS_FLOWS
 from chalicelib.services import coupon_checkout, coupon_issue, kpis, merges, templates
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.members import MemberStore
+from loyalty_tools.demo import DEMO_TEMPLATES
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, ladder, redeem, refund
 

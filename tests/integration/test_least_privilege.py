@@ -24,8 +24,8 @@ import pytest
 from chalicelib import observe
 from chalicelib.services.deps import Deps, build, use
 from chalicelib.settings import Settings
-from chalicelib.stack.policies import API, AUTH, FUNCTIONS, NIGHTLY, STREAM, WEBHOOKS, grants
 from chalicelib.store.models import configure, create_table
+from loyalty_tools.stack.policies import API, AUTH, FUNCTIONS, NIGHTLY, STREAM, WEBHOOKS, grants
 from tests.conftest import ENGINE, Clock
 from tests.iam import ACCOUNT, REGION, Call, Recorder, Statement, resolve, role_statements
 from tests.streams import Stream
@@ -137,9 +137,9 @@ def run_every_function(stack: Stack, recorder: Recorder, monkeypatch: Any) -> No
     from chalice.test import Client
 
     from app import app
-    from chalicelib.demo import seed
     from chalicelib.jobs import schedules, stream, webhooks
     from chalicelib.services import api_keys
+    from loyalty_tools.demo import seed
     from tests.api.conftest import PROJECT, Api
 
     api_deps = stack.deps(API.logical_id)

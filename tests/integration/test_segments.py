@@ -176,8 +176,8 @@ def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock
         assert [c.template_id for c in held] == ["hello"]
     from typer.testing import CliRunner
 
-    from chalicelib import cli
     from chalicelib.services import deps as composition
+    from loyalty_tools import cli
 
     monkeypatch.setattr(composition, "build", lambda **kwargs: brand)
     args = ["segments", "issue", "all", "--template", "hello", "--campaign", "c-2"]

@@ -126,8 +126,8 @@ def test_the_cli_runs_past_dates_dry_or_for_real_and_lists_the_runs(expiring, cl
     against the same table (the test's deps stand in for what `build` makes from the env)."""
     from typer.testing import CliRunner
 
-    from chalicelib import cli
     from chalicelib.services import deps as composition
+    from loyalty_tools import cli
 
     brand = expiring
     member_id = enroll(brand)

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.demo import DEMO_TEMPLATES
 from chalicelib.services import coupon_checkout
+from loyalty_tools.demo import DEMO_TEMPLATES
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, enroll, ladder, member, nightly, refund
 

@@ -22,14 +22,8 @@ LAYERS = {
     "webhooks": 3,
     "jobs": 4,
     "api": 5,  # the admin route starts the jobs' runner
-    "local": 6,
-    "cli": 6,
-    "demo": 6,
-    "demo_history": 6,  # `loyalty demo seed`: through the use cases, as a storefront
-    "imports": 6,  # `loyalty import members`: likewise
-    "stack": 6,  # the deployment: brands, template, policies (the CLI's, never a request's)
-    "packaging": 6,
 }
+TOOLING = "loyalty_tools"  # the operator's CLI, local server, stack: beside, never inside, Lambda
 CLOUD = ("boto3", "botocore", "pynamodb")
 NO_CLOUD = {"contract", "settings", "services", "jobs", "api"}
 NOTHING_OF_OURS = {"domain"}  # the domain imports only itself (and pure libraries)
@@ -110,6 +104,8 @@ def violations(edges: dict[str, set[str]]) -> list[str]:
                     found.append(f"{source} imports {target}: a use case imports another")
                 if source.startswith("chalicelib.services.shared") and is_use_case(target):
                     found.append(f"{source} imports {target}: a shared piece imports a use case")
+            elif top == TOOLING:
+                found.append(f"{source} imports {target}: the Lambda package never imports tooling")
             elif top in FRAMEWORK_FREE.get(src, ()):
                 found.append(f"{source} imports {target}: the domain is pure")
             elif src in NO_CLOUD and top in CLOUD:
@@ -158,6 +154,7 @@ def test_the_checker__sees_each_kind_of_violation():
         "chalicelib.services.purchases": {"chalicelib.services.refunds", "boto3"},
         "chalicelib.services.refunds": {"chalicelib.services.purchases"},
         "chalicelib.services.shared.issuance": {"chalicelib.services.refunds"},
+        "chalicelib.api.routes": {"loyalty_tools.local.http"},
     }
     problems = "\n".join(violations(edges))
     for expected in [
@@ -167,7 +164,13 @@ def test_the_checker__sees_each_kind_of_violation():
         "a use case imports another",
         "a shared piece imports a use case",
         "nothing above the store talks to AWS",
+        "the Lambda package never imports tooling",
         "import cycle: chalicelib.services.purchases -> chalicelib.services.refunds",
         "import cycle: chalicelib.store.members -> chalicelib.services.deps",
     ]:
         assert expected in problems, (expected, problems)
+
+
+def test_every_module_of_chalicelib__has_a_layer():
+    unplaced = {layer(m) for m in graph() if m.startswith("chalicelib.")} - set(LAYERS) - {""}
+    assert unplaced == set(), f"give these a layer (or move tooling to {TOOLING}/): {unplaced}"

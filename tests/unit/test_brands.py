@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chalicelib.cli import app
+from loyalty_tools.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

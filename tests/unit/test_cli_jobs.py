@@ -1,7 +1,7 @@
 """`loyalty jobs run` knows every nightly job by the names the runner answers to."""
 
-from chalicelib import cli
 from chalicelib.jobs import nightly
+from loyalty_tools import cli
 
 
 def test_the_cli_runs_every_nightly_job_by_name():

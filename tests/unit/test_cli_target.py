@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local import target
-from chalicelib.local.engine import free_port
+from loyalty_tools.local import target
+from loyalty_tools.local.engine import free_port
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 CLEAN = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}

@@ -7,7 +7,7 @@ import zipfile
 import boto3
 import pytest
 
-from chalicelib.stack.deploy import upload
+from loyalty_tools.stack.deploy import upload
 from tests.conftest import ENGINE
 
 pytestmark = pytest.mark.skipif(ENGINE != "moto", reason="S3 is moto's")

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from msgspec import Struct
 
-from .contract import EnrollRequest, PurchaseRequest, RedemptionRequest, RefundRequest
-from .domain.errors import InsufficientPoints
-from .services import kpis, members, purchases, redemptions, refunds
-from .services.deps import Deps
+from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest, RefundRequest
+from chalicelib.domain.errors import InsufficientPoints
+from chalicelib.services import kpis, members, purchases, redemptions, refunds
+from chalicelib.services.deps import Deps
 
 # archetype: (share of members, days between purchases, chance the member stops for good)
 KINDS = {

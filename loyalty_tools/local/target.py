@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from msgspec import Struct
 
-from . import engine as dynamodb_local
+from loyalty_tools.local import engine as dynamodb_local
 
 ENGINE_FILE = "engine.json"  # written by `loyalty dev` while it runs on DynamoDB Local
 EXPLICIT = ("LOYALTY_TABLE_NAME", "AWS_ENDPOINT_URL_DYNAMODB")

@@ -15,10 +15,10 @@ from pathlib import Path
 from msgspec import Struct, field
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .contract import EnrollOut, EnrollRequest, OpeningRequest
-from .domain.errors import DomainError, IdempotencyKeyReused
-from .services import members, opening
-from .services.deps import Deps
+from chalicelib.contract import EnrollOut, EnrollRequest, OpeningRequest
+from chalicelib.domain.errors import DomainError, IdempotencyKeyReused
+from chalicelib.services import members, opening
+from chalicelib.services.deps import Deps
 
 COLUMNS = (
     "phone",

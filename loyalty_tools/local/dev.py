@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import engine as dynamodb_local
-from . import target
+from loyalty_tools.local import engine as dynamodb_local
+from loyalty_tools.local import target
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ENGINES = ("dynamodb-local", "moto")
@@ -77,6 +77,9 @@ class MotoEngine:
     def start(self) -> None:
         from botocore.client import BaseClient
 
+        from loyalty_tools.local import moto_streams
+
+        moto_streams.install()  # its stream carries committed writes only, as DynamoDB's
         self.mock.start()
         original = BaseClient._make_api_call
         engine = self
@@ -88,7 +91,7 @@ class MotoEngine:
                 engine.dirty.set()
             return result
 
-        BaseClient._make_api_call = serialised  # type: ignore[method-assign]
+        BaseClient._make_api_call = serialised
 
     def restore(self, table: str) -> int:
         import boto3
@@ -196,25 +199,26 @@ def serve(
         for stop in reversed(stops):
             stop()
         raise
-    if moto is None:  # moto's stream also carries writes of cancelled transactions: not followed
-        from ..jobs.webhooks import attempt
-        from ..services.deps import deps
-        from ..store.delivery_queue import LocalDeliveries
-        from .stream import follow
+    from chalicelib.jobs.webhooks import attempt
+    from chalicelib.services.deps import deps
+    from chalicelib.store.delivery_queue import LocalDeliveries
+    from loyalty_tools.local.stream import follow
 
-        following = threading.Event()
-        follow(deps(), following, data_dir)
-        d = deps()
-        if isinstance(d.delivery_queue, LocalDeliveries):  # deliver webhooks as SQS would
-            d.delivery_queue.start(
-                lambda queued: print(
-                    f"webhook {queued['delivery_id']} attempt {queued['attempt']}: "
-                    f"{attempt(d, queued)}",
-                    flush=True,
-                ),
-                following,
-            )
-        stops.insert(0, following.set)
+    following = threading.Event()
+    # moto's stream starts anew with the restored table, whose figures the snapshot holds: it
+    # is followed from its latest record (DynamoDB Local's from where it stopped)
+    follow(deps(), following, data_dir, from_latest=moto is not None)
+    d = deps()
+    if isinstance(d.delivery_queue, LocalDeliveries):  # deliver webhooks as SQS would
+        d.delivery_queue.start(
+            lambda queued: print(
+                f"webhook {queued['delivery_id']} attempt {queued['attempt']}: "
+                f"{attempt(d, queued)}",
+                flush=True,
+            ),
+            following,
+        )
+    stops.insert(0, following.set)
 
     def shutdown(signum: int, frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -237,12 +241,12 @@ def serve(
 def _app_server(host: str, port: int, data_dir: Path, moto: MotoEngine | None) -> Any:
     from chalice.cli.factory import CLIFactory
 
-    from ..demo import seed
-    from ..services import api_keys
-    from ..services.deps import build, use
-    from ..settings import Settings
-    from ..store.models import create_table
-    from .http import local_server
+    from chalicelib.services import api_keys
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.models import create_table
+    from loyalty_tools.demo import seed
+    from loyalty_tools.local.http import local_server
 
     settings = Settings.from_environment()
     deps = build(settings)

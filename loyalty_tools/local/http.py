@@ -20,8 +20,8 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from ..api.errors import body_of, status_of
-from ..domain.errors import (
+from chalicelib.api.errors import body_of, status_of
+from chalicelib.domain.errors import (
     DomainError,
     Forbidden,
     InvalidRequest,

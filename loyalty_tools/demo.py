@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .domain.coupons import CouponTemplate, RelativeValidity
-from .domain.program import (
+from chalicelib.domain.coupons import CouponTemplate, RelativeValidity
+from chalicelib.domain.program import (
     Bonus,
     Campaign,
     Checkin,
@@ -26,7 +26,7 @@ from .domain.program import (
 )
 
 if TYPE_CHECKING:
-    from .services.deps import Deps
+    from chalicelib.services.deps import Deps
 
 # The seeds' example ladder: bronze ≥ ¥100 a month, silver ≥ ¥500 (free shipping, birthday
 # gift), gold ≥ ¥2000 (dedicated service, early access). Thresholds are in minor units.
@@ -151,7 +151,7 @@ def seed(
     """The demo brand (or a brand's starting program) in an empty table: its templates first
     (the program names them), then the program as version 1. Whatever is there already stays
     as it is."""
-    from .services import program, templates
+    from chalicelib.services import program, templates
 
     for template in DEMO_TEMPLATES if coupon_templates is None else coupon_templates:
         if deps.coupons.template(template.template_id) is None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store.infra import table_template
-from .brands import BrandSettings
-from .policies import (
+from chalicelib.store.infra import table_template
+from loyalty_tools.stack.brands import BrandSettings
+from loyalty_tools.stack.policies import (
     API,
     AUTH,
     FUNCTIONS,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from ..domain.program import known_zone
+from chalicelib.domain.program import known_zone
 
 # A brand's name is its stage, and goes into every name the stack makes: the table
 # `loyalty-<name>` (DynamoDB: 3–255 of [A-Za-z0-9_.-]), the stack `loyalty-<name>`

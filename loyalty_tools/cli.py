@@ -42,8 +42,8 @@ def _options(
 def _build(**options: object):  # type: ignore[no-untyped-def]
     """What a command that reads or writes the stack works with: its composition root, after
     finding the stack (a deployed brand by the environment, or this checkout's `make dev`)."""
-    from .local.target import connect
-    from .services.deps import build
+    from chalicelib.services.deps import build
+    from loyalty_tools.local.target import connect
 
     typer.echo(f"loyalty: {connect(_OPTIONS['local'])}", err=True)
     return build(**options)  # type: ignore[arg-type]
@@ -74,7 +74,7 @@ def dev(
     reset: bool = typer.Option(False, help="start afresh: delete the data folder first"),
 ) -> None:
     """Serve the API on 127.0.0.1 against a local DynamoDB that keeps its data on disk."""
-    from .local.dev import serve
+    from loyalty_tools.local.dev import serve
 
     serve(host, port, data, engine.value if engine else None, reset)
 
@@ -91,8 +91,8 @@ def keys_create(
 ) -> None:
     """Create an API key (shown once, stored hashed) in this checkout's `make dev`, or the
     deployed stack LOYALTY_TABLE_NAME names."""
-    from .domain.errors import DomainError
-    from .services import api_keys
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import api_keys
 
     grants: tuple[api_keys.Grant, ...] = ("pii:read",) if pii_read else ()
     try:
@@ -106,7 +106,7 @@ def keys_create(
 @table_app.command("create")
 def table_create() -> None:
     """Create the table named by LOYALTY_TABLE_NAME if it does not exist."""
-    from .store.models import create_table
+    from chalicelib.store.models import create_table
 
     _build(require_pii_key=False)  # points the models at the table
     create_table()
@@ -116,7 +116,7 @@ def table_create() -> None:
 @infra_app.command("render")
 def infra_render(out: Path = typer.Option(Path("infra/table.json"))) -> None:
     """Write the CloudFormation for the table, derived from the PynamoDB models."""
-    from .store.infra import table_template
+    from chalicelib.store.infra import table_template
 
     out.write_text(json.dumps(table_template(), indent=2) + "\n")
     typer.echo(f"wrote {out}")
@@ -137,7 +137,7 @@ PROJECT = typer.Option(None, "--project-dir", help="the checkout (default: here)
 
 
 def _brand(project: Path, name: str):  # type: ignore[no-untyped-def]
-    from .stack import brands
+    from loyalty_tools.stack import brands
 
     try:
         return brands.load(project, name)
@@ -151,8 +151,8 @@ def package_brand(brand: str, out: Path, project: Path, lint: bool) -> None:
     import subprocess
     import sys
 
-    from .packaging import slim
-    from .stack.template import merge_template
+    from loyalty_tools.packaging import slim
+    from loyalty_tools.stack.template import merge_template
 
     settings = _brand(project, brand)
     stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"].get(brand)
@@ -237,8 +237,8 @@ def brand_add(
     starting program (the demo's, in its currency and time zone). 新增品牌。"""
     from pydantic import ValidationError
 
-    from .demo import DEMO_PROGRAM, DEMO_TEMPLATES
-    from .stack import brands
+    from loyalty_tools.demo import DEMO_PROGRAM, DEMO_TEMPLATES
+    from loyalty_tools.stack import brands
 
     try:
         settings = brands.BrandSettings(
@@ -275,7 +275,7 @@ def brand_add(
 @brand_app.command("list")
 def brand_list(project: Path = PROJECT) -> None:
     """The brands and their settings. 品牌列表。"""
-    from .stack import brands
+    from loyalty_tools.stack import brands
 
     root = _project(project)
     for name in brands.names(root):
@@ -297,9 +297,9 @@ def program_load(
 ) -> None:
     """Store brands/<brand>/program.json and its coupon templates in the stack named by
     LOYALTY_TABLE_NAME, if it has no program yet (what is there stays as it is). 载入初始方案。"""
-    from .demo import seed
-    from .domain.coupons import CouponTemplate
-    from .domain.program import Program
+    from chalicelib.domain.coupons import CouponTemplate
+    from chalicelib.domain.program import Program
+    from loyalty_tools.demo import seed
 
     folder = _project(project) / "brands" / brand
     if not (folder / "program.json").exists():
@@ -323,7 +323,7 @@ def deploy(
     starting program, and print the outputs. 部署品牌堆栈到 AWS。"""
     import boto3
 
-    from .stack.deploy import deploy_stack, upload
+    from loyalty_tools.stack.deploy import deploy_stack, upload
 
     root = _project(project)
     settings = _brand(root, brand)
@@ -380,8 +380,8 @@ def jobs_run(
         TimeRemainingColumn,
     )
 
-    from .jobs import nightly
-    from .jobs.runner import last_day
+    from chalicelib.jobs import nightly
+    from chalicelib.jobs.runner import last_day
 
     try:
         first = date.fromisoformat(on)
@@ -443,8 +443,8 @@ def jobs_list(
     limit: int = typer.Option(20, min=1, max=100),
 ) -> None:
     """The run records, newest first. 运行记录（最新在前）。"""
-    from .contract import RunQuery
-    from .jobs.runs import run_page
+    from chalicelib.contract import RunQuery
+    from chalicelib.jobs.runs import run_page
 
     wanted = job.value if job and job.value != "all" else None
     page = run_page(_build(require_pii_key=False), RunQuery(job=wanted, limit=limit))
@@ -468,8 +468,8 @@ def reconcile(
     对账：逐个会员核对积分与储值账目。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .contract import BookFigures
-    from .services import reconciliation
+    from chalicelib.contract import BookFigures
+    from chalicelib.services import reconciliation
 
     deps = _build(require_pii_key=False)
     if member:
@@ -524,8 +524,8 @@ def demo_seed(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .demo import seed as seed_brand
-    from .demo_history import seed_history
+    from loyalty_tools.demo import seed as seed_brand
+    from loyalty_tools.demo_history import seed_history
 
     moment = [datetime.now(UTC)]
     deps = _build(clock=lambda: moment[0])
@@ -569,8 +569,8 @@ def export_csv(
     导出会员、积分流水或优惠券（CSV，Excel 可直接打开）。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .domain.errors import DomainError
-    from .services import exports
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import exports
 
     deps = _build(require_pii_key=False)
     rows, cursor = 0, None
@@ -609,7 +609,7 @@ def import_members_cmd(
     导入会员：逐行校验，拒绝的行附原因；重复导入不会重复入账。"""
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from .imports import import_members, rows_of, write_report
+    from loyalty_tools.imports import import_members, rows_of, write_report
 
     try:
         total = sum(1 for _ in rows_of(file))
@@ -647,9 +647,9 @@ def segments_issue(
     same run as `POST /v1/admin/segments/{id}/issues`; cut short, run it again."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .contract import CampaignOut, CampaignRequest
-    from .domain.errors import DomainError
-    from .services import segment_issue
+    from chalicelib.contract import CampaignOut, CampaignRequest
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import segment_issue
 
     deps = _build(require_pii_key=False)
     request = CampaignRequest(campaign_id=campaign, template_id=template, max_pages=1)
@@ -675,7 +675,7 @@ def segments_issue(
 
 
 def main() -> None:
-    from .domain.errors import DomainError, Unavailable
+    from chalicelib.domain.errors import DomainError, Unavailable
 
     try:
         app()

@@ -19,8 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..jobs.stream import consume
-from ..services.deps import Deps
+from chalicelib.jobs.stream import consume
+from chalicelib.services.deps import Deps
 
 POLL_SECONDS = 0.5
 
@@ -49,16 +49,31 @@ class Positions:
         tmp.replace(self.path)  # atomic: a kill never leaves half a file
 
 
-def follow(deps: Deps, stopping: threading.Event, data_dir: Path) -> threading.Thread:
+def follow(
+    deps: Deps, stopping: threading.Event, data_dir: Path, *, from_latest: bool = False
+) -> threading.Thread:
+    """`from_latest`: the shards' records written before now are not handed over (moto's
+    stream, which starts anew with a table restored from its snapshot)."""
     thread = threading.Thread(
-        target=_loop, args=(deps, stopping, data_dir / "stream.json"), name="stream", daemon=True
+        target=_loop,
+        args=(deps, stopping, data_dir / "stream.json", from_latest),
+        name="stream",
+        daemon=True,
     )
     thread.start()
     return thread
 
 
-def _iterator(streams: Any, arn: str, shard_id: str, positions: Positions) -> str | None:
-    """Where to read a shard from: after the last record handed over, or its oldest record."""
+def _iterator(
+    streams: Any, arn: str, shard_id: str, positions: Positions, from_latest: bool
+) -> str | None:
+    """Where to read a shard from: after the last record handed over, or its oldest record (or
+    its newest, `from_latest`)."""
+    if from_latest:
+        found = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard_id, ShardIteratorType="LATEST"
+        )
+        return str(found["ShardIterator"])
     after = positions.shards.get(shard_id)
     if after is not None:
         try:
@@ -78,13 +93,14 @@ def _iterator(streams: Any, arn: str, shard_id: str, positions: Positions) -> st
     return str(found["ShardIterator"])
 
 
-def _loop(deps: Deps, stopping: threading.Event, path: Path) -> None:
+def _loop(deps: Deps, stopping: threading.Event, path: Path, from_latest: bool) -> None:
     import boto3
 
     table = deps.settings.table_name
     arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    # DynamoDB Local serves its streams on its own endpoint
-    streams = boto3.client("dynamodbstreams", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
+    # DynamoDB Local serves its streams on its own endpoint (moto in process: none)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
     positions = Positions(path, arn)
     iterators: dict[str, str | None] = {}
     busy = False
@@ -95,7 +111,7 @@ def _loop(deps: Deps, stopping: threading.Event, path: Path) -> None:
             for shard in shards:
                 if shard["ShardId"] not in iterators:
                     iterators[shard["ShardId"]] = _iterator(
-                        streams, arn, shard["ShardId"], positions
+                        streams, arn, shard["ShardId"], positions, from_latest
                     )
             for shard_id, iterator in list(iterators.items()):
                 if iterator is None:

@@ -443,7 +443,7 @@ def jobs_list(
     limit: int = typer.Option(20, min=1, max=100),
 ) -> None:
     """The run records, newest first. 运行记录（最新在前）。"""
-    from chalicelib.contract import RunQuery
+    from chalicelib.contract.runs import RunQuery
     from chalicelib.jobs.runs import run_page
 
     wanted = job.value if job and job.value != "all" else None
@@ -468,7 +468,7 @@ def reconcile(
     对账：逐个会员核对积分与储值账目。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from chalicelib.contract import BookFigures
+    from chalicelib.contract.figures import BookFigures
     from chalicelib.services import reconciliation
 
     deps = _build(require_pii_key=False)
@@ -647,7 +647,7 @@ def segments_issue(
     same run as `POST /v1/admin/segments/{id}/issues`; cut short, run it again."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from chalicelib.contract import CampaignOut, CampaignRequest
+    from chalicelib.contract.segments import CampaignOut, CampaignRequest
     from chalicelib.domain.errors import DomainError
     from chalicelib.services import segment_issue
 

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from msgspec import Struct
 
-from chalicelib.contract import EnrollRequest, PurchaseRequest, RedemptionRequest, RefundRequest
+from chalicelib.contract.checkout import PurchaseRequest, RedemptionRequest, RefundRequest
+from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.errors import InsufficientPoints
 from chalicelib.services import kpis, members, purchases, redemptions, refunds
 from chalicelib.services.deps import Deps

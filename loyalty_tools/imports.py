@@ -15,7 +15,8 @@ from pathlib import Path
 from msgspec import Struct, field
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chalicelib.contract import EnrollOut, EnrollRequest, OpeningRequest
+from chalicelib.contract.members import EnrollOut, EnrollRequest
+from chalicelib.contract.opening import OpeningRequest
 from chalicelib.domain.errors import DomainError, IdempotencyKeyReused
 from chalicelib.services import members, opening
 from chalicelib.services.deps import Deps

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.contract import (
-    EnrollOut,
-    EnrollRequest,
-    MemberOut,
-    PurchaseRequest,
-    RedemptionRequest,
-    RefundRequest,
-)
+from chalicelib.contract.checkout import PurchaseRequest, RedemptionRequest, RefundRequest
+from chalicelib.contract.members import EnrollOut, EnrollRequest, MemberOut
 from chalicelib.services import members, purchases, redemptions, refunds
 from chalicelib.services.deps import Deps
 from chalicelib.services.shared.writes import Idem
@@ -51,7 +45,7 @@ def refund(deps: Deps, member_id: str, order_id: str, amount: int, **extra: obje
 def top_up(deps: Deps, member_id: str, payment_id: str, amount: int) -> dict:
     import json
 
-    from chalicelib.contract import TopupRequest
+    from chalicelib.contract.wallet import TopupRequest
     from chalicelib.services import wallet
 
     request = TopupRequest(payment_id=payment_id, amount=amount)
@@ -61,7 +55,7 @@ def top_up(deps: Deps, member_id: str, payment_id: str, amount: int) -> dict:
 def pay(deps: Deps, member_id: str, order_id: str, amount: int) -> dict:
     import json
 
-    from chalicelib.contract import WalletPaymentRequest
+    from chalicelib.contract.wallet import WalletPaymentRequest
     from chalicelib.services import wallet
 
     request = WalletPaymentRequest(order_id=order_id, amount=amount)

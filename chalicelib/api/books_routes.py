@@ -1,6 +1,6 @@
 """The books (admin): reconciliation, and the liability the running totals say."""
 
-from ..contract import LiabilityOut, ReconciliationOut, ReconciliationQuery
+from ..contract.figures import LiabilityOut, ReconciliationOut, ReconciliationQuery
 from ..services import reconciliation
 from ..services.deps import deps
 from .http import Call, endpoint

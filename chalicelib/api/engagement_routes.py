@@ -1,26 +1,26 @@
 """Coupons (storefront and admin), growth activities and the daily check-in."""
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ..contract import (
-    ActivityOut,
-    ActivityRequest,
-    CheckinCalendarOut,
-    CheckinOut,
-    CheckinRequest,
+from ..contract.checkout import ExchangeOut, ExchangeRequest
+from ..contract.coupons import (
     ClaimRequest,
     CouponList,
     CouponRedeemOut,
     CouponRedeemRequest,
     CouponReleaseOut,
     CouponReleaseRequest,
-    ExchangeOut,
-    ExchangeRequest,
     IssueOut,
     IssueRequest,
-    ReferralsOut,
     TemplateList,
     TemplateOut,
+)
+from ..contract.engagement import (
+    ActivityOut,
+    ActivityRequest,
+    CalendarQuery,
+    CheckinCalendarOut,
+    CheckinOut,
+    CheckinRequest,
+    ReferralsOut,
 )
 from ..domain.coupons import CouponTemplate
 from ..services import (
@@ -50,13 +50,6 @@ T = "/v1/admin/coupon-templates"
 )
 def record_activity(call: Call, member_id: str) -> Answer:
     return activities.record(deps(), _member(member_id), call.body, call.idem)
-
-
-class CalendarQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    month: str | None = Field(
-        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this month"
-    )
 
 
 @endpoint(

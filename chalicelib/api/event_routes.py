@@ -6,7 +6,7 @@ import json
 
 from chalice import Response
 
-from ..contract import EventOut, EventPage, EventQuery
+from ..contract.events import EventOut, EventPage, EventQuery
 from ..events import reading
 from ..services.deps import deps
 from .blueprint import api

@@ -4,11 +4,10 @@ coupons; a member's opening balance and tier from the brand's old system (`loyal
 from urllib.parse import urlencode
 
 from chalice import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from ..contract import OpeningOut, OpeningRequest
+from ..contract.exports import ExportQuery
+from ..contract.opening import OpeningOut, OpeningRequest
 from ..domain.errors import NotFound
-from ..domain.program import Slug
 from ..services import exports, opening
 from ..services.deps import deps
 from ..services.shared.writes import Answer
@@ -16,14 +15,6 @@ from .http import Call, endpoint
 from .routes import _member
 
 KINDS = ("members", "ledger", "coupons")
-
-
-class ExportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    cursor: str | None = Field(None, max_length=2048, description="the last page's Next-Cursor")
-    limit: int = Field(1000, ge=1, le=5000, description="items read for this page")
-    segment: Slug | None = Field(None, description="members export: only this segment's")
 
 
 @endpoint(

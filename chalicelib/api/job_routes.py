@@ -1,65 +1,13 @@
 """The nightly jobs through the admin API: run one (or all) now, read the run records."""
 
-import datetime as dt
 from collections import Counter
-from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from ..contract import RunOut, RunPage, RunQuery
+from ..contract.runs import JobOut, JobRequest, RunOut, RunPage, RunQuery
 from ..jobs import nightly
 from ..jobs.runner import last_day
 from ..jobs.runs import one_run, run_out, run_page
 from ..services.deps import deps
 from .http import Call, endpoint
-
-MAX_DAYS = 366
-
-
-class JobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
-    dry_run: bool = Field(True, description="report what would happen; write nothing")
-    days_back: int | None = Field(
-        None, ge=0, le=366, description="re-read this many days; default: since the last run"
-    )
-    date: dt.date | None = Field(
-        None,
-        description="run this brand-local business date (again), whatever the checkpoint says",
-    )
-    until: dt.date | None = Field(None, description="with date: every date through this one")
-
-    @model_validator(mode="after")
-    def _dates(self) -> "JobRequest":
-        if self.until is not None and self.date is None:
-            raise ValueError("until needs date")
-        if self.date is not None and self.days_back is not None:
-            raise ValueError("give date or days_back, not both")
-        if self.date and self.until and not 0 <= (self.until - self.date).days < MAX_DAYS:
-            raise ValueError(f"until must be from date to {MAX_DAYS - 1} days after it")
-        return self
-
-    def days(self) -> list[dt.date] | None:
-        if self.date is None:
-            return None
-        last = self.until or self.date
-        return [self.date + timedelta(days=n) for n in range((last - self.date).days + 1)]
-
-
-class JobOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    job: str
-    as_of: date = Field(description="the last business date run")
-    dry_run: bool
-    candidates: int = Field(description="members looked at")
-    changed: int = Field(description="members settled or reminded, coupons given, tiers lowered")
-    totals: dict[str, int] = Field(description="every count of every run, summed")
-    changes: list[dict[str, str | None]] = Field(description="coupons given, tiers changed")
-    runs: list[RunOut] = Field(description="the run records, one per job and business date")
-    not_run: list[dict[str, str]] = Field(
-        default_factory=list,
-        description="dates asked for that a job did not run, and why (not begun or not over)",
-    )
 
 
 @endpoint(

@@ -1,6 +1,6 @@
 """The merchant's figures (数据看板), for the dashboard and the brand's own tools (admin)."""
 
-from ..contract import KpiQuery, KpisOut, SalesTotalsOut, SalesTotalsRequest
+from ..contract.figures import KpiQuery, KpisOut, SalesTotalsOut, SalesTotalsRequest
 from ..services import kpis
 from ..services.deps import deps
 from .http import Call, endpoint

@@ -1,6 +1,6 @@
 """Merging two members (合并), for the merchant (admin)."""
 
-from ..contract import MergeOut, MergeRequest
+from ..contract.merges import MergeOut, MergeRequest
 from ..services import merges
 from ..services.deps import deps
 from ..services.shared.writes import Answer

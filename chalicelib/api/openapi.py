@@ -11,7 +11,7 @@ from chalice import Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from ..contract import ErrorOut
+from ..contract.common import ErrorOut
 from .blueprint import api
 from .http import ROUTES
 

@@ -1,6 +1,6 @@
 """The velocity signals (风控), for the merchant (admin)."""
 
-from ..contract import RiskQuery, RiskSignalsOut
+from ..contract.risk import RiskQuery, RiskSignalsOut
 from ..services import risk_signals
 from ..services.deps import deps
 from .http import Call, endpoint

@@ -2,17 +2,8 @@
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from .. import observe
-from ..contract import (
-    EnrollOut,
-    EnrollRequest,
-    IdentityAdd,
-    LedgerPage,
-    LookupRequest,
-    MemberOut,
-    ProfilePatch,
+from ..contract.checkout import (
     PurchaseOut,
     PurchaseRequest,
     QuoteOut,
@@ -21,6 +12,15 @@ from ..contract import (
     RedemptionRequest,
     RefundOut,
     RefundRequest,
+)
+from ..contract.ledger import LedgerPage, LedgerQuery
+from ..contract.members import (
+    EnrollOut,
+    EnrollRequest,
+    IdentityAdd,
+    LookupRequest,
+    MemberOut,
+    ProfilePatch,
 )
 from ..domain.errors import InvalidRequest, MemberNotFound
 from ..domain.identity import IDENTITY_KINDS
@@ -48,12 +48,6 @@ def _member(member_id: str) -> str:
     if not MEMBER_ID.match(member_id):
         raise MemberNotFound(f"no member {member_id[:40]}", param="member_id")
     return member_id
-
-
-class LedgerQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
 
 M = "/v1/members/{member_id}"

@@ -1,6 +1,6 @@
 """The merchant's segments (人群) and the brand's RFM (admin)."""
 
-from ..contract import (
+from ..contract.segments import (
     CampaignOut,
     CampaignRequest,
     RfmOut,

@@ -1,8 +1,7 @@
 """Stored value (储值): the member's wallet (storefront) and freezing it (admin)."""
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ..contract import (
+from ..contract.wallet import (
+    EntryQuery,
     FreezeRequest,
     TopupOut,
     TopupRequest,
@@ -23,12 +22,6 @@ from .routes import M, _member
 
 W = f"{M}/wallet"
 ADMIN_W = "/v1/admin/members/{member_id}/wallet"
-
-
-class EntryQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
 
 @endpoint(

@@ -2,7 +2,7 @@
 
 import re
 
-from ..contract import (
+from ..contract.webhooks import (
     DeliveryOut,
     DeliveryPage,
     DeliveryQuery,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..contract import EventOut
+from ..contract.events import EventOut
 from .derive import POINTS_EVENTS, SUMMARIES, WALLET_EVENTS
 
 

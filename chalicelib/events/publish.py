@@ -17,7 +17,7 @@ from typing import Any
 
 from msgspec import Struct, field
 
-from ..contract import EventOut
+from ..contract.events import EventOut
 from ..store.bus import BATCH, DeadLetters, EventBus
 from ..store.events import EventStore
 from ..store.stream import Change, change_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..contract import EventOut, EventPage, EventQuery
+from ..contract.events import EventOut, EventPage, EventQuery
 from ..domain.errors import EventNotFound, ValidationFailed
 from ..store.events import KEEP_DAYS, EventStore, day_of
 from .publish import parse

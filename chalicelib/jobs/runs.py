@@ -4,7 +4,7 @@ import re
 
 from msgspec.structs import asdict
 
-from ..contract import RunOut, RunPage, RunQuery
+from ..contract.runs import RunOut, RunPage, RunQuery
 from ..domain.errors import NotFound, ValidationFailed
 from ..services.deps import Deps
 from ..store.runs import Run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..contract import ActivityOut, ActivityRequest
+from ..contract.engagement import ActivityOut, ActivityRequest
 from ..domain.errors import ValidationFailed
 from ..domain.guards import WriteRejected
 from .deps import Deps

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..contract import CheckinCalendarOut, CheckinDayOut, CheckinOut, CheckinRequest, NextBonusOut
+from ..contract.engagement import (
+    CheckinCalendarOut,
+    CheckinDayOut,
+    CheckinOut,
+    CheckinRequest,
+    NextBonusOut,
+)
 from ..domain import checkin
 from ..domain.errors import AlreadyCheckedIn, CheckinOff
 from ..domain.expiry import lot_terms

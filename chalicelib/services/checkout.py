@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..contract import QuoteOut, QuoteRequest
+from ..contract.checkout import QuoteOut, QuoteRequest
 from ..domain.earning import earn_points, redeemable, redemption_discount
 from .deps import Deps
 from .shared.baskets import basket

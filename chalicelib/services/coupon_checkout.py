@@ -3,7 +3,7 @@ when the order is cancelled. Every refusal of a code is the same answer, and cou
 
 from __future__ import annotations
 
-from ..contract import (
+from ..contract.coupons import (
     CouponList,
     CouponOut,
     CouponRedeemOut,

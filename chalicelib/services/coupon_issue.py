@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from ..contract import ClaimRequest, ExchangeOut, ExchangeRequest, IssueOut, IssueRequest
+from ..contract.checkout import ExchangeOut, ExchangeRequest
+from ..contract.coupons import ClaimRequest, IssueOut, IssueRequest
 from ..domain.errors import (
     CouponOutOfStock,
     MissingField,

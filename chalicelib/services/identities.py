@@ -3,7 +3,7 @@ identity belongs to one member only; a member keeps at least one."""
 
 from __future__ import annotations
 
-from ..contract import IdentityAdd, MemberOut
+from ..contract.members import IdentityAdd, MemberOut
 from ..domain.errors import IdentityConflict, IdentityNotFound, LastIdentity, MemberNotFound
 from ..domain.members import Member
 from .deps import Deps

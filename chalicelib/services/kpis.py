@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..contract import (
+from ..contract.figures import (
     CouponFiguresOut,
     KpiNowOut,
     KpiPeriodOut,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..contract import LedgerPage
+from ..contract.ledger import LedgerPage
 from .deps import Deps
 from .shared.presenters import ledger_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from ..contract import EnrollOut, EnrollRequest, LookupRequest, MemberOut, ReferralStatusOut
+from ..contract.members import EnrollOut, EnrollRequest, LookupRequest, MemberOut, ReferralStatusOut
 from ..domain.errors import (
     Forbidden,
     IdentityConflict,

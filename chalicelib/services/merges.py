@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from ..contract import MergeMovedOut, MergeOut, MergeRequest
+from ..contract.merges import MergeMovedOut, MergeOut, MergeRequest
 from ..domain import merge
 from ..domain.errors import MemberNotFound
 from ..domain.members import Member

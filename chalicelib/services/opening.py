@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..contract import OpeningOut, OpeningRequest
+from ..contract.opening import OpeningOut, OpeningRequest
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_at, lot_terms
 from ..domain.points import Lot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..contract import MemberOut, ProfilePatch
+from ..contract.members import MemberOut, ProfilePatch
 from ..domain.errors import Forbidden, MemberNotFound, ValidationFailed
 from ..domain.members import Member
 from ..domain.profile import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, birthday_problem, merged

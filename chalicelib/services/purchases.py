@@ -3,7 +3,7 @@ the tier raised at once, with its welcome coupon, in the same transaction."""
 
 from __future__ import annotations
 
-from ..contract import PurchaseOut, PurchaseRequest
+from ..contract.checkout import PurchaseOut, PurchaseRequest
 from ..domain import kpis, rfm
 from ..domain.earning import earn_points, within_daily_limit
 from ..domain.errors import OrderConflict

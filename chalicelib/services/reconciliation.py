@@ -8,7 +8,7 @@ import binascii
 import json
 from datetime import datetime
 
-from ..contract import BookFigures, LiabilityOut, MismatchOut, ReconciliationOut
+from ..contract.figures import BookFigures, LiabilityOut, MismatchOut, ReconciliationOut
 from ..domain.books import Mismatch, check_points, check_wallet
 from ..domain.errors import MemberNotFound, ValidationFailed
 from ..store.books import MemberBooks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..contract import RedemptionOut, RedemptionRequest
+from ..contract.checkout import RedemptionOut, RedemptionRequest
 from ..domain.earning import redemption_discount
 from ..domain.errors import DomainError, OrderConflict, ValidationFailed
 from ..domain.guards import Rule, WriteRejected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..contract import FriendOut, ReferralsOut
+from ..contract.engagement import FriendOut, ReferralsOut
 from ..domain.referrals import Referral
 from .deps import Deps
 from .shared.referrals import give_code

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from msgspec.structs import replace
 
-from ..contract import RefundOut, RefundRequest
+from ..contract.checkout import RefundOut, RefundRequest
 from ..domain import rfm
 from ..domain.errors import OrderNotFound
 from ..domain.money import money

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from ..contract import RiskDayOut, RiskSignalOut, RiskSignalsOut
+from ..contract.risk import RiskDayOut, RiskSignalOut, RiskSignalsOut
 from ..domain.errors import ValidationFailed
 from .deps import Deps
 

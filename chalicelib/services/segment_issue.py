@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..contract import CampaignOut, CampaignRequest
+from ..contract.segments import CampaignOut, CampaignRequest
 from ..domain.coupons import CouponTemplate
 from ..domain.errors import CouponOutOfStock, IdempotencyKeyReused, NotFound, ValidationFailed
 from ..domain.guards import Rule, WriteRejected

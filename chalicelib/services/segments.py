@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..contract import (
+from ..contract.segments import (
     RfmCell,
     RfmOut,
     RfmOverviewOut,

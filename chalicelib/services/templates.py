@@ -3,7 +3,7 @@ terms), read, list."""
 
 from __future__ import annotations
 
-from ..contract import TemplateList, TemplateOut
+from ..contract.coupons import TemplateList, TemplateOut
 from ..domain.coupons import CouponTemplate, split_stock
 from ..domain.errors import TemplateExists, ValidationFailed, VersionConflict
 from ..domain.guards import Rule, WriteRejected

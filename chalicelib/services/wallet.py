@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from msgspec import Struct
 
-from ..contract import (
+from ..contract.wallet import (
     BonusExpiryOut,
     FreezeRequest,
     TopupOut,

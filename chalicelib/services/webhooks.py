@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from msgspec.structs import asdict, replace
 
-from ..contract import (
+from ..contract.webhooks import (
     DeliveryOut,
     DeliveryPage,
     DeliveryQuery,

@@ -458,7 +458,7 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
     import threading
     import time as clock
 
-    from chalicelib.contract import WebhookCreate
+    from chalicelib.contract.webhooks import WebhookCreate
     from chalicelib.services import webhooks
     from chalicelib.store.delivery_queue import LocalDeliveries
     from chalicelib.webhooks.delivery import deliver, fan_out
@@ -731,13 +731,9 @@ def _reconcile_bench(recorder: Recorder, members: int, table: str) -> None:
     """`members` members, each with 3 purchases (3 lots, 3 journal items, 3 orders), a top-up,
     a payment and a refund (the wallet, its 3 entries, the top-up and the payment): the whole
     brand reconciled, per 1,000 members."""
-    from chalicelib.contract import (
-        EnrollRequest,
-        PurchaseRequest,
-        TopupRequest,
-        WalletPaymentRequest,
-        WalletRefundRequest,
-    )
+    from chalicelib.contract.checkout import PurchaseRequest
+    from chalicelib.contract.members import EnrollRequest
+    from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest, WalletRefundRequest
     from chalicelib.services import members as enrolment
     from chalicelib.services import purchases, reconciliation, wallet
     from chalicelib.services.deps import build, use
@@ -793,7 +789,7 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.contract import IssueRequest
+    from chalicelib.contract.coupons import IssueRequest
     from chalicelib.domain.coupons import CouponTemplate
     from chalicelib.services import api_keys, coupon_issue, templates
     from chalicelib.services.deps import build, use

@@ -174,16 +174,16 @@ def counted(values: list[Any]) -> dict[str, int]:
 
 def run(table: str) -> None:
     """On the running DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB), one table."""
-    from chalicelib.contract import (
-        CheckinRequest,
-        CouponRedeemRequest,
-        CouponReleaseRequest,
-        EnrollRequest,
+    from chalicelib.contract.checkout import (
         ExchangeRequest,
-        IssueRequest,
         PurchaseRequest,
         RedemptionRequest,
         RefundRequest,
+    )
+    from chalicelib.contract.coupons import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
+    from chalicelib.contract.engagement import CheckinRequest
+    from chalicelib.contract.members import EnrollRequest
+    from chalicelib.contract.wallet import (
         TopupRequest,
         WalletPaymentRequest,
         WalletRefundRequest,
@@ -351,12 +351,12 @@ def claim(deps: Any, member_id: str, template_id: str) -> Any:
 
     claims = getattr(coupon_issue, "claim", None)
     if claims is not None:
-        from chalicelib.contract import ClaimRequest
+        from chalicelib.contract.coupons import ClaimRequest
         from chalicelib.services.shared.writes import Idem
 
         idem = Idem("bench", f"claim-{member_id}", "h")
         return claims(deps, member_id, ClaimRequest(template_id=template_id), idem)
-    from chalicelib.contract import IssueRequest
+    from chalicelib.contract.coupons import IssueRequest
 
     return coupon_issue.issue(deps, template_id, IssueRequest(member_id=member_id), None)
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.contract import PurchaseRequest
+from chalicelib.contract.checkout import PurchaseRequest
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.services import purchases
 from tests.conflicts import ConflictingEngine
@@ -45,7 +45,7 @@ def test_a_flash_sale_from_many_threads__never_oversells_and_finds_the_last_unit
     """Stock 40 in 4 slices, 120 claims of distinct members from 16 threads: exactly 40 given,
     the rest sold out; no 5xx, no transaction cancelled (a claim's transaction holds the
     member's items only; the stock is taken by single conditional writes)."""
-    from chalicelib.contract import ClaimRequest
+    from chalicelib.contract.coupons import ClaimRequest
     from chalicelib.domain.errors import DomainError
     from chalicelib.services import coupon_issue, templates
     from chalicelib.services.shared.writes import Idem

@@ -8,14 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from chalicelib.contract import (
-    EnrollRequest,
-    MergeRequest,
-    PurchaseRequest,
-    RedemptionRequest,
-    TopupRequest,
-    WalletPaymentRequest,
-)
+from chalicelib.contract.checkout import PurchaseRequest, RedemptionRequest
+from chalicelib.contract.members import EnrollRequest
+from chalicelib.contract.merges import MergeRequest
+from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits, WalletRules
 from chalicelib.services import members, merges, purchases, reconciliation, redemptions, wallet

@@ -6,12 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.contract import (
-    CouponRedeemRequest,
-    CouponReleaseRequest,
-    ExchangeRequest,
-    IssueRequest,
-)
+from chalicelib.contract.checkout import ExchangeRequest
+from chalicelib.contract.coupons import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
 from chalicelib.domain.errors import (
     CouponLimitReached,
     CouponNotUsable,

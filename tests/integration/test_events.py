@@ -10,7 +10,10 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from chalicelib.contract import CheckinRequest, EnrollRequest, EventOut, PurchaseRequest
+from chalicelib.contract.checkout import PurchaseRequest
+from chalicelib.contract.engagement import CheckinRequest
+from chalicelib.contract.events import EventOut
+from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.program import Checkin, RiskSignals
 from chalicelib.events import catalogue, reading
 from chalicelib.events.publish import NotPublished
@@ -187,7 +190,7 @@ def test_events_are_pulled_newest_first_by_type_and_member(brand, bus, clock):
     clock.advance(minutes=1)
     buy(brand, second, "o-1", 10_000)
     consume(brand, stream.read())
-    from chalicelib.contract import EventQuery
+    from chalicelib.contract.events import EventQuery
 
     every = reading.page(brand.events, EventQuery(), clock.now)
     assert [e.type for e in every.events] == ["points.earned", "member.enrolled", "member.enrolled"]
@@ -241,7 +244,7 @@ def test_a_member_found_idle_is_dormant_once__and_reactivated_by_a_purchase(
 def test_every_wallet_change_is_one_event__and_a_mismatch_the_night_finds_is_published(
     brand, bus, clock
 ):
-    from chalicelib.contract import FreezeRequest, WalletRefundRequest, WithdrawalRequest
+    from chalicelib.contract.wallet import FreezeRequest, WalletRefundRequest, WithdrawalRequest
     from chalicelib.jobs.books import RECONCILE
     from chalicelib.jobs.runner import run
     from chalicelib.services import wallet
@@ -318,7 +321,8 @@ def test_a_risk_signal_reached_is_one_risk_signal_event_and_a_check_in_earns_poi
 
 
 def test_a_merge_is_one_member_merged_event__its_moved_coupons_are_not_issued_again(brand, bus):
-    from chalicelib.contract import IssueRequest, MergeRequest
+    from chalicelib.contract.coupons import IssueRequest
+    from chalicelib.contract.merges import MergeRequest
     from chalicelib.services import coupon_issue, merges
     from tests.helpers import add_templates, template
 
@@ -343,7 +347,7 @@ def test_a_merge_is_one_member_merged_event__its_moved_coupons_are_not_issued_ag
 def test_every_event_bears_its_fact_s_own_time__to_the_microsecond(brand, bus, clock):
     """Issue 32: a release was stamped with the stream record's minute-rounded time, so the
     newest-first feed showed it before the redemption it undid."""
-    from chalicelib.contract import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
+    from chalicelib.contract.coupons import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
     from chalicelib.services import coupon_checkout, coupon_issue
     from tests.helpers import add_templates, template
 
@@ -366,7 +370,7 @@ def test_every_event_bears_its_fact_s_own_time__to_the_microsecond(brand, bus, c
     assert published["coupon.released"]["timestamp"] == released_at.isoformat().replace(
         "+00:00", "Z"
     )
-    from chalicelib.contract import EventQuery
+    from chalicelib.contract.events import EventQuery
 
     feed = reading.page(brand.events, EventQuery(member_id=member_id), clock.now).events
     assert [e.type for e in feed][:2] == ["coupon.released", "coupon.redeemed"]

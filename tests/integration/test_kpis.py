@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.contract import CouponRedeemRequest, IssueRequest, MergeRequest
+from chalicelib.contract.coupons import CouponRedeemRequest, IssueRequest
+from chalicelib.contract.merges import MergeRequest
 from chalicelib.domain.errors import (
     CouponLimitReached,
     DomainError,

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from chalicelib.contract import (
-    EnrollRequest,
+from chalicelib.contract.checkout import (
     ExchangeRequest,
     PurchaseRequest,
     RedemptionRequest,
     RefundRequest,
 )
+from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.program import RollingExpiry
 from chalicelib.services import (

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from chalicelib.contract import EnrollRequest
+from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.program import Lifecycle
 from chalicelib.services import coupon_checkout, members
 from tests.conftest import set_program

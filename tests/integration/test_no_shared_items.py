@@ -7,14 +7,10 @@ import json
 
 import pytest
 
-from chalicelib.contract import (
-    CheckinRequest,
-    CouponRedeemRequest,
-    CouponReleaseRequest,
-    ExchangeRequest,
-    IssueRequest,
-    RedemptionRequest,
-    RefundRequest,
+from chalicelib.contract.checkout import ExchangeRequest, RedemptionRequest, RefundRequest
+from chalicelib.contract.coupons import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
+from chalicelib.contract.engagement import CheckinRequest
+from chalicelib.contract.wallet import (
     TopupRequest,
     WalletPaymentRequest,
     WalletRefundRequest,
@@ -69,7 +65,7 @@ def test_no_storefront_use_case__shares_an_item_or_a_partition_between_two_membe
         wallet.top_up(brand, member_id, TopupRequest(payment_id=f"seed-p-{n}", amount=9_000), None)
     referrer = enroll(brand, "13900000000")
     code = referral_service.list_friends(brand, referrer).referral_code
-    from chalicelib.contract import EnrollRequest
+    from chalicelib.contract.members import EnrollRequest
     from chalicelib.services import members
 
     friends = []

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from chalicelib.contract import EnrollOut, EnrollRequest
+from chalicelib.contract.members import EnrollOut, EnrollRequest
 from chalicelib.domain import rfm
 from chalicelib.domain.errors import SampleMissing
 from chalicelib.domain.segments import Rules, matches, profile_of, scores_of
@@ -136,7 +136,7 @@ def test_an_estimate_scales_the_samples_share():
 
 
 def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock, monkeypatch):
-    from chalicelib.contract import CampaignRequest
+    from chalicelib.contract.segments import CampaignRequest
     from chalicelib.domain.errors import Unavailable
     from chalicelib.domain.segments import Segment
     from chalicelib.services import coupon_checkout, segment_issue

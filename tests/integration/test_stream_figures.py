@@ -5,7 +5,7 @@ the figures and before publishing — and read at a watermark, so lag never read
 
 import pytest
 
-from chalicelib.contract import TopupRequest
+from chalicelib.contract.wallet import TopupRequest
 from chalicelib.events.publish import NotPublished
 from chalicelib.jobs.stream import consume
 from chalicelib.services import kpis, reconciliation, wallet

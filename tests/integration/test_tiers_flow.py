@@ -125,7 +125,7 @@ def test_activities__earn_growth_once_and_can_raise_a_growth_ladder(brand):
 
     import pytest
 
-    from chalicelib.contract import ActivityRequest
+    from chalicelib.contract.engagement import ActivityRequest
     from chalicelib.domain.errors import ValidationFailed
     from chalicelib.domain.program import Growth
     from chalicelib.services import activities

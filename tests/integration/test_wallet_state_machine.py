@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from chalicelib.contract import (
-    EnrollRequest,
+from chalicelib.contract.members import EnrollRequest
+from chalicelib.contract.wallet import (
     FreezeRequest,
     TopupRequest,
     WalletPaymentRequest,

@@ -20,7 +20,7 @@ import pytest
 from msgspec.structs import replace
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from chalicelib.contract import DeliveryQuery, WebhookCreate, WebhookUpdate
+from chalicelib.contract.webhooks import DeliveryQuery, WebhookCreate, WebhookUpdate
 from chalicelib.domain.errors import UrlNotAllowed, ValidationFailed
 from chalicelib.domain.webhooks import RETRY_STEPS
 from chalicelib.events.publish import handle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...contract import ItemIn
+from ...contract.common import ItemIn
 from ...domain.earning import Basket, BasketItem, basket_for
 from ...domain.program import Program
 

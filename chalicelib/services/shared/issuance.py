@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from ...contract import CouponReleaseOut
+from ...contract.coupons import CouponReleaseOut
 from ...domain.coupons import CODE_BYTES, Coupon, CouponTemplate, code_from
 from ...domain.errors import CouponLimitReached, CouponOutOfStock
 from ...domain.guards import Rule, WriteRejected

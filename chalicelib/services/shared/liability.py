@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...contract import LiabilityOut
+from ...contract.figures import LiabilityOut
 from ...domain.program import Program
 from ...store.totals import Totals
 

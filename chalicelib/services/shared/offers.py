@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...contract import CouponQuoteOut
+from ...contract.coupons import CouponQuoteOut
 from ...domain.coupons import applicability
 from ...domain.earning import Basket
 from ..deps import Deps

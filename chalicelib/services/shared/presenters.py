@@ -6,15 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from ...contract import (
-    CouponOut,
-    EarnLineOut,
-    LedgerEntryOut,
-    LedgerPage,
-    MemberOut,
-    SkippedCouponOut,
-    TemplateOut,
-)
+from ...contract.checkout import EarnLineOut
+from ...contract.coupons import CouponOut, SkippedCouponOut, TemplateOut
+from ...contract.ledger import LedgerEntryOut, LedgerPage
+from ...contract.members import MemberOut
 from ...domain.coupons import Coupon
 from ...domain.earning import Earning
 from ...domain.members import Member

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...contract import TierChangeOut, TierProgressOut
+from ...contract.members import TierChangeOut, TierProgressOut
 from ...domain import tiers
 from ...domain.members import Member
 from ...domain.program import Program

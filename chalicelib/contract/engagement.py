@@ -1,0 +1,105 @@
+"""Engagement: activities (成长值), check-in (签到) and its calendar, referrals (邀请)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+from ..domain.bounds import Day
+from .common import OrderId, Request, Response
+from .coupons import CouponOut, SkippedCouponOut
+from .members import MemberOut, TierChangeOut
+
+
+class ActivityRequest(Request):
+    activity: str = Field(min_length=1, max_length=32, description="a key of growth.activities")
+    activity_id: OrderId = Field(description="your id for this event; counted once")
+
+
+class ActivityOut(Response):
+    activity: str
+    activity_id: str
+    growth_earned: int
+    tier_changed: TierChangeOut | None
+    coupons_issued: list[CouponOut]
+    member: MemberOut
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+
+
+class CheckinRequest(Request):
+    make_up: Day | None = Field(
+        None,
+        description="补签: a missed past day of this month, one of checkin.makeups_per_month; "
+        "without it, today (brand-local)",
+    )
+
+
+class NextBonusOut(Response):
+    day: int = Field(description="the streak length that earns it")
+    in_days: int = Field(description="check-ins still needed")
+    points: int
+    coupon: str | None
+
+
+class CheckinOut(Response):
+    day: date = Field(description="the brand-local day checked in")
+    makeup: bool
+    points_earned: int = Field(description="day_points + bonus_points, after the daily limits")
+    day_points: int
+    bonus_points: int = Field(description="the streak bonuses this check-in reached")
+    capped_by: str | None = Field(None, description="the limit that held points back")
+    streak: int = Field(description="consecutive days checked in, this one included")
+    next_bonus: NextBonusOut | None
+    growth_earned: int
+    tier_changed: TierChangeOut | None
+    coupons_issued: list[CouponOut]
+    coupons_skipped: list[SkippedCouponOut] = Field(default_factory=list)
+    member: MemberOut
+
+
+class CheckinDayOut(Response):
+    day: date
+    points: int
+    bonus_points: int
+    streak: int
+    makeup: bool
+
+
+class CheckinCalendarOut(Response):
+    month: str
+    days: list[CheckinDayOut]
+    streak: int = Field(description="the current streak (0 once a day was missed)")
+    checked_in_today: bool
+    makeups_left: int = Field(description="make-ups (补签) left this month")
+    next_bonus: NextBonusOut | None
+
+
+class FriendOut(Response):
+    member_id: str
+    enrolled_at: datetime
+    status: Literal["waiting", "pending", "rewarded", "clawed_back"] = Field(
+        description="waiting for a first purchase; pending until its return window ends; "
+        "rewarded; clawed_back (the first purchase was refunded)"
+    )
+    order_id: str | None = Field(description="the first purchase")
+    referrer_points: int = Field(description="what the referrer got for this friend")
+    vests_at: datetime | None
+    referrer_capped: bool = Field(description="the referrer's monthly limit held its reward back")
+
+
+class ReferralsOut(Response):
+    referral_code: str
+    friends: list[FriendOut] = Field(description="newest first")
+    rewarded_this_month: int
+    max_rewards_per_month: int | None
+
+
+class CalendarQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    month: str | None = Field(
+        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this month"
+    )

@@ -167,7 +167,7 @@ def test_the_zip_is_small_compiled_and_runs_with_only_the_runtimes_libraries(pac
         shipped.extractall(tmp_path / "task")
     assert not [n for n in names if n.startswith(("botocore/", "boto3/"))]
     assert not [n for n in names if n.startswith("aws_lambda_powertools/event_handler/")]
-    assert "chalicelib/__pycache__/contract.cpython-311.pyc" in names
+    assert "chalicelib/contract/__pycache__/checkout.cpython-311.pyc" in names
     runtime = tmp_path / "runtime"  # stands in for /var/runtime: boto3 and its dependencies
     runtime.mkdir()
     for library in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"):

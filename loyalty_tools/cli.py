@@ -468,34 +468,34 @@ def reconcile(
     对账：逐个会员核对积分与储值账目。"""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from chalicelib.contract.figures import BookFigures
+    from chalicelib.contract.figures import BookFigures, mismatch_out
+    from chalicelib.domain.books import FIELDS, Totals, add_figures, totals_mismatches
     from chalicelib.services import reconciliation
 
     deps = _build(require_pii_key=False)
+    summed: dict[str, int] = {}
     if member:
         result = reconciliation.member(deps, member)
-        mismatches, checked, figures = result.mismatches, 1, result.figures
+        found, checked, summed = result.mismatches, 1, result.figures
     else:
-        mismatches, checked, cursor = [], 0, None
-        figures = BookFigures()
+        found, checked, cursor = [], 0, None
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns) as progress:
             task = progress.add_task("members checked: 0", total=None)
             while True:
                 page = reconciliation.brand_page(deps, batch, cursor)
-                mismatches += page.mismatches
+                found += page.mismatches
                 checked += page.members_checked
-                for name, value in page.figures:
-                    setattr(figures, name, getattr(figures, name) + value)
+                add_figures(summed, page.figures)
                 progress.update(task, description=f"members checked: {checked}")
                 cursor = page.next_cursor
                 if cursor is None:
                     break
         if page.totals is None:  # checked in several pages: the totals against the whole sum
-            mismatches += [
-                reconciliation.to_out(m)
-                for m in reconciliation.totals_mismatches(figures, deps.totals.read())
-            ]
+            whole = Totals(**{name: summed.get(name, 0) for name in FIELDS})
+            found += totals_mismatches(whole, deps.totals.read())
+    figures = BookFigures(**summed)
+    mismatches = [mismatch_out(m) for m in found]
     typer.echo(
         f"{checked} members: points {figures.points_balance} (+{figures.points_pending} "
         f"pending, -{figures.points_debt} debt), ledger {figures.ledger_points}; stored value "

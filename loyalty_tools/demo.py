@@ -151,9 +151,11 @@ def seed(
     """The demo brand (or a brand's starting program) in an empty table: its templates first
     (the program names them), then the program as version 1. Whatever is there already stays
     as it is."""
+    from chalicelib.contract.common import as_json
+    from chalicelib.contract.coupons import template_out
     from chalicelib.services import program, templates
 
     for template in DEMO_TEMPLATES if coupon_templates is None else coupon_templates:
         if deps.coupons.template(template.template_id) is None:
-            templates.create(deps, template, None)
+            templates.create(deps, template, None, as_json(template_out))
     return program.ensure(deps, document)

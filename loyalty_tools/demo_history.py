@@ -19,8 +19,17 @@ from datetime import datetime, timedelta
 
 from msgspec import Struct
 
-from chalicelib.contract.checkout import PurchaseRequest, RedemptionRequest, RefundRequest
-from chalicelib.contract.members import EnrollRequest
+from chalicelib.contract.checkout import (
+    PurchaseRequest,
+    RedemptionRequest,
+    RefundRequest,
+    purchase_out,
+    redemption_out,
+    refund_out,
+)
+from chalicelib.contract.common import as_json
+from chalicelib.contract.coupons import release_out
+from chalicelib.contract.members import EnrollRequest, enroll_out
 from chalicelib.domain.errors import InsufficientPoints
 from chalicelib.services import kpis, members, purchases, redemptions, refunds
 from chalicelib.services.deps import Deps
@@ -32,6 +41,8 @@ KINDS = {
     "occasional": (0.40, 75, 0.3),
     "once": (0.25, 10_000, 1.0),
 }
+
+REFUND = refunds.Presenters(refund=as_json(refund_out), release=as_json(release_out))
 
 
 class Summary(Struct):
@@ -85,7 +96,9 @@ def seed_history(
             set_clock(opening + timedelta(seconds=k * 39_600 // max(1, len(happenings))))
             if what == "enroll":
                 phone = f"1{3_000_000_000 + n:010d}"  # 13000000000, 13000000001, ...
-                answer = members.enroll(deps, EnrollRequest(phone=phone), None)
+                answer = members.enroll(
+                    deps, EnrollRequest(phone=phone), None, None, as_json(enroll_out)
+                )
                 ids[n] = json.loads(answer.body)["member_id"]
                 summary.enrolled += 1
                 continue
@@ -93,17 +106,17 @@ def seed_history(
             order_id = f"demo-{n}-{len(bought[n])}"
             amount = int(rng.lognormvariate(9.6, 0.6)) // 100 * 100 + 100  # about ¥150, skewed
             sale = PurchaseRequest(order_id=order_id, amount=amount, currency=currency)
-            purchases.purchase(deps, member_id, sale, None)
+            purchases.purchase(deps, member_id, sale, None, as_json(purchase_out))
             bought[n].append((order_id, amount))
             summary.purchases += 1
             if rng.random() < 0.06:  # a partial return
                 refund = RefundRequest(order_id=order_id, amount=amount // 3)
-                refunds.refund(deps, member_id, refund, None)
+                refunds.refund(deps, member_id, refund, None, REFUND)
                 summary.refunds += 1
             if rng.random() < 0.12:  # points off a later basket, if it has them vested
                 with contextlib.suppress(InsufficientPoints):
                     request = RedemptionRequest(order_id=f"{order_id}-r", points=500)
-                    redemptions.redeem(deps, member_id, request, None)
+                    redemptions.redeem(deps, member_id, request, None, as_json(redemption_out))
                     summary.redemptions += 1
         if offset < days - 1:  # the day is over: its standing figures, as the night keeps them
             set_clock(opening.replace(hour=23, minute=30))

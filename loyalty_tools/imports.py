@@ -15,7 +15,8 @@ from pathlib import Path
 from msgspec import Struct, field
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from chalicelib.contract.members import EnrollOut, EnrollRequest
+from chalicelib.contract.common import as_json
+from chalicelib.contract.members import EnrollOut, EnrollRequest, enroll_out
 from chalicelib.contract.opening import OpeningRequest
 from chalicelib.domain.errors import DomainError, IdempotencyKeyReused
 from chalicelib.services import members, opening
@@ -128,7 +129,7 @@ def import_row(deps: Deps, line: int, cells: dict[str, str], source: str) -> Out
             birthday=row.birthday,
             tags=row.tags or None,
         )
-        answer = members.enroll(deps, enrol, None, scope="admin")
+        answer = members.enroll(deps, enrol, None, "admin", as_json(enroll_out))
     except ValidationError as exc:
         return Outcome(line, "refused", reason=_problem(exc))
     except DomainError as exc:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalicelib.contract.checkout import PurchaseRequest, RedemptionRequest, RefundRequest
 from chalicelib.contract.members import EnrollOut, EnrollRequest, MemberOut
-from chalicelib.services import members, purchases, redemptions, refunds
 from chalicelib.services.deps import Deps
 from chalicelib.services.shared.writes import Idem
+from tests.presented import members, purchases, redemptions, refunds
 
 
 def enroll(deps: Deps, phone: str = "13800138000") -> str:
@@ -73,7 +73,7 @@ def ladder(**changes: object):
 
 
 def add_templates(deps: Deps, *documents) -> None:
-    from chalicelib.services import templates
+    from tests.presented import templates
 
     for document in documents:
         templates.create(deps, document, None)

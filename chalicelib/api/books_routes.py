@@ -1,6 +1,12 @@
 """The books (admin): reconciliation, and the liability the running totals say."""
 
-from ..contract.figures import LiabilityOut, ReconciliationOut, ReconciliationQuery
+from ..contract.figures import (
+    LiabilityOut,
+    ReconciliationOut,
+    ReconciliationQuery,
+    liability_out,
+    reconciliation_out,
+)
 from ..services import reconciliation
 from ..services.deps import deps
 from .http import Call, endpoint
@@ -20,8 +26,8 @@ from .routes import _member
 def reconcile(call: Call) -> ReconciliationOut:
     query = call.query
     if query.member_id is not None:
-        return reconciliation.member(deps(), _member(query.member_id))
-    return reconciliation.brand_page(deps(), query.limit, query.cursor)
+        return reconciliation_out(reconciliation.member(deps(), _member(query.member_id)))
+    return reconciliation_out(reconciliation.brand_page(deps(), query.limit, query.cursor))
 
 
 @endpoint(
@@ -32,4 +38,4 @@ def reconcile(call: Call) -> ReconciliationOut:
     response=LiabilityOut,
 )
 def liability(call: Call) -> LiabilityOut:
-    return reconciliation.liability(deps())
+    return liability_out(reconciliation.liability(deps()))

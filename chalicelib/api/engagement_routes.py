@@ -1,6 +1,7 @@
 """Coupons (storefront and admin), growth activities and the daily check-in."""
 
-from ..contract.checkout import ExchangeOut, ExchangeRequest
+from ..contract.checkout import ExchangeOut, ExchangeRequest, exchange_out
+from ..contract.common import as_json
 from ..contract.coupons import (
     ClaimRequest,
     CouponList,
@@ -12,6 +13,12 @@ from ..contract.coupons import (
     IssueRequest,
     TemplateList,
     TemplateOut,
+    coupon_list,
+    issue_out,
+    redeem_out,
+    release_out,
+    template_out,
+    templates_out,
 )
 from ..contract.engagement import (
     ActivityOut,
@@ -21,6 +28,9 @@ from ..contract.engagement import (
     CheckinOut,
     CheckinRequest,
     ReferralsOut,
+    activity_out,
+    calendar_out,
+    checkin_out,
 )
 from ..domain.coupons import CouponTemplate
 from ..services import (
@@ -49,7 +59,9 @@ T = "/v1/admin/coupon-templates"
     errors=(404, 409),
 )
 def record_activity(call: Call, member_id: str) -> Answer:
-    return activities.record(deps(), _member(member_id), call.body, call.idem)
+    return activities.record(
+        deps(), _member(member_id), call.body, call.idem, as_json(activity_out)
+    )
 
 
 @endpoint(
@@ -63,7 +75,7 @@ def record_activity(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def check_in(call: Call, member_id: str) -> Answer:
-    return checkins.check_in(deps(), _member(member_id), call.body, call.idem)
+    return checkins.check_in(deps(), _member(member_id), call.body, call.idem, as_json(checkin_out))
 
 
 @endpoint(
@@ -75,7 +87,7 @@ def check_in(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def checkin_calendar(call: Call, member_id: str) -> CheckinCalendarOut:
-    return checkins.calendar(deps(), _member(member_id), call.query.month)
+    return calendar_out(checkins.calendar(deps(), _member(member_id), call.query.month))
 
 
 @endpoint(
@@ -98,7 +110,7 @@ def list_referrals(call: Call, member_id: str) -> ReferralsOut:
     errors=(404,),
 )
 def list_coupons(call: Call, member_id: str) -> CouponList:
-    return coupon_checkout.list_coupons(deps(), _member(member_id))
+    return coupon_list(coupon_checkout.list_coupons(deps(), _member(member_id)))
 
 
 @endpoint(
@@ -113,7 +125,7 @@ def list_coupons(call: Call, member_id: str) -> CouponList:
 )
 def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
     return coupon_checkout.redeem(
-        deps(), _member(member_id), code, call.body, call.principal, call.idem
+        deps(), _member(member_id), code, call.body, call.principal, call.idem, as_json(redeem_out)
     )
 
 
@@ -127,7 +139,7 @@ def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
 )
 def release_coupon(call: Call, member_id: str, code: str) -> Answer:
     return coupon_checkout.release(
-        deps(), _member(member_id), code, call.body, call.principal, call.idem
+        deps(), _member(member_id), code, call.body, call.principal, call.idem, as_json(release_out)
     )
 
 
@@ -141,7 +153,9 @@ def release_coupon(call: Call, member_id: str, code: str) -> Answer:
     errors=(404, 409),
 )
 def exchange(call: Call, member_id: str) -> Answer:
-    return coupon_issue.exchange(deps(), _member(member_id), call.body, call.idem)
+    return coupon_issue.exchange(
+        deps(), _member(member_id), call.body, call.idem, as_json(exchange_out)
+    )
 
 
 @endpoint(
@@ -155,7 +169,7 @@ def exchange(call: Call, member_id: str) -> Answer:
     errors=(404, 409, 422),
 )
 def claim_coupon(call: Call, member_id: str) -> Answer:
-    return coupon_issue.claim(deps(), _member(member_id), call.body, call.idem)
+    return coupon_issue.claim(deps(), _member(member_id), call.body, call.idem, as_json(issue_out))
 
 
 @endpoint(
@@ -169,7 +183,7 @@ def claim_coupon(call: Call, member_id: str) -> Answer:
     errors=(409,),
 )
 def create_template(call: Call) -> Answer:
-    return templates.create(deps(), call.body, call.idem)
+    return templates.create(deps(), call.body, call.idem, as_json(template_out))
 
 
 @endpoint(
@@ -180,7 +194,7 @@ def create_template(call: Call) -> Answer:
     response=TemplateList,
 )
 def list_templates(call: Call) -> TemplateList:
-    return templates.list_all(deps())
+    return templates_out(templates.list_all(deps()))
 
 
 @endpoint(
@@ -192,7 +206,7 @@ def list_templates(call: Call) -> TemplateList:
     errors=(404,),
 )
 def get_template(call: Call, template_id: str) -> TemplateOut:
-    return templates.get(deps(), template_id)
+    return template_out(templates.get(deps(), template_id))
 
 
 @endpoint(
@@ -205,7 +219,7 @@ def get_template(call: Call, template_id: str) -> TemplateOut:
     errors=(404, 409),
 )
 def put_template(call: Call, template_id: str) -> Answer:
-    return templates.replace(deps(), template_id, call.body, call.idem)
+    return templates.replace(deps(), template_id, call.body, call.idem, as_json(template_out))
 
 
 @endpoint(
@@ -219,4 +233,4 @@ def put_template(call: Call, template_id: str) -> Answer:
     errors=(404, 409),
 )
 def issue(call: Call, template_id: str) -> Answer:
-    return coupon_issue.issue(deps(), template_id, call.body, call.idem)
+    return coupon_issue.issue(deps(), template_id, call.body, call.idem, as_json(issue_out))

@@ -12,8 +12,14 @@ from ..contract.checkout import (
     RedemptionRequest,
     RefundOut,
     RefundRequest,
+    purchase_out,
+    quote_out,
+    redemption_out,
+    refund_out,
 )
-from ..contract.ledger import LedgerPage, LedgerQuery
+from ..contract.common import as_json
+from ..contract.coupons import release_out
+from ..contract.ledger import LedgerPage, LedgerQuery, ledger_page
 from ..contract.members import (
     EnrollOut,
     EnrollRequest,
@@ -21,6 +27,8 @@ from ..contract.members import (
     LookupRequest,
     MemberOut,
     ProfilePatch,
+    enroll_out,
+    member_out,
 )
 from ..domain.errors import InvalidRequest, MemberNotFound
 from ..domain.identity import IDENTITY_KINDS
@@ -51,6 +59,7 @@ def _member(member_id: str) -> str:
 
 
 M = "/v1/members/{member_id}"
+REFUND = refunds.Presenters(refund=as_json(refund_out), release=as_json(release_out))
 
 
 @endpoint(
@@ -64,7 +73,7 @@ M = "/v1/members/{member_id}"
     errors=(409,),
 )
 def enroll(call: Call) -> Answer:
-    return members.enroll(deps(), call.body, call.idem, call.scope)
+    return members.enroll(deps(), call.body, call.idem, call.scope, as_json(enroll_out))
 
 
 @endpoint(
@@ -77,7 +86,9 @@ def enroll(call: Call) -> Answer:
     errors=(403, 404, 409),
 )
 def update_profile(call: Call, member_id: str) -> Answer:
-    return profile.update(deps(), _member(member_id), call.body, call.scope, call.idem)
+    return profile.update(
+        deps(), _member(member_id), call.body, call.scope, call.idem, as_json(member_out)
+    )
 
 
 @endpoint(
@@ -91,7 +102,7 @@ def update_profile(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def add_identity(call: Call, member_id: str) -> Answer:
-    return identities.add(deps(), _member(member_id), call.body, call.idem)
+    return identities.add(deps(), _member(member_id), call.body, call.idem, as_json(member_out))
 
 
 @endpoint(
@@ -104,7 +115,7 @@ def add_identity(call: Call, member_id: str) -> Answer:
 def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
     if kind not in IDENTITY_KINDS:
         raise InvalidRequest(f"kind is one of {', '.join(IDENTITY_KINDS)}", param="kind")
-    return identities.remove(deps(), _member(member_id), kind, call.idem)
+    return identities.remove(deps(), _member(member_id), kind, call.idem, as_json(member_out))
 
 
 @endpoint(
@@ -117,7 +128,7 @@ def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
     errors=(404, 429),
 )
 def lookup(call: Call) -> MemberOut:
-    return members.lookup(deps(), call.body, call.principal)
+    return member_out(members.lookup(deps(), call.body, call.principal))
 
 
 @endpoint(
@@ -128,7 +139,7 @@ def lookup(call: Call) -> MemberOut:
     errors=(404,),
 )
 def get_member(call: Call, member_id: str) -> MemberOut:
-    return members.read(deps(), _member(member_id))
+    return member_out(members.read(deps(), _member(member_id)))
 
 
 @endpoint(
@@ -141,7 +152,7 @@ def get_member(call: Call, member_id: str) -> MemberOut:
     errors=(404, 409),
 )
 def quote(call: Call, member_id: str) -> QuoteOut:
-    return checkout.quote(deps(), _member(member_id), call.body)
+    return quote_out(checkout.quote(deps(), _member(member_id), call.body))
 
 
 @endpoint(
@@ -155,7 +166,9 @@ def quote(call: Call, member_id: str) -> QuoteOut:
     meter=lambda out: {observe.PURCHASES: 1, observe.POINTS_EARNED: out["points_earned"]},
 )
 def purchase(call: Call, member_id: str) -> Answer:
-    return purchases.purchase(deps(), _member(member_id), call.body, call.idem)
+    return purchases.purchase(
+        deps(), _member(member_id), call.body, call.idem, as_json(purchase_out)
+    )
 
 
 @endpoint(
@@ -169,7 +182,9 @@ def purchase(call: Call, member_id: str) -> Answer:
     meter=lambda out: {observe.REDEMPTIONS: 1, observe.POINTS_REDEEMED: out["points_redeemed"]},
 )
 def redeem(call: Call, member_id: str) -> Answer:
-    return redemptions.redeem(deps(), _member(member_id), call.body, call.idem)
+    return redemptions.redeem(
+        deps(), _member(member_id), call.body, call.idem, as_json(redemption_out)
+    )
 
 
 @endpoint(
@@ -182,7 +197,7 @@ def redeem(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def refund(call: Call, member_id: str) -> Answer:
-    return refunds.refund(deps(), _member(member_id), call.body, call.idem)
+    return refunds.refund(deps(), _member(member_id), call.body, call.idem, REFUND)
 
 
 @endpoint(
@@ -193,8 +208,9 @@ def refund(call: Call, member_id: str) -> Answer:
     response=LedgerPage,
     errors=(404,),
 )
-def ledger_page(call: Call, member_id: str) -> LedgerPage:
-    return ledger.page(deps(), _member(member_id), call.query.limit, call.query.cursor)
+def read_ledger(call: Call, member_id: str) -> LedgerPage:
+    found = ledger.page(deps(), _member(member_id), call.query.limit, call.query.cursor)
+    return ledger_page(found)
 
 
 @endpoint(

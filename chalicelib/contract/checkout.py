@@ -2,6 +2,8 @@
 the refund, and points exchanged for a coupon (积分兑换)."""
 
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import (
@@ -11,9 +13,24 @@ from pydantic import (
 )
 
 from ..domain.bounds import Instant
+from ..domain.earning import Earning
+from ..domain.outcomes import (
+    CouponExchanged,
+    PointsRedeemed,
+    PurchaseRecorded,
+    Quote,
+    RefundRecorded,
+)
 from .common import MAX_AMOUNT, Amount, Currency, ItemIn, OrderId, Request, Response
-from .coupons import CouponOut, CouponQuoteOut, SkippedCouponOut
-from .members import MemberOut, TierChangeOut
+from .coupons import (
+    CouponOut,
+    CouponQuoteOut,
+    SkippedCouponOut,
+    coupon_out,
+    coupon_quote_out,
+    skipped_out,
+)
+from .members import MemberOut, TierChangeOut, member_out, tier_change_out
 
 
 class Basket(Request):
@@ -156,3 +173,87 @@ class ExchangeOut(Response):
     points_spent: int
     coupon: CouponOut
     member: MemberOut
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def _exact(value: Fraction) -> str:
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return format(exact.quantize(Decimal("0.0001")).normalize(), "f")
+
+
+def earn_lines(earning: Earning) -> list[EarnLineOut]:
+    return [
+        EarnLineOut(
+            rule=line.rule,
+            description=line.description,
+            points=whole,
+            points_exact=_exact(line.points),
+        )
+        for line, whole in zip(earning.lines, earning.whole_lines(), strict=True)
+    ]
+
+
+def quote_out(quote: Quote) -> QuoteOut:
+    return QuoteOut(
+        points_earned=quote.earning.points,
+        breakdown=earn_lines(quote.earning),
+        program_version=quote.program_version,
+        points_redeemable=quote.points_redeemable,
+        redeemable_discount=quote.redeemable_discount,
+        coupons=[coupon_quote_out(q) for q in quote.coupons],
+    )
+
+
+def purchase_out(done: PurchaseRecorded) -> PurchaseOut:
+    p, now = done.purchased, done.seen.now
+    earned = p.status != "none"
+    return PurchaseOut(
+        order_id=done.order_id,
+        points_earned=p.earning.points,
+        points_status=p.status,
+        vests_at=p.terms.vests_at if p.status == "pending" else None,
+        expires_at=p.terms.expires_at if earned else None,
+        expires_on=p.terms.last_day if earned else None,
+        breakdown=earn_lines(p.earning),
+        program_version=done.program_version,
+        member=member_out(done.seen),
+        growth_earned=p.growth,
+        tier_changed=tier_change_out(p.reached),
+        coupons_issued=[coupon_out(coupon, now) for coupon in done.issued],
+        coupons_skipped=skipped_out(done.skipped),
+        referral_points=done.referral_points,
+    )
+
+
+def redemption_out(done: PointsRedeemed) -> RedemptionOut:
+    return RedemptionOut(
+        order_id=done.order_id,
+        points_redeemed=done.points,
+        discount_amount=done.discount,
+        currency=done.currency,
+        member=member_out(done.seen),
+    )
+
+
+def refund_out(done: RefundRecorded) -> RefundOut:
+    r = done.refunded
+    return RefundOut(
+        order_id=done.order_id,
+        refund_amount=done.amount,
+        refunded_total=r.plan.refunded_after,
+        points_clawed_back=r.plan.clawback,
+        points_returned=r.returned,
+        member=member_out(done.seen),
+        coupons_returned=done.coupons_returned,
+        referral_points_taken_back=r.referral_taken,
+    )
+
+
+def exchange_out(done: CouponExchanged) -> ExchangeOut:
+    return ExchangeOut(
+        points_spent=done.points_spent,
+        coupon=coupon_out(done.coupon, done.seen.now),
+        member=member_out(done.seen),
+    )

@@ -2,7 +2,8 @@
 strict types), the id, amount and currency types, a basket line, the error body."""
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -58,3 +59,12 @@ class ErrorBody(Response):
 
 class ErrorOut(Response):
     error: ErrorBody
+
+
+T = TypeVar("T")
+
+
+def as_json(presenter: Callable[[T], BaseModel]) -> Callable[[T], str]:
+    """A presenter as a use case takes it (`services.shared.writes.Present`): the domain value
+    to the JSON the route answers with, and a replay answers again byte for byte."""
+    return lambda value: presenter(value).model_dump_json()

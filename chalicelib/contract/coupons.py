@@ -8,7 +8,8 @@ from pydantic import (
     Field,
 )
 
-from ..domain.coupons import CouponTemplate
+from ..domain.coupons import Coupon, CouponTemplate, TemplateRecord
+from ..domain.outcomes import CouponIssued, CouponQuote, CouponReleased, CouponsHeld, CouponUsed
 from .common import Amount, Currency, ItemIn, OrderId, Request, Response
 
 
@@ -102,3 +103,81 @@ class TemplateOut(CouponTemplate):
 
 class TemplateList(Response):
     templates: list[TemplateOut]
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def coupon_out(coupon: Coupon, now: datetime) -> CouponOut:
+    t = coupon.template
+    return CouponOut(
+        code=coupon.code,
+        template_id=t.template_id,
+        name=t.name,
+        kind=t.kind,
+        status=coupon.state(now),
+        amount_off=t.amount_off,
+        percent_off=t.percent_off,
+        max_discount=t.max_discount,
+        min_spend=t.min_spend,
+        categories=t.categories,
+        skus=t.skus,
+        stackable=t.stackable,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        source=coupon.source,
+        order_id=coupon.order_id,
+    )
+
+
+def skipped_out(skip: dict[str, str]) -> list[SkippedCouponOut]:
+    return [SkippedCouponOut(template_id=t, reason=r) for t, r in sorted(skip.items())]
+
+
+def coupon_list(held: CouponsHeld) -> CouponList:
+    grouped: dict[str, list[CouponOut]] = {"usable": [], "used": [], "expired": []}
+    for coupon in held.coupons:
+        grouped[coupon.state(held.now)].append(coupon_out(coupon, held.now))
+    return CouponList(**grouped)
+
+
+def redeem_out(used: CouponUsed) -> CouponRedeemOut:
+    return CouponRedeemOut(
+        order_id=used.order_id,
+        coupon=coupon_out(used.coupon, used.now),
+        discount_amount=used.discount,
+        free_shipping=used.coupon.template.kind == "free_shipping",
+    )
+
+
+def release_out(released: CouponReleased) -> CouponReleaseOut:
+    return CouponReleaseOut(
+        order_id=released.order_id, coupon=coupon_out(released.coupon, released.now)
+    )
+
+
+def issue_out(issued: CouponIssued) -> IssueOut:
+    return IssueOut(coupon=coupon_out(issued.coupon, issued.now))
+
+
+def template_out(counted: tuple[TemplateRecord, int]) -> TemplateOut:
+    """A template and how many it issued: the store's count (stock less what its slices hold,
+    or the stream's count)."""
+    record, issued = counted
+    return TemplateOut(**record.template.model_dump(), issued=issued, version=record.version)
+
+
+def templates_out(found: list[tuple[TemplateRecord, int]]) -> TemplateList:
+    return TemplateList(templates=[template_out(counted) for counted in found])
+
+
+def coupon_quote_out(quote: CouponQuote) -> CouponQuoteOut:
+    return CouponQuoteOut(
+        code=quote.code,
+        name=quote.name,
+        applies=quote.applies,
+        reason=quote.reason,
+        discount_amount=quote.discount_amount,
+        free_shipping=quote.free_shipping,
+        stackable=quote.stackable,
+    )

@@ -10,9 +10,10 @@ from pydantic import (
 )
 
 from ..domain.bounds import Day
+from ..domain.outcomes import ActivityRecorded, CheckedIn, CheckinMonth, NextBonus
 from .common import OrderId, Request, Response
-from .coupons import CouponOut, SkippedCouponOut
-from .members import MemberOut, TierChangeOut
+from .coupons import CouponOut, SkippedCouponOut, coupon_out, skipped_out
+from .members import MemberOut, TierChangeOut, member_out, tier_change_out
 
 
 class ActivityRequest(Request):
@@ -102,4 +103,67 @@ class CalendarQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     month: str | None = Field(
         None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; default this month"
+    )
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def next_bonus_out(bonus: NextBonus | None) -> NextBonusOut | None:
+    if bonus is None:
+        return None
+    return NextBonusOut(
+        day=bonus.day, in_days=bonus.in_days, points=bonus.points, coupon=bonus.coupon
+    )
+
+
+def activity_out(done: ActivityRecorded) -> ActivityOut:
+    now = done.seen.now
+    return ActivityOut(
+        activity=done.activity,
+        activity_id=done.activity_id,
+        growth_earned=done.growth,
+        tier_changed=tier_change_out(done.reached),
+        coupons_issued=[coupon_out(coupon, now) for coupon in done.issued],
+        coupons_skipped=skipped_out(done.skipped),
+        member=member_out(done.seen),
+    )
+
+
+def checkin_out(done: CheckedIn) -> CheckinOut:
+    now = done.seen.now
+    return CheckinOut(
+        day=done.day,
+        makeup=done.makeup,
+        points_earned=done.points,
+        day_points=done.day_points,
+        bonus_points=done.bonus_points,
+        capped_by=done.capped_by and f"limits.{done.capped_by}",
+        streak=done.streak,
+        next_bonus=next_bonus_out(done.next_bonus),
+        growth_earned=done.growth,
+        tier_changed=tier_change_out(done.reached),
+        coupons_issued=[coupon_out(coupon, now) for coupon in done.issued],
+        coupons_skipped=skipped_out(done.skipped),
+        member=member_out(done.seen),
+    )
+
+
+def calendar_out(found: CheckinMonth) -> CheckinCalendarOut:
+    return CheckinCalendarOut(
+        month=found.month,
+        days=[
+            CheckinDayOut(
+                day=date.fromisoformat(d.day),
+                points=d.points,
+                bonus_points=d.bonus_points,
+                streak=d.streak,
+                makeup=d.makeup,
+            )
+            for d in found.days
+        ],
+        streak=found.streak,
+        checked_in_today=found.checked_in_today,
+        makeups_left=found.makeups_left,
+        next_bonus=next_bonus_out(found.next_bonus),
     )

@@ -10,7 +10,9 @@ from pydantic import (
     Field,
 )
 
+from ..domain.books import Mismatch, points_value
 from ..domain.bounds import Day
+from ..domain.outcomes import Liability, Reconciled
 from .common import Amount, Currency, Request, Response
 
 
@@ -214,3 +216,41 @@ class ReconciliationQuery(BaseModel):
     member_id: str | None = Field(None, max_length=40)
     limit: int = Field(500, ge=1, le=2000, description="members per call (brand-wide)")
     cursor: str | None = Field(None, max_length=2000)
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def liability_out(owed: Liability) -> LiabilityOut:
+    totals, program, now, watermark = owed.totals, owed.program, owed.now, owed.watermark
+    rate = program.redemption
+    return LiabilityOut(
+        as_of=watermark or now,
+        lag_seconds=round((now - watermark).total_seconds(), 3) if watermark else None,
+        currency=program.currency,
+        points_outstanding=totals.points_balance,
+        points_pending=totals.points_pending,
+        points_debt=totals.points_debt,
+        points_value=points_value(totals.points_balance, rate.points, rate.amount),
+        wallet_principal=totals.wallet_principal,
+        wallet_bonus=totals.wallet_bonus,
+        wallet_outstanding=totals.wallet_principal + totals.wallet_bonus,
+    )
+
+
+def mismatch_out(m: Mismatch) -> MismatchOut:
+    return MismatchOut(
+        check=m.check, member_id=m.member_id, expected=m.expected, actual=m.actual, detail=m.detail
+    )
+
+
+def reconciliation_out(done: Reconciled) -> ReconciliationOut:
+    return ReconciliationOut(
+        ok=not done.mismatches,
+        scope=done.scope,
+        members_checked=done.members_checked,
+        figures=BookFigures(**done.figures),
+        mismatches=[mismatch_out(m) for m in done.mismatches],
+        totals=liability_out(done.totals) if done.totals else None,
+        next_cursor=done.next_cursor,
+    )

@@ -9,6 +9,7 @@ from pydantic import (
     Field,
 )
 
+from ..domain.outcomes import LedgerSlice
 from .common import Response
 
 
@@ -53,3 +54,10 @@ class LedgerQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=200)
+
+
+def ledger_page(found: LedgerSlice) -> LedgerPage:
+    return LedgerPage(
+        entries=[LedgerEntryOut.model_validate(row, from_attributes=True) for row in found.rows],
+        next_cursor=found.next_cursor,
+    )

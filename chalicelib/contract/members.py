@@ -9,10 +9,15 @@ from pydantic import (
     model_validator,
 )
 
+from ..domain import tiers
 from ..domain.bounds import Birthday
+from ..domain.members import Member
+from ..domain.membership import Reached, lifecycle_state
+from ..domain.outcomes import Enrolled, MemberNow
 from ..domain.profile import Attributes, AttributesPatch, Gender, Locale, Name, Tags
+from ..domain.program import Program
 from .common import OPENID, OpenId, Request, Response
-from .coupons import CouponOut, SkippedCouponOut
+from .coupons import CouponOut, SkippedCouponOut, coupon_out, skipped_out
 
 
 class EnrollRequest(Request):
@@ -173,3 +178,82 @@ class EnrollOut(MemberOut):
 class TierChangeOut(Response):
     from_tier: str | None
     to_tier: str | None
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def tier_progress(program: Program | None, member: Member, now: datetime) -> TierProgressOut | None:
+    if program is None or program.tiers is None:
+        return None
+    found = tiers.progress(
+        program.tiers, member.tier, member.tier_metrics, now.astimezone(program.zone).date()
+    )
+    return TierProgressOut(
+        metric=found.metric,
+        value=found.value,
+        window_start=found.window_start,
+        window_end=found.window_end,
+        next_tier=found.next_tier,
+        missing=found.missing,
+    )
+
+
+def tier_benefits(program: Program | None, member: Member) -> dict[str, object] | None:
+    tier = program.tiers.tier(member.tier) if program and program.tiers else None
+    return tier.benefits.model_dump(mode="json") if tier else None
+
+
+def member_out(seen: MemberNow) -> MemberOut:
+    """The member as storefronts see it, with tier benefits and progress as of `seen.now`."""
+    member, program, now = seen.member, seen.program, seen.now
+    b = member.balances
+    return MemberOut(
+        member_id=member.member_id,
+        points_balance=b.balance,
+        points_pending=b.pending,
+        points_debt=b.debt,
+        lifetime_points=b.lifetime,
+        tier=member.tier,
+        phone=member.phone_masked,
+        email=member.email_masked,
+        external_id=member.external_id,
+        birthday=member.birthday,  # ISO string, validated on input
+        marketing_consent=member.marketing_consent,
+        channel=member.channel,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+        growth_total=member.growth_total,
+        tier_since=member.tier_since,
+        tier_benefits=tier_benefits(program, member),
+        tier_progress=tier_progress(program, member, now),
+        last_active_at=member.last_active_at,
+        name=member.name,
+        gender=member.gender,
+        locale=member.locale,
+        tags=member.tags,
+        attributes=member.attributes,
+        marketing_consent_at=member.consent_at,
+        marketing_consent_channel=member.consent_channel,
+        identity_kinds=sorted(i.split(":", 1)[0] for i in member.identities),
+        referral_code=member.referral_code,
+        lifecycle_state=lifecycle_state(program, member, now),
+    )
+
+
+def tier_change_out(reached: Reached) -> TierChangeOut | None:
+    change = reached.change
+    return TierChangeOut(from_tier=change.from_tier, to_tier=change.to_tier) if change else None
+
+
+def enroll_out(enrolled: Enrolled) -> EnrollOut:
+    now = enrolled.seen.now
+    referral = enrolled.referral
+    return EnrollOut(
+        **member_out(enrolled.seen).model_dump(),
+        coupons_issued=[coupon_out(coupon, now) for coupon in enrolled.issued],
+        coupons_skipped=skipped_out(enrolled.skipped),
+        referral=ReferralStatusOut(status=referral.status, reason=referral.reason)
+        if referral
+        else None,
+    )

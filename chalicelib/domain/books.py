@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from msgspec import Struct
 
@@ -157,3 +158,99 @@ def check_wallet(
 
 def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
     return a[0] + b[0], a[1] + b[1]
+
+
+class MemberBooks(Struct):
+    member_id: str
+    balances: Balances
+    lots: list[Lot]
+    rows: list[LedgerRow]
+    wallet: Wallet | None
+    entries: list[Entry]
+
+
+FIELDS = ("points_balance", "points_pending", "points_debt", "wallet_principal", "wallet_bonus")
+
+
+class Totals(Struct):
+    points_balance: int = 0
+    points_pending: int = 0
+    points_debt: int = 0
+    wallet_principal: int = 0
+    wallet_bonus: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(*(getattr(self, f) + getattr(other, f) for f in FIELDS))
+
+
+def points_value(points: int, rate_points: int, rate_amount: int) -> int:
+    """What `points` are worth at the redemption rate (`rate_amount` per `rate_points`), in
+    minor units, rounded down; a debt is worth nothing."""
+    return max(points, 0) * rate_amount // rate_points
+
+
+def figures_of(books: MemberBooks) -> tuple[dict[str, int], list[Mismatch]]:
+    """One member's figures (the names of `FIGURES`) and what its books got wrong."""
+    points, found = check_points(books.member_id, books.balances, books.lots, books.rows)
+    wallet, found_in_wallet = check_wallet(books.member_id, books.wallet, books.entries)
+    figures = {
+        "points_balance": points.balance,
+        "points_pending": points.pending,
+        "points_debt": points.debt,
+        "points_in_vested_lots": points.vested_lots,
+        "points_in_pending_lots": points.pending_lots,
+        "ledger_points": points.ledger_points,
+        "ledger_rows": points.ledger_rows,
+        "wallet_principal": wallet.principal,
+        "wallet_bonus": wallet.bonus,
+        "topped_up_principal": wallet.topped_up[0],
+        "topped_up_bonus": wallet.topped_up[1],
+        "paid_principal": wallet.paid[0],
+        "paid_bonus": wallet.paid[1],
+        "refunded_principal": wallet.refunded[0],
+        "refunded_bonus": wallet.refunded[1],
+        "withdrawn_principal": wallet.withdrawn[0],
+        "withdrawn_bonus": wallet.withdrawn[1],
+        "expired_bonus": wallet.expired[1],
+        "wallet_entries": wallet.entries,
+    }
+    return figures, found + found_in_wallet
+
+
+FIGURES = tuple(figures_of(MemberBooks("", Balances(), [], [], None, []))[0])
+
+
+def add_figures(into: dict[str, int], more: dict[str, int]) -> None:
+    for name, value in more.items():
+        into[name] = into.get(name, 0) + value
+
+
+def as_of(books: MemberBooks, moment: datetime | None) -> Totals:
+    """A member's balances as they stood at `moment` (nothing before it: zero), from its
+    ledger rows and wallet entries, which keep the running figures after each write."""
+    if moment is None:
+        return Totals()
+    row = next((r for r in reversed(books.rows) if r.created_at <= moment), None)
+    entry = next((e for e in reversed(books.entries) if e.created_at <= moment), None)
+    return Totals(
+        points_balance=row.balance_after if row else 0,
+        points_pending=row.pending_after if row else 0,
+        points_debt=row.debt_after if row else 0,
+        wallet_principal=entry.principal_after if entry else 0,
+        wallet_bonus=entry.bonus_after if entry else 0,
+    )
+
+
+def totals_mismatches(summed: Totals, kept: Totals) -> list[Mismatch]:
+    """The running totals (`kept`) against the sum over every member."""
+    return [
+        Mismatch(
+            f"totals.{name}",
+            getattr(summed, name),
+            getattr(kept, name),
+            None,
+            "running total vs the sum over members",
+        )
+        for name in FIELDS
+        if getattr(summed, name) != getattr(kept, name)
+    ]

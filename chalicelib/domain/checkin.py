@@ -126,3 +126,12 @@ def next_bonus(streak: Streak, today: date, rules: Checkin) -> StreakBonus | Non
     paid = run.paid_through if run is not None and length else 0
     ahead = [b for b in rules.streak_bonuses if b.day > paid]
     return min(ahead, key=lambda b: b.day, default=None)
+
+
+class CheckinDay(Struct, frozen=True):
+    day: str
+    points: int
+    bonus_points: int
+    streak: int
+    makeup: bool
+    response: str

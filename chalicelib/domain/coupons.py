@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .bounds import Instant
 from .earning import Basket
+from .errors import CouponLimitReached, CouponOutOfStock
+from .guards import Rule, WriteRejected
 from .money import money
 
 # Crockford-like, without the look-alikes 0/O, 1/I/L and U: easy to read aloud at a till.
@@ -270,3 +272,33 @@ def applicability(template: CouponTemplate, basket: Basket) -> Applicability:
             discount = min(discount, template.max_discount)
         return Applicability(True, "applies", discount)
     return Applicability(True, "applies", 0, free_shipping=True)
+
+
+class TemplateRecord(Struct, frozen=True):
+    template: CouponTemplate
+    issued: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+OUT_OF_STOCK = "it is out of stock"
+
+
+def skip_refused_rule_coupons(rejected: WriteRejected, skip: dict[str, str]) -> None:
+    """Remember rule coupons whose stock or limit refused the write: the retry goes without."""
+    for template_id in rejected.subjects(Rule.COUPON_STOCK):
+        skip[template_id] = OUT_OF_STOCK
+    for template_id in rejected.subjects(Rule.COUPON_LIMIT):
+        skip[template_id] = "the member already holds as many as the template allows"
+
+
+def refuse_issue(rejected: WriteRejected, template_id: str) -> None:
+    """Say which of the template's counters refused an issue the caller asked for by name."""
+    if template_id in rejected.subjects(Rule.COUPON_STOCK):
+        raise CouponOutOfStock(f"template {template_id} is out of stock", param="template_id")
+    if template_id in rejected.subjects(Rule.COUPON_LIMIT):
+        raise CouponLimitReached(
+            f"the member already holds the most coupons of {template_id} it allows",
+            param="template_id",
+        )

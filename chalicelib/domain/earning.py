@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Protocol
 
 from msgspec import Struct
 
@@ -23,6 +24,19 @@ class BasketItem(Struct, frozen=True):
     category: str | None = None
 
 
+class ItemLike(Protocol):
+    """A basket line as a request gives it."""
+
+    @property
+    def amount(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+
+
 class Basket(Struct, frozen=True):
     amount: int
     occurred_at: datetime
@@ -35,18 +49,18 @@ def basket_for(
     *,
     amount: int,
     currency: str,
-    items: Iterable[BasketItem],
+    items: Iterable[ItemLike],
     now: datetime,
     occurred_at: datetime | None = None,
 ) -> Basket:
     """A basket the program accepts: its currency, items that add up, within the limits, and a
     time neither ahead of the clock nor older than the program allows."""
-    items = tuple(items)
+    lines = tuple(BasketItem(i.amount, i.quantity, i.sku, i.category) for i in items)
     if currency != program.currency:
         raise ValidationFailed(
             f"the program runs in {program.currency}, not {currency}", param="currency"
         )
-    if items and sum(item.amount for item in items) != amount:
+    if lines and sum(line.amount for line in lines) != amount:
         raise ValidationFailed(
             "items must add up to amount (send shipping or fees as items)", param="items"
         )
@@ -64,7 +78,7 @@ def basket_for(
             f"occurred_at is more than {max_age} days ago (limits.max_purchase_age_days)",
             param="occurred_at",
         )
-    return Basket(amount=amount, occurred_at=occurred, items=items, currency=currency)
+    return Basket(amount=amount, occurred_at=occurred, items=lines, currency=currency)
 
 
 class EarnLine(Struct, frozen=True):

@@ -9,7 +9,11 @@ import hashlib
 import hmac
 from typing import Literal
 
+from msgspec import Struct
+
 from .errors import ValidationFailed
+from .members import Member
+from .program import Program
 
 IdentityKind = Literal["phone", "email", "external_id", "openid"]
 IDENTITY_KINDS: tuple[IdentityKind, ...] = ("phone", "email", "external_id", "openid")
@@ -56,3 +60,55 @@ def mask_phone(e164: str) -> str:
 def mask_email(email: str) -> str:
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+class Identifier(Struct, frozen=True):
+    kind: IdentityKind
+    value: str
+    fingerprint: str
+
+
+def identifiers_of(
+    key: bytes,
+    program: Program,
+    phone: str | None,
+    email: str | None,
+    external_id: str | None,
+    openid: str | None = None,
+) -> list[Identifier]:
+    found: list[tuple[IdentityKind, str]] = []
+    if phone:
+        found.append(("phone", normalise_phone(phone, program.default_phone_region)))
+    if email:
+        found.append(("email", normalise_email(email)))
+    if external_id:
+        found.append(("external_id", external_id))
+    if openid:  # a WeChat/Alipay app's id for the person: kept as its fingerprint only
+        found.append(("openid", openid))
+    return [Identifier(kind, value, fingerprint(kind, value, key)) for kind, value in found]
+
+
+def apply_identifiers(member: Member, identifiers: list[Identifier]) -> None:
+    for ident in identifiers:
+        member.identities.append(f"{ident.kind}:{ident.fingerprint}")
+        if ident.kind == "phone":
+            member.phone_masked = mask_phone(ident.value)
+        elif ident.kind == "email":
+            member.email_masked = mask_email(ident.value)
+        elif ident.kind == "external_id":
+            member.external_id = ident.value
+
+
+def remove_identity(member: Member, kind: str) -> str | None:
+    """Take the member's identity of `kind` off it; its fingerprint, or None if it had none."""
+    found = next((i for i in member.identities if i.split(":", 1)[0] == kind), None)
+    if found is None:
+        return None
+    member.identities.remove(found)
+    if kind == "phone":
+        member.phone_masked = None
+    elif kind == "email":
+        member.email_masked = None
+    elif kind == "external_id":
+        member.external_id = None
+    return found.split(":", 1)[1]

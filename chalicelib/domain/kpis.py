@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from msgspec import Struct
+
 from .members import Member, Standing
 from .points import LedgerRow
 
@@ -147,3 +149,13 @@ def ratio(part: int, whole: int) -> float | None:
 # The warning lines from the source articles: below them, the merchant is told.
 ACTIVE_7D_WARNING = 0.40  # 7-day active ratio < 40%
 REPURCHASE_30D_WARNING = 0.25  # 30-day repurchase rate < 25%
+
+
+class SalesTotals(Struct, frozen=True):
+    """The storefront's report of one day's every sale, members' or not."""
+
+    day: str
+    orders: int
+    amount: int
+    currency: str
+    reported_at: datetime

@@ -10,6 +10,9 @@ coupons and orders move in steps of their own (`PointsAccount.hand_over`/`take_o
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+
+from msgspec import Struct
 
 from .errors import MergeRefused
 from .members import Member
@@ -123,3 +126,9 @@ def let_go(source: Member, target_id: str) -> None:
     source.tier_review_on = None
     source.dormant_on = None
     source.identities = []  # re-pointed to the survivor in the same transaction
+
+
+class MergeRecord(Struct, frozen=True):
+    moved: dict[str, int]
+    kept: list[str]
+    merged_at: datetime

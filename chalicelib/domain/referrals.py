@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import msgspec
 from msgspec import Struct
 
 from .coupons import ALPHABET, symbols_from
@@ -70,3 +71,8 @@ def taken_back_by(
         and now < referral.vests_at
         and order_amount - refunded_after < min_order_amount
     )
+
+
+class Friend(msgspec.Struct, frozen=True):
+    friend_id: str
+    referral: Referral

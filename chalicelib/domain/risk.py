@@ -3,7 +3,10 @@ Signals never block a write: they are counted beside it and read by the merchant
 
 from __future__ import annotations
 
+from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address, ip_network
+
+from msgspec import Struct
 
 ENROLLMENTS_PER_DEVICE = "enrollments_per_device"
 ENROLLMENTS_PER_IP_RANGE = "enrollments_per_ip_range"
@@ -32,3 +35,12 @@ def shared_subjects(device: str | None, network: str | None) -> list[tuple[str, 
 def reached(before: int, after: int, threshold: int | None) -> bool:
     """Whether a count that went from `before` to `after` reached the threshold just now."""
     return threshold is not None and before < threshold <= after
+
+
+class Signal(Struct, frozen=True):
+    kind: str
+    day: str
+    subject: str
+    threshold: int
+    member_id: str
+    created_at: datetime

@@ -8,7 +8,7 @@ cut points, so a count from the nightly sample and a pass over every member agre
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from msgspec import Struct
@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from . import rfm
 from .members import Member
 from .program import Program, Slug, Strict
+from .rfm import Cuts
 
 Lifecycle = Literal["active", "dormant", "churned"]
 RfmSegment = Literal[
@@ -189,3 +190,37 @@ class Segment(Strict):
     description: str | None = Field(None, max_length=500)
     rules: Rules
     version: int | None = Field(None, ge=1, description="when sent, must match (optimistic lock)")
+
+
+class SegmentRecord(Struct):
+    segment: Segment
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Campaign(Struct):
+    """A template issued to a segment's members: the rules and cut points as they were when it
+    began (a later change of the segment does not move it), where the scan goes on, counts."""
+
+    campaign_id: str
+    segment_id: str
+    template_id: str
+    request_hash: str
+    rules: str  # JSON segments.Rules
+    cuts: Cuts | None
+    status: str  # running | finished
+    after: str | None
+    counts: dict[str, int]
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    version: int = 0
+
+
+class Sample(Struct):
+    business_date: date
+    cuts: Cuts
+    population: int
+    profiles: list[Profile]
+    created_at: datetime

@@ -430,3 +430,31 @@ def _positive(amount: int, param: str) -> None:
         raise ValidationFailed(
             f"{param} must be a positive whole number of minor units", param=param
         )
+
+
+class Topup(Struct):
+    payment_id: str
+    member_id: str
+    amount: int
+    bonus: int
+    withdrawn: int
+    bonus_taken: int
+    version: int
+    request_hash: str
+    response: str
+    created_at: datetime
+
+
+class Payment(Struct):
+    order_id: str
+    amount: int
+    principal: int
+    bonus: int
+    drawn: list[tuple[str, int]]
+    refunded: int
+    bonus_back: int
+    returned: dict[str, int]
+    version: int
+    request_hash: str
+    response: str
+    created_at: datetime

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from msgspec import Struct
+
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 # After the first attempt fails: the waits before attempts 2..7, each drawn with full jitter
@@ -112,3 +114,33 @@ def _is_loopback_name(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class Endpoint(Struct, frozen=True):
+    webhook_id: str
+    url: str
+    events: tuple[str, ...]
+    description: str
+    enabled: bool
+    secret: str  # sealed
+    old_secret: str | None  # sealed
+    old_secret_until: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Delivery(Struct, frozen=True):
+    delivery_id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    round: int
+    last_code: int | None
+    last_reason: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

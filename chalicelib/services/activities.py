@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from ..contract.engagement import ActivityOut, ActivityRequest
+from typing import Protocol
+
+from ..contract.engagement import ActivityRequest
+from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import ValidationFailed
 from ..domain.guards import WriteRejected
-from .deps import Deps
-from .shared import issuance, lifecycle, tiers
-from .shared.presenters import coupons_issued, member_out, skipped_out
-from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+from ..domain.membership import engage, qualify
+from ..domain.outcomes import ActivityRecorded, MemberNow
+from ..store.members import MemberStore
+from ..store.once import OnceStore
+from ..store.program import ProgramCache
+from .shared import issuance, writes
+from .shared.writes import Answer, Idem, Present, replay, request_hash, run_write, stage_answer
 
 
-def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | None) -> Answer:
+class Needs(writes.Needs, issuance.Needs, Protocol):
+    programs: ProgramCache
+    members: MemberStore
+    once: OnceStore
+
+
+def record(
+    d: Needs,
+    member_id: str,
+    request: ActivityRequest,
+    idem: Idem | None,
+    present: Present[ActivityRecorded],
+) -> Answer:
     """Credit the activity's growth once per `activity_id`; it may raise the tier at once."""
-    program = deps.programs.require()
+    program = d.programs.require()
     growth = program.growth.activities.get(request.activity)
     if growth is None:
         known = ", ".join(sorted(program.growth.activities)) or "none configured"
@@ -21,39 +39,39 @@ def record(deps: Deps, member_id: str, request: ActivityRequest, idem: Idem | No
             f"unknown activity {request.activity!r} (known: {known})", param="activity"
         )
     fingerprint = request_hash("activity", request.model_dump(mode="json"))
-    skip_coupons: dict[str, str] = {}
+    skip: dict[str, str] = {}  # rule coupons refused in an earlier attempt: the retry goes without
 
     def attempt() -> Answer:
-        found = deps.once.get(member_id, "activity", request.activity_id)
+        found = d.once.get(member_id, "activity", request.activity_id)
         if found is not None:
             return replay(found[0], found[1], True, fingerprint, "activity_id")
-        member = deps.members.member(member_id)
-        now = deps.clock()
-        change, welcome = tiers.on_purchase(
-            program, member, occurred=now, now=now, amount=0, growth=growth, orders=0
+        member = d.members.member(member_id)
+        now = d.clock()
+        reached = qualify(program, member, occurred=now, now=now, amount=0, growth=growth, orders=0)
+        engage(program, member, now)
+        uow = d.uow()
+        coupon = issuance.stage_rule_coupon(
+            d, uow, member_id, reached.welcome_coupon, now, "tier_up", skip
         )
-        lifecycle.engage(program, member, now)
-        uow = deps.uow()
-        issued = issuance.stage_rule_coupon(
-            deps, uow, member_id, welcome, now, "tier_up", skip_coupons
+        d.members.stage_member(uow, member, now, program.zone)
+        body = present(
+            ActivityRecorded(
+                request.activity,
+                request.activity_id,
+                growth,
+                reached,
+                [coupon] if coupon else [],
+                dict(skip),
+                MemberNow(member, program, now),
+            )
         )
-        deps.members.stage_member(uow, member, now, program.zone)
-        body = ActivityOut(
-            activity=request.activity,
-            activity_id=request.activity_id,
-            growth_earned=growth,
-            tier_changed=change,
-            coupons_issued=coupons_issued(issued, now),
-            coupons_skipped=skipped_out(skip_coupons),
-            member=member_out(member, program, now),
-        ).model_dump_json()
-        home = deps.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
+        home = d.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
+        answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
         try:
             uow.commit()
         except WriteRejected as rejected:
-            issuance.skip_refused_rule_coupons(rejected, skip_coupons)
+            skip_refused_rule_coupons(rejected, skip)
             raise
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)

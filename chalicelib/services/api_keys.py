@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..domain.errors import ValidationFailed
-from ..store.api_keys import ApiKeyRecord
-from .deps import Deps
+from ..store.api_keys import ApiKeyRecord, ApiKeyStore
+from .shared.writes import Clocked
 
 Scope = Literal["storefront", "admin"]
 Grant = Literal["pii:read"]
@@ -20,33 +21,40 @@ CACHE_FOR = timedelta(seconds=60)
 _cache: dict[str, tuple[datetime, ApiKeyRecord]] = {}
 
 
+class Needs(Clocked, Protocol):
+    api_keys: ApiKeyStore
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
+
+
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create(
-    deps: Deps, scope: Scope, label: str | None = None, grants: tuple[Grant, ...] = ()
+    d: Needs, scope: Scope, label: str | None = None, grants: tuple[Grant, ...] = ()
 ) -> tuple[str, ApiKeyRecord]:
     """A new key (shown once; only its digest is stored). `pii:read` lets an admin key's
     exports show the personal data kept in the clear (names, birthdays)."""
     if grants and scope != "admin":
         raise ValidationFailed("only an admin key takes grants", param="grant")
     key = PREFIX[scope] + secrets.token_urlsafe(24)
-    now = deps.clock()
-    key_id = f"key_{deps.new_id(now)}"
+    now = d.clock()
+    key_id = f"key_{d.new_id(now)}"
     kept = tuple(sorted(set(grants)))
-    deps.api_keys.create(digest(key), key_id, scope, label, now, kept)
+    d.api_keys.create(digest(key), key_id, scope, label, now, kept)
     return key, ApiKeyRecord(key_id, scope, label, now, revoked=False, grants=kept)
 
 
-def authenticate(deps: Deps, key: str) -> ApiKeyRecord | None:
+def authenticate(d: Needs, key: str) -> ApiKeyRecord | None:
     """The key's record if it is live; cached briefly in the warm Lambda, like API Gateway does."""
     hashed = digest(key)
-    now = deps.clock()
+    now = d.clock()
     hit = _cache.get(hashed)
     if hit is not None and now - hit[0] < CACHE_FOR:
         return hit[1]
-    record = deps.api_keys.find(hashed)
+    record = d.api_keys.find(hashed)
     if record is None or record.revoked:
         _cache.pop(hashed, None)
         return None

@@ -1,31 +1,39 @@
 """签到: check in once a brand-local day (a second check-in that day gets the first answer),
 points by the program's schedule and streak bonuses, a missed day made up within the month.
 The points are a `checkin` lot and ledger row, written with the member, the day and the day's
-usage in one transaction."""
+usage in one transaction (the rules: `domain.membership.check_in`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import partial
+from typing import Protocol
 
-from ..contract.engagement import (
-    CheckinCalendarOut,
-    CheckinDayOut,
-    CheckinOut,
-    CheckinRequest,
-    NextBonusOut,
-)
+from ..contract.engagement import CheckinRequest
 from ..domain import checkin
+from ..domain.checkin import CheckinDay
+from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import AlreadyCheckedIn, CheckinOff
-from ..domain.expiry import lot_terms
 from ..domain.guards import WriteRejected
-from ..domain.points import Lot
-from ..domain.program import Checkin, Program, StreakBonus
-from ..store.checkins import CheckinDay
-from .deps import Deps
-from .shared import issuance, lifecycle, tiers
-from .shared.limits import CHECKIN, EARNED, cap_points, points_used, usage_today
-from .shared.presenters import coupon_out, member_out, skipped_out
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from ..domain.limits import CHECKIN, EARNED, points_used
+from ..domain.membership import check_in as earn
+from ..domain.outcomes import CheckedIn, CheckinMonth, MemberNow, NextBonus
+from ..domain.program import Checkin, Program
+from ..store.checkins import CheckinStore
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from .shared import issuance, limits, writes
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
+
+
+class Needs(writes.Needs, issuance.Needs, limits.Needs, Protocol):
+    programs: ProgramCache
+    members: MemberStore
+    checkins: CheckinStore
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
 
 
 def _rules(program: Program) -> Checkin:
@@ -34,142 +42,107 @@ def _rules(program: Program) -> Checkin:
     return program.checkin
 
 
-def _next_bonus(streak: checkin.Streak, today: date, rules: Checkin) -> NextBonusOut | None:
+def _next_bonus(streak: checkin.Streak, today: date, rules: Checkin) -> NextBonus | None:
     bonus = checkin.next_bonus(streak, today, rules)
     if bonus is None:
         return None
-    return NextBonusOut(
-        day=bonus.day,
-        in_days=max(bonus.day - streak.current(today), 1),
-        points=bonus.points,
-        coupon=bonus.coupon,
-    )
+    in_days = max(bonus.day - streak.current(today), 1)
+    return NextBonus(bonus.day, in_days, bonus.points, bonus.coupon)
 
 
-def check_in(deps: Deps, member_id: str, request: CheckinRequest, idem: Idem | None) -> Answer:
-    program = deps.programs.require()
+def check_in(
+    d: Needs,
+    member_id: str,
+    request: CheckinRequest,
+    idem: Idem | None,
+    present: Present[CheckedIn],
+) -> Answer:
+    program = d.programs.require()
     rules = _rules(program)
-    skip_coupons: dict[str, str] = {}
+    skip: dict[str, str] = {}  # rule coupons refused in an earlier attempt: the retry goes without
+    attempt = partial(_check_in, d, program, rules, member_id, request, skip, idem, present)
+    return run_write(d, idem, attempt)
 
-    def attempt() -> Answer:
-        now = deps.clock()
-        today = now.astimezone(program.zone).date()
-        day = request.make_up or today
-        found = deps.checkins.day(member_id, day)
-        if found is not None:
-            if request.make_up is None or found.makeup:  # the same check-in again
-                return Answer(found.response, created=True, replayed=True)
-            raise AlreadyCheckedIn(f"{day} is checked in already", param="make_up")
-        member, account = deps.members.load_account(member_id, now)
-        if request.make_up is None:
-            outcome = checkin.check_in(member.streak, today, rules)
-        else:
-            outcome = checkin.make_up(member.streak, day, today, rules)
-        member.streak = outcome.streak
-        bonus = sum(b.points for b in outcome.bonuses)
-        limits = program.limits
-        used = usage_today(deps, limits, member_id, today, EARNED, CHECKIN)
-        points, capped_by = cap_points(rules.points + bonus, used, limits, CHECKIN, EARNED)
-        if points:
-            terms = lot_terms(now, program, now)
-            account.earn(
-                Lot(
-                    lot_id=deps.new_id(now),
-                    points=points,
-                    remaining=points,
-                    earned_at=now,
-                    expires_at=terms.expires_at,
-                    vests_at=None,  # nothing to return: spendable at once
-                    pending=False,
-                ),
-                reason=_reason(
-                    day,
-                    request.make_up is not None,
-                    rules.points,
-                    outcome.bonuses,
-                    f" (capped at {points} by limits.{capped_by})" if capped_by else "",
-                ),
-                kind="checkin",
-            )
-        change = welcome = None
-        if rules.growth:
-            change, welcome = tiers.on_purchase(
-                program, member, occurred=now, now=now, amount=0, growth=rules.growth, orders=0
-            )
-        lifecycle.engage(program, member, now)
-        uow = deps.uow()
-        issued = [
-            coupon
-            for template_id in [welcome, *(b.coupon for b in outcome.bonuses)]
-            if (
-                coupon := issuance.stage_rule_coupon(
-                    deps, uow, member_id, template_id, now, "checkin", skip_coupons
-                )
-            )
-        ]
-        deps.members.stage_account(
-            uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
-        )
-        deps.usage.stage(
-            uow, member_id, today, program.zone, points_used(limits, points, checkin=True)
-        )
-        body = CheckinOut(
+
+def _check_in(
+    d: Needs,
+    program: Program,
+    rules: Checkin,
+    member_id: str,
+    request: CheckinRequest,
+    skip: dict[str, str],
+    idem: Idem | None,
+    present: Present[CheckedIn],
+) -> Answer:
+    now = d.clock()
+    today = now.astimezone(program.zone).date()
+    day = request.make_up or today
+    found = d.checkins.day(member_id, day)
+    if found is not None:
+        if request.make_up is None or found.makeup:  # the same check-in again
+            return Answer(found.response, created=True, replayed=True)
+        raise AlreadyCheckedIn(f"{day} is checked in already", param="make_up")
+    member, account = d.members.load_account(member_id, now)
+    used = limits.usage_today(d, program.limits, member_id, today, EARNED, CHECKIN)
+    done = earn(
+        program, member, account, make_up=request.make_up, used=used, lot_id=d.new_id(now), now=now
+    )
+    uow = d.uow()
+    templates = [done.reached.welcome_coupon, *(b.coupon for b in done.outcome.bonuses)]
+    staged = [
+        issuance.stage_rule_coupon(d, uow, member_id, template_id, now, "checkin", skip)
+        for template_id in templates
+    ]
+    d.members.stage_account(
+        uow, member, account, zone=program.zone, now=now, new_id=lambda: d.new_id(now)
+    )
+    used_now = points_used(program.limits, done.points, checkin=True)
+    d.usage.stage(uow, member_id, today, program.zone, used_now)
+    body = present(
+        CheckedIn(
             day=day,
             makeup=request.make_up is not None,
-            points_earned=points,
+            points=done.points,
             day_points=rules.points,
-            bonus_points=bonus,
-            capped_by=capped_by and f"limits.{capped_by}",
-            streak=outcome.length,
+            bonus_points=done.bonus,
+            capped_by=done.capped_by,
+            streak=done.outcome.length,
             next_bonus=_next_bonus(member.streak, today, rules),
-            growth_earned=rules.growth,
-            tier_changed=change,
-            coupons_issued=[coupon_out(coupon, now) for coupon in issued],
-            coupons_skipped=skipped_out(skip_coupons),
-            member=member_out(member, program, now),
-        ).model_dump_json()
-        record = CheckinDay(
-            day.isoformat(), points, bonus, outcome.length, request.make_up is not None, body
+            growth=rules.growth,
+            reached=done.reached,
+            issued=[coupon for coupon in staged if coupon is not None],
+            skipped=dict(skip),
+            seen=MemberNow(member, program, now),
         )
-        home = deps.checkins.stage(uow, member_id, record)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
-        try:
-            uow.commit()
-        except WriteRejected as rejected:
-            issuance.skip_refused_rule_coupons(rejected, skip_coupons)
-            raise  # read again: the day was checked in meanwhile, or the usage moved
-        return answer
+    )
+    record = CheckinDay(
+        day.isoformat(),
+        done.points,
+        done.bonus,
+        done.outcome.length,
+        request.make_up is not None,
+        body,
+    )
+    home = d.checkins.stage(uow, member_id, record)
+    answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
+    try:
+        uow.commit()
+    except WriteRejected as rejected:
+        skip_refused_rule_coupons(rejected, skip)
+        raise  # read again: the day was checked in meanwhile, or the usage moved
+    return answer
 
-    return run_write(deps, idem, attempt)
 
-
-def _reason(
-    day: date, makeup: bool, day_points: int, bonuses: tuple[StreakBonus, ...], capped: str
-) -> str:
-    extra = "".join(f" +{b.points} for a {b.day}-day streak" for b in bonuses if b.points)
-    return f"check-in {day}{' (make-up)' if makeup else ''}: {day_points} points{extra}{capped}"
-
-
-def calendar(deps: Deps, member_id: str, month: str | None) -> CheckinCalendarOut:
+def calendar(d: Needs, member_id: str, month: str | None) -> CheckinMonth:
     """The month's check-in days (default: this brand-local month) and the streak as of now."""
-    program = deps.programs.require()
+    program = d.programs.require()
     rules = _rules(program)
-    member = deps.members.member(member_id)
-    today = deps.clock().astimezone(program.zone).date()
+    member = d.members.member(member_id)
+    today = d.clock().astimezone(program.zone).date()
     month = month or today.isoformat()[:7]
-    days = deps.checkins.month(member_id, month)
-    return CheckinCalendarOut(
+    return CheckinMonth(
         month=month,
-        days=[
-            CheckinDayOut(
-                day=date.fromisoformat(d.day),
-                points=d.points,
-                bonus_points=d.bonus_points,
-                streak=d.streak,
-                makeup=d.makeup,
-            )
-            for d in days
-        ],
+        days=d.checkins.month(member_id, month),
         streak=member.streak.current(today),
         checked_in_today=member.streak.checked_in(today),
         makeups_left=member.streak.makeups_left(rules, today),

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from ..contract.checkout import QuoteOut, QuoteRequest
-from ..domain.earning import earn_points, redeemable, redemption_discount
-from .deps import Deps
-from .shared.baskets import basket
-from .shared.offers import quote_coupons
-from .shared.presenters import earn_lines
+from typing import Protocol
+
+from ..contract.checkout import QuoteRequest
+from ..domain.earning import basket_for, earn_points, redeemable, redemption_discount
+from ..domain.outcomes import Quote
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from .shared import offers
+from .shared.writes import Clocked
 
 
-def quote(deps: Deps, member_id: str, request: QuoteRequest) -> QuoteOut:
+class Needs(offers.Needs, Clocked, Protocol):
+    programs: ProgramCache
+    members: MemberStore
+
+
+def quote(d: Needs, member_id: str, request: QuoteRequest) -> Quote:
     """Writes nothing; the breakdown is the one the purchase will give."""
-    program = deps.programs.require()
-    now = deps.clock()
-    cart = basket(
-        program, request.amount, request.currency, request.items, now, request.occurred_at
+    program = d.programs.require()
+    now = d.clock()
+    cart = basket_for(
+        program,
+        amount=request.amount,
+        currency=request.currency,
+        items=request.items,
+        now=now,
+        occurred_at=request.occurred_at,
     )
-    member, account = deps.members.load_account(member_id, now)
+    member, account = d.members.load_account(member_id, now)
     earning = earn_points(cart, program, member.tier)
     points = redeemable(account.available, request.amount, program.redemption)
-    return QuoteOut(
-        points_earned=earning.points,
-        breakdown=earn_lines(earning),
+    return Quote(
+        earning=earning,
         program_version=program.version or 0,
         points_redeemable=points,
         redeemable_discount=redemption_discount(points, program),
-        coupons=quote_coupons(deps, member_id, cart, now),
+        coupons=offers.quote_coupons(d, member_id, cart, now),
     )

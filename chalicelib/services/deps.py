@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 from msgspec import Struct
 
-from ..domain.errors import Misconfigured, ProgramNotConfigured
-from ..domain.program import Program
+from ..domain.errors import Misconfigured
 from ..settings import Settings, pii_key_problem, settings
 from ..store.aggregates import AggregateStore
 from ..store.api_keys import ApiKeyStore
@@ -31,7 +31,7 @@ from ..store.merges import MergeStore
 from ..store.models import configure
 from ..store.once import OnceStore
 from ..store.orders import OrderStore
-from ..store.program import ProgramStore
+from ..store.program import ProgramCache, ProgramStore
 from ..store.referrals import ReferralStore
 from ..store.refusals import RefusalCounter
 from ..store.reminders import ReminderStore
@@ -61,36 +61,6 @@ def ulid_at(moment: datetime) -> str:
 
 def jittered_backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.002 * 2**attempt))
-
-
-class ProgramCache(Struct):
-    """The program document, cached in the warm Lambda for `ttl` seconds (0: never cached)."""
-
-    store: ProgramStore
-    ttl: float
-    clock: Callable[[], datetime]
-    _cached: Program | None = None
-    _read_at: datetime | None = None
-
-    def current(self) -> Program | None:
-        now = self.clock()
-        stale = self._read_at is None or now - self._read_at > timedelta(seconds=self.ttl)
-        if self._cached is None or stale:
-            self._cached = self.store.current()
-            self._read_at = now
-        return self._cached
-
-    def require(self) -> Program:
-        """The program, or a clear refusal when the brand has not stored one yet."""
-        program = self.current()
-        if program is None:
-            raise ProgramNotConfigured(
-                "the brand has no program yet: PUT /v1/admin/program first", param=None
-            )
-        return program
-
-    def invalidate(self) -> None:
-        self._cached = None
 
 
 class Deps(Struct):
@@ -130,7 +100,8 @@ class Deps(Struct):
     webhooks: WebhookStore
     delivery_queue: DeliveryQueue
     sender: HttpSender
-    draw: Callable[[], float]  # uniform in [0, 1): the jitter of webhook retries
+    draw: Callable[[], float]  # uniform in [0, 1): the jitter of retries, a stock slice
+    random_bytes: Callable[[int], bytes]  # coupon codes, referral codes, webhook secrets
     pii: PiiKey
 
     def uow(self) -> UnitOfWork:
@@ -202,6 +173,7 @@ def build(
         ),
         sender=HttpSender(allow_loopback=config.allow_loopback_webhooks),
         draw=random.random,
+        random_bytes=secrets.token_bytes,
         pii=PiiKey(config.brand, pii_key, config.pii_secret_arn, config.region),
     )
 

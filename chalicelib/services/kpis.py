@@ -17,13 +17,14 @@ from ..contract.figures import (
     KpiWarningOut,
     SalesTotalsOut,
     SalesTotalsRequest,
+    liability_out,
 )
 from ..domain import kpis
 from ..domain.errors import ValidationFailed
+from ..domain.outcomes import Liability
 from ..domain.program import Program
 from ..store.kpis import SalesTotals
 from .deps import Deps
-from .shared.liability import liability_of
 
 MAX_DAYS = 400
 ISSUED = ("points_earned", "points_checkin", "points_referral")
@@ -180,7 +181,9 @@ def _now(
             for key, n in sorted(counts.items())
             if key.startswith("tier@") and n
         },
-        liability=liability_of(deps.totals.read(), program, now, deps.aggregates.watermark(now)),
+        liability=liability_out(
+            Liability(deps.totals.read(), program, now, deps.aggregates.watermark(now))
+        ),
         warnings=[],
     )
     figures.warnings = _warnings(figures)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from ..contract.ledger import LedgerPage
-from .deps import Deps
-from .shared.presenters import ledger_page
+from typing import Protocol
+
+from ..domain.outcomes import LedgerSlice
+from ..store.ledger import LedgerStore
+from ..store.members import MemberStore
 
 
-def page(deps: Deps, member_id: str, limit: int, cursor: str | None) -> LedgerPage:
-    deps.members.member(member_id, merged_ok=True)  # a merged member's history stays readable
-    rows, next_cursor = deps.ledger.page(member_id, limit, cursor)
-    return ledger_page(rows, next_cursor)
+class Needs(Protocol):
+    members: MemberStore
+    ledger: LedgerStore
+
+
+def page(d: Needs, member_id: str, limit: int, cursor: str | None) -> LedgerSlice:
+    d.members.member(member_id, merged_ok=True)  # a merged member's history stays readable
+    rows, next_cursor = d.ledger.page(member_id, limit, cursor)
+    return LedgerSlice(rows, next_cursor)

@@ -29,15 +29,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from ..contract.members import member_out
 from ..contract.merges import MergeMovedOut, MergeOut, MergeRequest
-from ..domain import merge
+from ..domain import membership, merge
 from ..domain.errors import MemberNotFound
 from ..domain.members import Member
+from ..domain.outcomes import MemberNow
 from ..domain.program import Program
 from ..domain.wallet import Wallet
 from .deps import Deps
-from .shared import tiers
-from .shared.presenters import member_out
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 LOTS_PER_STEP = 30  # two writes a lot (out of one partition, into the other), < 100 items
@@ -88,7 +88,7 @@ def _first_step(deps: Deps, program: Program, target_id: str, source: Member) ->
         deps.members.stage_identity_move(uow, identity, source.member_id, target_id)
     merge.combine(target, source, program.tiers.rank if program.tiers else lambda _: 0)
     if program.tiers is not None:  # the buckets added up may qualify for more at once
-        tiers.on_purchase(program, target, occurred=now, now=now, amount=0, growth=0, orders=0)
+        membership.qualify(program, target, occurred=now, now=now, amount=0, growth=0, orders=0)
     merge.let_go(source, target_id)
     source.merge_moved = moved
     deps.members.stage_member(uow, target, now, program.zone)
@@ -213,7 +213,7 @@ def _out(
     now: datetime,
 ) -> str:
     return MergeOut(
-        member=member_out(target, program, now),
+        member=member_out(MemberNow(target, program, now)),
         from_member_id=source_id,
         merged_at=now,
         moved=MergeMovedOut(**moved),

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from ..contract.members import member_out
 from ..contract.opening import OpeningOut, OpeningRequest
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_at, lot_terms
+from ..domain.membership import enter_tier
+from ..domain.outcomes import MemberNow
 from ..domain.points import Lot
 from ..domain.program import Program
 from .deps import Deps
-from .shared.presenters import member_out
-from .shared.tiers import enter
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 ONCE = ("import", "opening")
@@ -62,7 +63,7 @@ def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem 
                 kind="import",
             )
         if request.tier is not None:
-            enter(program, member, request.tier, now)
+            enter_tier(program, member, request.tier, now)
         uow = deps.uow()
         deps.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
@@ -72,7 +73,7 @@ def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem 
             points=request.points,
             expires_on=last_day if request.points else None,
             tier=request.tier,
-            member=member_out(member, program, now),
+            member=member_out(MemberNow(member, program, now)),
         ).model_dump_json()
         home = deps.once.stage(uow, member_id, *ONCE, fingerprint, body)
         answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))

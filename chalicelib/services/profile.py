@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+from functools import partial
+from typing import Protocol
 
-from ..contract.members import MemberOut, ProfilePatch
+from ..contract.members import ProfilePatch
 from ..domain.errors import Forbidden, MemberNotFound, ValidationFailed
 from ..domain.members import Member
+from ..domain.outcomes import MemberNow
 from ..domain.profile import MAX_ATTRIBUTES, MAX_ATTRIBUTES_BYTES, birthday_problem, merged
-from .deps import Deps
-from .shared.presenters import member_out
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from ..domain.program import Program
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from .shared import writes
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 ADMIN_ONLY = ("tags",)
+
+
+class Needs(writes.Needs, Protocol):
+    programs: ProgramCache
+    members: MemberStore
 
 
 def check_scope(fields: set[str], scope: str | None, member: Member | None) -> None:
@@ -53,33 +63,47 @@ def apply(member: Member, patch: ProfilePatch, fields: set[str]) -> None:
 
 
 def update(
-    deps: Deps, member_id: str, patch: ProfilePatch, scope: str | None, idem: Idem | None
+    d: Needs,
+    member_id: str,
+    patch: ProfilePatch,
+    scope: str | None,
+    idem: Idem | None,
+    present: Present[MemberNow],
 ) -> Answer:
-    program = deps.programs.require()
+    program = d.programs.require()
     fields = set(patch.model_fields_set)
     if "marketing_consent" in fields and patch.marketing_consent is None:
         raise ValidationFailed("marketing_consent: true or false", param="marketing_consent")
-    now = deps.clock()
-    problem = birthday_problem(patch.birthday, now.astimezone(program.zone).date())
+    problem = birthday_problem(patch.birthday, d.clock().astimezone(program.zone).date())
     if problem:
         raise ValidationFailed(problem, param="birthday")
+    change = partial(_update, d, program, member_id, patch, fields, scope, idem, present)
+    return run_write(d, idem, change)
 
-    def attempt() -> Answer:
-        member = deps.members.get_member(member_id)
-        if member is None:
-            raise MemberNotFound(f"no member {member_id}", param="member_id")
-        check_scope(fields, scope, member)
-        changed_at = deps.clock()
-        apply(member, patch, fields)
-        if "marketing_consent" in fields and patch.marketing_consent != member.marketing_consent:
-            member.marketing_consent = bool(patch.marketing_consent)
-            member.consent_at = changed_at
-            member.consent_channel = patch.channel or member.channel
-        uow = deps.uow()
-        deps.members.stage_member(uow, member, changed_at, program.zone)
-        out: MemberOut = member_out(member, program, changed_at)
-        answer = stage_answer(deps, uow, idem, Answer(out.model_dump_json()))
-        uow.commit()
-        return answer
 
-    return run_write(deps, idem, attempt)
+def _update(
+    d: Needs,
+    program: Program,
+    member_id: str,
+    patch: ProfilePatch,
+    fields: set[str],
+    scope: str | None,
+    idem: Idem | None,
+    present: Present[MemberNow],
+) -> Answer:
+    member = d.members.get_member(member_id)
+    if member is None:
+        raise MemberNotFound(f"no member {member_id}", param="member_id")
+    check_scope(fields, scope, member)
+    changed_at = d.clock()
+    apply(member, patch, fields)
+    if "marketing_consent" in fields and patch.marketing_consent != member.marketing_consent:
+        member.marketing_consent = bool(patch.marketing_consent)
+        member.consent_at = changed_at
+        member.consent_channel = patch.channel or member.channel
+    uow = d.uow()
+    d.members.stage_member(uow, member, changed_at, program.zone)
+    body = present(MemberNow(member, program, changed_at))
+    answer = stage_answer(d, uow, idem, Answer(body))
+    uow.commit()
+    return answer

@@ -23,11 +23,11 @@ from msgspec import Struct
 from ..domain.errors import MemberNotFound
 from ..domain.expiry import lot_terms
 from ..domain.guards import Rule, WriteRejected
+from ..domain.membership import referral_lot
 from ..domain.program import Program
 from ..domain.referrals import Referral
 from .deps import Deps
 from .shared import issuance
-from .shared.referrals import referral_lot
 from .shared.writes import Answer, run_write
 
 REWARD, TAKEN_BACK = "referral_reward", "referral_back"

@@ -3,15 +3,23 @@ terms), read, list."""
 
 from __future__ import annotations
 
-from ..contract.coupons import TemplateList, TemplateOut
-from ..domain.coupons import CouponTemplate, split_stock
+from typing import Protocol
+
+from ..domain.coupons import CouponTemplate, TemplateRecord, split_stock
 from ..domain.errors import TemplateExists, ValidationFailed, VersionConflict
 from ..domain.guards import Rule, WriteRejected
-from ..store.coupons import TemplateRecord
+from ..store.coupons import CouponStore
+from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
-from .deps import Deps
-from .shared.presenters import template_out
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from .shared import writes
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
+
+Counted = tuple[TemplateRecord, int]  # a template and how many coupons it issued
+
+
+class Needs(writes.Needs, Protocol):
+    programs: ProgramCache
+    coupons: CouponStore
 
 
 def _shared_code_taken(rejected: WriteRejected) -> None:
@@ -21,21 +29,23 @@ def _shared_code_taken(rejected: WriteRejected) -> None:
         ) from rejected
 
 
-def create(deps: Deps, template: CouponTemplate, idem: Idem | None) -> Answer:
+def create(
+    d: Needs, template: CouponTemplate, idem: Idem | None, present: Present[Counted]
+) -> Answer:
     def attempt() -> Answer:
-        if deps.coupons.template(template.template_id) is not None:
+        if d.coupons.template(template.template_id) is not None:
             raise TemplateExists(
                 f"template {template.template_id} exists; PUT it to change it",
                 param="template_id",
             )
-        now = deps.clock()
-        uow = deps.uow()
-        deps.coupons.stage_template(uow, template, now, previous=None)
+        now = d.clock()
+        uow = d.uow()
+        d.coupons.stage_template(uow, template, now, previous=None)
         if template.total_stock is not None:
             wanted = split_stock(template.total_stock, template.slice_count)
-            deps.coupons.stage_slices(uow, template.template_id, wanted, read=[])
-        body = template_out(TemplateRecord(template, 0, 1, now, now), issued=0).model_dump_json()
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True))
+            d.coupons.stage_slices(uow, template.template_id, wanted, read=[])
+        body = present((TemplateRecord(template, 0, 1, now, now), 0))
+        answer = stage_answer(d, uow, idem, Answer(body, created=True))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -43,16 +53,22 @@ def create(deps: Deps, template: CouponTemplate, idem: Idem | None) -> Answer:
             raise  # created meanwhile: the retry finds it and says so
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
-def replace(deps: Deps, template_id: str, template: CouponTemplate, idem: Idem | None) -> Answer:
+def replace(
+    d: Needs,
+    template_id: str,
+    template: CouponTemplate,
+    idem: Idem | None,
+    present: Present[Counted],
+) -> Answer:
     """Change a template's terms for coupons issued from now on; issued coupons keep theirs."""
     if template.template_id != template_id:
         raise ValidationFailed("template_id must match the URL", param="template_id")
-    program = deps.programs.current()
+    program = d.programs.current()
     named = {tid: path for path, tid in program.coupon_references()} if program else {}
-    reason = template.unissuable(deps.clock())
+    reason = template.unissuable(d.clock())
     if template_id in named and reason is not None:
         raise ValidationFailed(
             f"the program's {named[template_id]} names this template, which then could not "
@@ -61,17 +77,16 @@ def replace(deps: Deps, template_id: str, template: CouponTemplate, idem: Idem |
         )
 
     def attempt() -> Answer:
-        previous = deps.coupons.require_template(template_id)
-        now = deps.clock()
-        uow = deps.uow()
-        deps.coupons.stage_template(uow, template, now, previous=previous)
-        issued = deps.coupons.issued(previous)
-        _restock(deps, uow, previous, template, issued)
+        previous = d.coupons.require_template(template_id)
+        now = d.clock()
+        uow = d.uow()
+        d.coupons.stage_template(uow, template, now, previous=previous)
+        issued = d.coupons.issued(previous)
+        _restock(d, uow, previous, template, issued)
         updated = TemplateRecord(
             template, previous.issued, previous.version + 1, previous.created_at, now
         )
-        out = template_out(updated, issued=issued)
-        answer = stage_answer(deps, uow, idem, Answer(out.model_dump_json()))
+        answer = stage_answer(d, uow, idem, Answer(present((updated, issued))))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -81,11 +96,11 @@ def replace(deps: Deps, template_id: str, template: CouponTemplate, idem: Idem |
             raise
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 def _restock(
-    deps: Deps,
+    d: Needs,
     uow: UnitOfWork,
     previous: TemplateRecord,
     template: CouponTemplate,
@@ -96,19 +111,17 @@ def _restock(
     before, after = previous.template, template
     if (before.total_stock, before.slice_count) == (after.total_stock, after.slice_count):
         return
-    read = deps.coupons.stock_left(before) if before.total_stock is not None else []
+    read = d.coupons.stock_left(before) if before.total_stock is not None else []
     wanted: list[int] = []
     if after.total_stock is not None:
         wanted = split_stock(max(after.total_stock - issued, 0), after.slice_count)
-    deps.coupons.stage_slices(uow, template.template_id, wanted, read)
+    d.coupons.stage_slices(uow, template.template_id, wanted, read)
 
 
-def get(deps: Deps, template_id: str) -> TemplateOut:
-    record = deps.coupons.require_template(template_id)
-    return template_out(record, issued=deps.coupons.issued(record))
+def get(d: Needs, template_id: str) -> Counted:
+    record = d.coupons.require_template(template_id)
+    return record, d.coupons.issued(record)
 
 
-def list_all(deps: Deps) -> TemplateList:
-    return TemplateList(
-        templates=[template_out(r, issued=deps.coupons.issued(r)) for r in deps.coupons.templates()]
-    )
+def list_all(d: Needs) -> list[Counted]:
+    return [(record, d.coupons.issued(record)) for record in d.coupons.templates()]

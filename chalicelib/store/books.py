@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from msgspec import Struct
 from pynamodb.exceptions import PutError
 
-from ..domain.books import Mismatch
-from ..domain.points import Balances, LedgerRow, Lot
-from ..domain.wallet import Entry, Wallet
+from ..domain.books import MemberBooks, Mismatch
+from ..domain.points import Balances
 from . import keys
 from .ledger import rows_of
 from .members import lot_from
@@ -31,15 +29,6 @@ from .wallet import entry_from, wallet_from
 
 SCAN_SEGMENTS = keys.DUE_SHARDS
 MISMATCH_KEPT_DAYS = 400
-
-
-class MemberBooks(Struct):
-    member_id: str
-    balances: Balances
-    lots: list[Lot]
-    rows: list[LedgerRow]
-    wallet: Wallet | None
-    entries: list[Entry]
 
 
 def members_pk(segment: int) -> str:

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from msgspec import Struct
-
+from ..domain.checkin import CheckinDay
 from ..domain.guards import Guard, Rule
 from . import keys
 from .idempotency import AnswerHome
 from .models import CheckinItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
-
-
-class CheckinDay(Struct, frozen=True):
-    day: str
-    points: int
-    bonus_points: int
-    streak: int
-    makeup: bool
-    response: str
 
 
 def _day_from(item: CheckinItem) -> CheckinDay:

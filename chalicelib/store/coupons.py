@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from msgspec import Struct
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons, split_stock
+from ..domain.coupons import Coupon, CouponTemplate, OrderCoupons, TemplateRecord, split_stock
 from ..domain.errors import TemplateNotFound
 from ..domain.guards import Guard, Rule
 from . import keys
@@ -24,14 +23,6 @@ from .models import (
     StockSliceItem,
 )
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none, scan_page
-
-
-class TemplateRecord(Struct, frozen=True):
-    template: CouponTemplate
-    issued: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 def _template_from(item: CouponTemplateItem) -> TemplateRecord:

@@ -14,24 +14,13 @@ import json
 from collections import defaultdict
 from datetime import date, datetime
 
-from msgspec import Struct
-
 from ..domain import kpis
+from ..domain.kpis import SalesTotals
 from . import keys
 from .models import KpiCountItem, KpiCouponItem, KpiDayItem, KpiSnapshotItem, SalesTotalsItem
 from .unit_of_work import dynamodb
 
 DAY_FIELDS = (*kpis.DAY_FLOWS, *kpis.DAY_MARKS)
-
-
-class SalesTotals(Struct, frozen=True):
-    """The storefront's report of one day's every sale, members' or not."""
-
-    day: str
-    orders: int
-    amount: int
-    currency: str
-    reported_at: datetime
 
 
 class KpiStore:

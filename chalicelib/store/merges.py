@@ -19,6 +19,7 @@ from msgspec import Struct
 from pynamodb.expressions.update import Action
 
 from ..domain.guards import Guard, Rule
+from ..domain.merge import MergeRecord
 from . import keys
 from .models import CouponCountItem, CouponItem, Item, MergeItem, OrderItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
@@ -42,12 +43,6 @@ class Batch(Struct):
     moving: list[Item]
     kept: list[str]  # sort keys left with the source
     more: bool  # more records wait after this batch
-
-
-class MergeRecord(Struct, frozen=True):
-    moved: dict[str, int]
-    kept: list[str]
-    merged_at: datetime
 
 
 class MergeStore:

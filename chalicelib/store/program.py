@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from msgspec import Struct
+
+from ..domain.errors import ProgramNotConfigured
 from ..domain.guards import Guard, Rule
 from ..domain.program import Program
 from . import keys
@@ -39,3 +43,33 @@ class ProgramStore:
                 uow.put(Guard(Rule.PROGRAM_VERSION), item, condition)
             else:
                 uow.put(Guard(Rule.PROGRAM_VERSION_IS_NEW), item, ProgramItem.pk.does_not_exist())
+
+
+class ProgramCache(Struct):
+    """The program document, cached in the warm Lambda for `ttl` seconds (0: never cached)."""
+
+    store: ProgramStore
+    ttl: float
+    clock: Callable[[], datetime]
+    _cached: Program | None = None
+    _read_at: datetime | None = None
+
+    def current(self) -> Program | None:
+        now = self.clock()
+        stale = self._read_at is None or now - self._read_at > timedelta(seconds=self.ttl)
+        if self._cached is None or stale:
+            self._cached = self.store.current()
+            self._read_at = now
+        return self._cached
+
+    def require(self) -> Program:
+        """The program, or a clear refusal when the brand has not stored one yet."""
+        program = self.current()
+        if program is None:
+            raise ProgramNotConfigured(
+                "the brand has no program yet: PUT /v1/admin/program first", param=None
+            )
+        return program
+
+    def invalidate(self) -> None:
+        self._cached = None

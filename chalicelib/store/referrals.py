@@ -7,17 +7,12 @@ from __future__ import annotations
 import msgspec
 
 from ..domain.guards import Guard, Rule
-from ..domain.referrals import Referral
+from ..domain.referrals import Friend, Referral
 from . import keys
 from .models import ReferralCodeItem, ReferralMarkItem, ReferredItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 CODE_SK = "C"
-
-
-class Friend(msgspec.Struct, frozen=True):
-    friend_id: str
-    referral: Referral
 
 
 class ReferralStore:

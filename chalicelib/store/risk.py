@@ -15,11 +15,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from msgspec import Struct
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
 from ..domain.guards import Guard, Rule
+from ..domain.risk import Signal
 from .models import RiskCountItem, RiskSeenItem, RiskSignalItem
 from .unit_of_work import UnitOfWork, dynamodb
 
@@ -42,15 +42,6 @@ def kind_of(count_sk: str) -> tuple[str, str] | None:
     """(day, kind) of a count's sort key, or None if it is not one."""
     parts = count_sk.split("#")
     return (parts[1], parts[2]) if len(parts) == 3 and parts[0] == "RISK" else None
-
-
-class Signal(Struct, frozen=True):
-    kind: str
-    day: str
-    subject: str
-    threshold: int
-    member_id: str
-    created_at: datetime
 
 
 class RiskStore:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from msgspec import Struct
 from pynamodb.exceptions import PutError
 
+from ..domain.runs import Run
 from .models import RunItem, ShardProgressItem
 from .unit_of_work import dynamodb, get_or_none
 
@@ -26,19 +27,6 @@ def _gone_after(moment: datetime, days: int) -> int:
 class Progress(Struct, frozen=True):
     after: str | None
     done: bool
-
-
-class Run(Struct):
-    run_id: str
-    job: str
-    business_date: date
-    dry_run: bool
-    status: str
-    pages: int
-    counts: dict[str, int]
-    errors: list[str]
-    started_at: datetime
-    finished_at: datetime | None
 
 
 def _pk(job: str, day: date) -> str:

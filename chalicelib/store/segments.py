@@ -7,50 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import msgspec
-from msgspec import Struct
 
 from ..domain.guards import Guard, Rule
 from ..domain.rfm import Cuts
-from ..domain.segments import Profile, Segment
+from ..domain.segments import Campaign, Profile, Sample, Segment, SegmentRecord
 from . import answers, keys
 from .models import CampaignItem, RfmCutsItem, RfmSampleItem, SegmentItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 
 MAX_SAMPLE_BYTES = 300_000  # of an item's 400 KB, compressed
-
-
-class SegmentRecord(Struct):
-    segment: Segment
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class Campaign(Struct):
-    """A template issued to a segment's members: the rules and cut points as they were when it
-    began (a later change of the segment does not move it), where the scan goes on, counts."""
-
-    campaign_id: str
-    segment_id: str
-    template_id: str
-    request_hash: str
-    rules: str  # JSON segments.Rules
-    cuts: Cuts | None
-    status: str  # running | finished
-    after: str | None
-    counts: dict[str, int]
-    started_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None = None
-    version: int = 0
-
-
-class Sample(Struct):
-    business_date: date
-    cuts: Cuts
-    population: int
-    profiles: list[Profile]
-    created_at: datetime
 
 
 def _record(item: SegmentItem) -> SegmentRecord:

@@ -6,24 +6,10 @@ behind the members by the stream's lag (about a second): `as_of` says how far.
 
 from __future__ import annotations
 
-from msgspec import Struct
-
+from ..domain.books import FIELDS, Totals
 from . import keys
 from .models import TotalsItem
 from .unit_of_work import dynamodb
-
-FIELDS = ("points_balance", "points_pending", "points_debt", "wallet_principal", "wallet_bonus")
-
-
-class Totals(Struct):
-    points_balance: int = 0
-    points_pending: int = 0
-    points_debt: int = 0
-    wallet_principal: int = 0
-    wallet_bonus: int = 0
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(*(getattr(self, f) + getattr(other, f) for f in FIELDS))
 
 
 class TotalsStore:

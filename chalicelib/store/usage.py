@@ -9,23 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from msgspec import Struct
 from pynamodb.expressions.condition import Condition
 
 from ..domain.guards import Guard, Rule
+from ..domain.limits import Usage
 from . import keys
 from .models import UsageItem
 from .unit_of_work import UnitOfWork, get_or_none
 
 KEEP = timedelta(days=40)
 FIELDS = ("earned", "checkin", "redemptions", "coupons")
-
-
-class Usage(Struct):
-    earned: int = 0
-    checkin: int = 0
-    redemptions: int = 0
-    coupons: int = 0
 
 
 class UsageStore:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from msgspec import Struct
-
 from ..domain.errors import MemberMerged
 from ..domain.guards import Guard, Rule
-from ..domain.wallet import Entry, Grant, Wallet
+from ..domain.wallet import Entry, Grant, Payment, Topup, Wallet
 from . import cursors, keys
 from .idempotency import AnswerHome
 from .models import (
@@ -28,34 +26,6 @@ from .models import (
     WalletPaymentItem,
 )
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
-
-
-class Topup(Struct):
-    payment_id: str
-    member_id: str
-    amount: int
-    bonus: int
-    withdrawn: int
-    bonus_taken: int
-    version: int
-    request_hash: str
-    response: str
-    created_at: datetime
-
-
-class Payment(Struct):
-    order_id: str
-    amount: int
-    principal: int
-    bonus: int
-    drawn: list[tuple[str, int]]
-    refunded: int
-    bonus_back: int
-    returned: dict[str, int]
-    version: int
-    request_hash: str
-    response: str
-    created_at: datetime
 
 
 def _grants(raw: str) -> list[Grant]:

@@ -10,12 +10,12 @@ import heapq
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from msgspec import Struct
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from ..domain.guards import Guard, Rule
+from ..domain.webhooks import Delivery, Endpoint
 from . import keys
 from .models import DeliveryItem, WebhookItem
 from .unit_of_work import UnitOfWork, dynamodb, get_or_none
@@ -23,36 +23,6 @@ from .unit_of_work import UnitOfWork, dynamodb, get_or_none
 KEEP_DAYS = 30
 STALE_CLAIM = timedelta(minutes=2)  # longer than a delivery function runs
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-
-
-class Endpoint(Struct, frozen=True):
-    webhook_id: str
-    url: str
-    events: tuple[str, ...]
-    description: str
-    enabled: bool
-    secret: str  # sealed
-    old_secret: str | None  # sealed
-    old_secret_until: datetime | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class Delivery(Struct, frozen=True):
-    delivery_id: str
-    webhook_id: str
-    event_id: str
-    event_type: str
-    status: str
-    attempts: int
-    round: int
-    last_code: int | None
-    last_reason: str | None
-    next_attempt_at: datetime | None
-    delivered_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def delivery_id_of(event_id: str) -> str:

@@ -734,12 +734,13 @@ def _reconcile_bench(recorder: Recorder, members: int, table: str) -> None:
     from chalicelib.contract.checkout import PurchaseRequest
     from chalicelib.contract.members import EnrollRequest
     from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest, WalletRefundRequest
-    from chalicelib.services import members as enrolment
-    from chalicelib.services import purchases, reconciliation, wallet
+    from chalicelib.services import wallet
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
     from loyalty_tools.demo import seed
+    from tests.presented import members as enrolment
+    from tests.presented import purchases, reconciliation
 
     deps = build(
         Settings.from_environment().model_copy(
@@ -791,11 +792,12 @@ def _run(recorder: Recorder, n: int, table: str, engine: str) -> None:
     from app import app
     from chalicelib.contract.coupons import IssueRequest
     from chalicelib.domain.coupons import CouponTemplate
-    from chalicelib.services import api_keys, coupon_issue, templates
+    from chalicelib.services import api_keys
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
     from loyalty_tools.demo import DEMO_PROGRAM, seed
+    from tests.presented import coupon_issue, templates
 
     # the members' history is written past the demo's 7-day return window before the measured
     # calls (the nightly vesting job then makes its points spendable), so a measured purchase is

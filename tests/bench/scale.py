@@ -190,7 +190,13 @@ def run(table: str) -> None:
         WithdrawalRequest,
     )
     from chalicelib.domain.coupons import CouponTemplate
-    from chalicelib.services import (
+    from chalicelib.services import wallet
+    from chalicelib.services.deps import build, use
+    from chalicelib.settings import Settings
+    from chalicelib.store.models import create_table
+    from loyalty_tools.demo import DEMO_PROGRAM, seed
+    from tests.conflicts import ConflictingEngine
+    from tests.presented import (
         checkins,
         coupon_checkout,
         coupon_issue,
@@ -199,13 +205,7 @@ def run(table: str) -> None:
         redemptions,
         refunds,
         templates,
-        wallet,
     )
-    from chalicelib.services.deps import build, use
-    from chalicelib.settings import Settings
-    from chalicelib.store.models import create_table
-    from loyalty_tools.demo import DEMO_PROGRAM, seed
-    from tests.conflicts import ConflictingEngine
 
     deps = build(
         Settings.from_environment().model_copy(
@@ -347,7 +347,7 @@ def run(table: str) -> None:
 def claim(deps: Any, member_id: str, template_id: str) -> Any:
     """A member takes one coupon of a stocked template (the claim route where there is one; the
     admin issue before it)."""
-    from chalicelib.services import coupon_issue
+    from tests.presented import coupon_issue
 
     claims = getattr(coupon_issue, "claim", None)
     if claims is not None:

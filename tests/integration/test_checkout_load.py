@@ -8,10 +8,10 @@ import pytest
 
 from chalicelib.contract.checkout import PurchaseRequest
 from chalicelib.domain.errors import ConcurrentUpdate
-from chalicelib.services import purchases
 from tests.conflicts import ConflictingEngine
 from tests.conftest import ENGINE
 from tests.helpers import enroll
+from tests.presented import purchases
 
 pytestmark = pytest.mark.skipif(
     ENGINE != "dynamodb-local", reason="the conflicting engine is a layer over DynamoDB Local"
@@ -47,9 +47,9 @@ def test_a_flash_sale_from_many_threads__never_oversells_and_finds_the_last_unit
     member's items only; the stock is taken by single conditional writes)."""
     from chalicelib.contract.coupons import ClaimRequest
     from chalicelib.domain.errors import DomainError
-    from chalicelib.services import coupon_issue, templates
     from chalicelib.services.shared.writes import Idem
     from tests.helpers import template
+    from tests.presented import coupon_issue, templates
 
     templates.create(
         brand,

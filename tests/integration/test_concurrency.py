@@ -14,13 +14,14 @@ from chalicelib.contract.merges import MergeRequest
 from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits, WalletRules
-from chalicelib.services import members, merges, purchases, reconciliation, redemptions, wallet
+from chalicelib.services import merges, wallet
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, member
+from tests.presented import members, purchases, reconciliation, redemptions
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,9 @@ from chalicelib.domain.errors import (
     InsufficientPoints,
     RateLimited,
 )
-from chalicelib.services import coupon_checkout, coupon_issue, templates
 from chalicelib.store.ledger import LedgerStore
 from tests.helpers import add_templates, buy, enroll, member, refund, template
+from tests.presented import coupon_checkout, coupon_issue, templates
 
 
 def issue(deps, template_id, member_id, issue_id=None):

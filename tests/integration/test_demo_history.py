@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.services import kpis, reconciliation
+from chalicelib.services import kpis
 from loyalty_tools.demo import seed
 from loyalty_tools.demo_history import seed_history
 from tests.conftest import ENGINE
+from tests.presented import reconciliation
 
 MEMBERS, DAYS = 25, 20
 # moto copies its whole table in every transaction: the history takes it long

@@ -17,11 +17,11 @@ from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.program import Checkin, RiskSignals
 from chalicelib.events import catalogue, reading
 from chalicelib.events.publish import NotPublished
-from chalicelib.services import checkins, members, purchases
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store.bus import DeadLetters, EventBus
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, redeem, refund
+from tests.presented import checkins, members, purchases
 from tests.streams import Stream
 
 pytestmark = pytest.mark.skipif(ENGINE != "moto", reason="EventBridge and SQS are moto's here")
@@ -323,8 +323,9 @@ def test_a_risk_signal_reached_is_one_risk_signal_event_and_a_check_in_earns_poi
 def test_a_merge_is_one_member_merged_event__its_moved_coupons_are_not_issued_again(brand, bus):
     from chalicelib.contract.coupons import IssueRequest
     from chalicelib.contract.merges import MergeRequest
-    from chalicelib.services import coupon_issue, merges
+    from chalicelib.services import merges
     from tests.helpers import add_templates, template
+    from tests.presented import coupon_issue
 
     captured, _ = bus
     add_templates(brand, template("gift"))
@@ -348,8 +349,8 @@ def test_every_event_bears_its_fact_s_own_time__to_the_microsecond(brand, bus, c
     """Issue 32: a release was stamped with the stream record's minute-rounded time, so the
     newest-first feed showed it before the redemption it undid."""
     from chalicelib.contract.coupons import CouponRedeemRequest, CouponReleaseRequest, IssueRequest
-    from chalicelib.services import coupon_checkout, coupon_issue
     from tests.helpers import add_templates, template
+    from tests.presented import coupon_checkout, coupon_issue
 
     captured, _ = bus
     add_templates(brand, template("gift"))

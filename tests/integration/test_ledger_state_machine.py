@@ -19,14 +19,6 @@ from chalicelib.contract.checkout import (
 from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.program import RollingExpiry
-from chalicelib.services import (
-    coupon_issue,
-    members,
-    purchases,
-    reconciliation,
-    redemptions,
-    refunds,
-)
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store import keys
@@ -35,6 +27,7 @@ from chalicelib.store.models import Item, LotItem, MemberItem, OrderItem, create
 from tests.conftest import ENGINE, T0, Clock, in_engine, set_program
 from tests.helpers import add_templates, template
 from tests.integration.points_model import Model
+from tests.presented import coupon_issue, members, purchases, reconciliation, redemptions, refunds
 
 # Slow: on DynamoDB Local (`make test-engine`, in CI) it takes 15 s; on moto, which copies its
 # whole table in every transaction, two minutes, so `make test` leaves it to the engine run.

@@ -7,9 +7,9 @@ import pytest
 
 from chalicelib.contract.members import EnrollRequest
 from chalicelib.domain.program import Lifecycle
-from chalicelib.services import coupon_checkout, members
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, ladder, nightly, template
+from tests.presented import coupon_checkout, members
 
 
 def born(deps, phone, birthday):

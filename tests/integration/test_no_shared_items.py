@@ -17,18 +17,12 @@ from chalicelib.contract.wallet import (
     WithdrawalRequest,
 )
 from chalicelib.domain.program import Checkin, Referral
-from chalicelib.services import (
-    checkins,
-    coupon_checkout,
-    coupon_issue,
-    redemptions,
-    refunds,
-    wallet,
-)
 from chalicelib.services import referrals as referral_service
+from chalicelib.services import wallet
 from tests.bench.scale import Writes
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, enroll, template
+from tests.presented import checkins, coupon_checkout, coupon_issue, redemptions, refunds
 
 
 @pytest.fixture
@@ -66,7 +60,7 @@ def test_no_storefront_use_case__shares_an_item_or_a_partition_between_two_membe
     referrer = enroll(brand, "13900000000")
     code = referral_service.list_friends(brand, referrer).referral_code
     from chalicelib.contract.members import EnrollRequest
-    from chalicelib.services import members
+    from tests.presented import members
 
     friends = []
     cases = {

@@ -12,8 +12,9 @@ from chalicelib.domain import rfm
 from chalicelib.domain.errors import SampleMissing
 from chalicelib.domain.segments import Rules, matches, profile_of, scores_of
 from chalicelib.jobs.rfm import sample_plan
-from chalicelib.services import members, segments
+from chalicelib.services import segments
 from tests.helpers import buy, nightly, refund
+from tests.presented import members
 
 MEMBERS = 14
 TAGS = ("vip", "staff", "wholesale")
@@ -139,8 +140,9 @@ def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock
     from chalicelib.contract.segments import CampaignRequest
     from chalicelib.domain.errors import Unavailable
     from chalicelib.domain.segments import Segment
-    from chalicelib.services import coupon_checkout, segment_issue
+    from chalicelib.services import segment_issue
     from tests.helpers import add_templates, template
+    from tests.presented import coupon_checkout
 
     add_templates(brand, template("hello", per_member_limit=None))
     ids = [

@@ -17,7 +17,6 @@ import pytest
 from chalicelib.domain.errors import DomainError, InsufficientFunds
 from chalicelib.domain.program import RollingExpiry, TopupBonus, WalletRules
 from chalicelib.jobs.nightly import JOBS, run_jobs
-from chalicelib.services import reconciliation
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import (
@@ -30,6 +29,7 @@ from chalicelib.store.models import (
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, pay, redeem, refund, top_up
 from tests.integration.points_model import ZONE, Model
+from tests.presented import reconciliation
 
 MEMBERS = int(os.environ.get("YEAR_MEMBERS", "6"))
 # CI runs 45 nights (an expiry cycle and a half, every reminder) on DynamoDB Local, in

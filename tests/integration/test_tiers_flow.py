@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.services import coupon_checkout
 from loyalty_tools.demo import DEMO_TEMPLATES
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, enroll, ladder, member, nightly, refund
+from tests.presented import coupon_checkout
 
 
 def tiered(deps, **ladder_changes):
@@ -128,7 +128,7 @@ def test_activities__earn_growth_once_and_can_raise_a_growth_ladder(brand):
     from chalicelib.contract.engagement import ActivityRequest
     from chalicelib.domain.errors import ValidationFailed
     from chalicelib.domain.program import Growth
-    from chalicelib.services import activities
+    from tests.presented import activities
 
     set_program(
         brand,

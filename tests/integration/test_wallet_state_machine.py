@@ -28,11 +28,12 @@ from chalicelib.domain.errors import (
     WithdrawalRefused,
 )
 from chalicelib.domain.program import TopupBonus, WalletRules
-from chalicelib.services import members, reconciliation, wallet
+from chalicelib.services import wallet
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store.models import create_table
 from tests.conftest import T0, Clock, in_engine, set_program
+from tests.presented import members, reconciliation
 
 pytestmark = [pytest.mark.slow, pytest.mark.moto_slow]  # 100 s on moto, 47 s on the engine
 

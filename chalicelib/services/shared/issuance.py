@@ -3,28 +3,42 @@ exchange, the rules (enrol, tier up, birthday, win-back), and releases on cancel
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
-from ...contract.coupons import CouponReleaseOut
-from ...domain.coupons import CODE_BYTES, Coupon, CouponTemplate, code_from
-from ...domain.errors import CouponLimitReached, CouponOutOfStock
-from ...domain.guards import Rule, WriteRejected
+from ...domain.coupons import CODE_BYTES, OUT_OF_STOCK, Coupon, CouponTemplate, code_from
+from ...domain.errors import CouponOutOfStock
+from ...domain.outcomes import CouponReleased
+from ...store.coupons import CouponStore
 from ...store.unit_of_work import UnitOfWork
-from ..deps import Deps
-from .presenters import coupon_out
+from .writes import Present
+
+
+class Needs(Protocol):
+    coupons: CouponStore
+
+    @property
+    def draw(self) -> Callable[[], float]: ...
+    @property
+    def random_bytes(self) -> Callable[[int], bytes]: ...
 
 
 def new_coupon(
-    member_id: str, template: CouponTemplate, now: datetime, source: str, code: str | None = None
+    d: Needs,
+    member_id: str,
+    template: CouponTemplate,
+    now: datetime,
+    source: str,
+    code: str | None = None,
 ) -> Coupon:
-    """A coupon in memory: a brand's shared code, or 98 random bits from `secrets`."""
-    code = code or template.shared_code or code_from(secrets.token_bytes(CODE_BYTES))
+    """A coupon in memory: a brand's shared code, or 98 random bits."""
+    code = code or template.shared_code or code_from(d.random_bytes(CODE_BYTES))
     return Coupon.issue(member_id, template, now, source, code)
 
 
 def stage_issue(
-    deps: Deps,
+    d: Needs,
     uow: UnitOfWork,
     member_id: str,
     template: CouponTemplate,
@@ -35,16 +49,13 @@ def stage_issue(
     of a stocked template is taken first, by a conditional write of its own to one slice of the
     stock (never below 0: no oversell), and given back if the transaction does not commit; the
     transaction itself holds the member's items only."""
-    coupon = new_coupon(member_id, template, now, source)
-    reserve(deps, uow, template)
-    deps.coupons.stage_issue(uow, coupon, limit=template.per_member_limit)
+    coupon = new_coupon(d, member_id, template, now, source)
+    reserve(d, uow, template)
+    d.coupons.stage_issue(uow, coupon, limit=template.per_member_limit)
     return coupon
 
 
-OUT_OF_STOCK = "it is out of stock"
-
-
-def unissuable(deps: Deps, template: CouponTemplate, now: datetime) -> str | None:
+def unissuable(d: Needs, template: CouponTemplate, now: datetime) -> str | None:
     """Why the template cannot issue now (ended, or its whole stock taken), or None: a read of
     its stock's slices for a stocked template, for who checks before a run of issues."""
     reason = template.unissuable(now)
@@ -52,32 +63,32 @@ def unissuable(deps: Deps, template: CouponTemplate, now: datetime) -> str | Non
         return reason
     if template.total_stock == 0:
         return OUT_OF_STOCK
-    left = deps.coupons.stock_left(template)
+    left = d.coupons.stock_left(template)
     if all(part is not None for part in left) and not sum(part or 0 for part in left):
         return OUT_OF_STOCK
     return None
 
 
-def reserve(deps: Deps, uow: UnitOfWork, template: CouponTemplate) -> None:
+def reserve(d: Needs, uow: UnitOfWork, template: CouponTemplate) -> None:
     """A unit of the template's stock for the write `uow` will send, or CouponOutOfStock."""
     if template.total_stock is None:
         return
-    taken = deps.coupons.reserve(template, deps.draw)
-    if taken is None and all(part is None for part in deps.coupons.stock_left(template)):
-        record = deps.coupons.template(template.template_id)
+    taken = d.coupons.reserve(template, d.draw)
+    if taken is None and all(part is None for part in d.coupons.stock_left(template)):
+        record = d.coupons.template(template.template_id)
         if record is not None:  # stocked before stock came in slices: sliced now, once
-            deps.coupons.slice_unsliced(record)
-            taken = deps.coupons.reserve(template, deps.draw)
+            d.coupons.slice_unsliced(record)
+            taken = d.coupons.reserve(template, d.draw)
     if taken is None:
         raise CouponOutOfStock(
             f"template {template.template_id} is out of stock", param="template_id"
         )
     tid = template.template_id
-    uow.on_cancel(lambda: deps.coupons.give_back(tid, taken))
+    uow.on_cancel(lambda: d.coupons.give_back(tid, taken))
 
 
 def stage_rule_coupon(
-    deps: Deps,
+    d: Needs,
     uow: UnitOfWork,
     member_id: str,
     template_id: str | None,
@@ -90,7 +101,7 @@ def stage_rule_coupon(
     A rule's coupon never blocks the write it rides in."""
     if template_id is None or template_id in skip:
         return None
-    record = deps.coupons.template(template_id)
+    record = d.coupons.template(template_id)
     if record is None:
         skip[template_id] = "the template no longer exists"
         return None
@@ -99,37 +110,19 @@ def stage_rule_coupon(
         skip[template_id] = reason
         return None
     try:
-        return stage_issue(deps, uow, member_id, record.template, now, source)
+        return stage_issue(d, uow, member_id, record.template, now, source)
     except CouponOutOfStock:
         skip[template_id] = OUT_OF_STOCK
         return None
 
 
-def skip_refused_rule_coupons(rejected: WriteRejected, skip: dict[str, str]) -> None:
-    """Remember rule coupons whose stock or limit refused the write: the retry goes without."""
-    for template_id in rejected.subjects(Rule.COUPON_STOCK):
-        skip[template_id] = "it is out of stock"
-    for template_id in rejected.subjects(Rule.COUPON_LIMIT):
-        skip[template_id] = "the member already holds as many as the template allows"
-
-
-def refuse_issue(rejected: WriteRejected, template_id: str) -> None:
-    """Say which of the template's counters refused an issue the caller asked for by name."""
-    if template_id in rejected.subjects(Rule.COUPON_STOCK):
-        raise CouponOutOfStock(f"template {template_id} is out of stock", param="template_id")
-    if template_id in rejected.subjects(Rule.COUPON_LIMIT):
-        raise CouponLimitReached(
-            f"the member already holds the most coupons of {template_id} it allows",
-            param="template_id",
-        )
-
-
-def stage_release(deps: Deps, uow: UnitOfWork, coupon: Coupon, now: datetime) -> str:
+def stage_release(
+    d: Needs, uow: UnitOfWork, coupon: Coupon, now: datetime, present: Present[CouponReleased]
+) -> str:
     """Give a redeemed coupon back (order cancelled, or refunded when the template says so);
     the caller updates the order's coupon list once for all the coupons it gives back. The
     answer is kept on the coupon, so a retried release answers the same."""
     order_id = coupon.release(now)
-    body = CouponReleaseOut(order_id=order_id, coupon=coupon_out(coupon, now)).model_dump_json()
-    coupon.answer = body
-    deps.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
-    return body
+    coupon.answer = present(CouponReleased(order_id, coupon, now))
+    d.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
+    return coupon.answer

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from ...contract.coupons import CouponQuoteOut
 from ...domain.coupons import applicability
 from ...domain.earning import Basket
-from ..deps import Deps
+from ...domain.outcomes import CouponQuote
+from ...store.coupons import CouponStore
 
 
-def quote_coupons(
-    deps: Deps, member_id: str, basket: Basket, now: datetime
-) -> list[CouponQuoteOut]:
+class Needs(Protocol):
+    coupons: CouponStore
+
+
+def quote_coupons(d: Needs, member_id: str, basket: Basket, now: datetime) -> list[CouponQuote]:
     """The member's usable coupons and what each takes off this basket (reasons included: the
     member's own coupons reveal nothing to an outsider), best first."""
     quoted = []
-    for coupon in deps.coupons.coupons(member_id):
+    for coupon in d.coupons.coupons(member_id):
         if coupon.state(now) != "usable":
             continue
         if now < coupon.valid_from:
@@ -26,7 +29,7 @@ def quote_coupons(
             reason, applies = found.reason, found.applies
             discount, free = found.discount, found.free_shipping
         quoted.append(
-            CouponQuoteOut(
+            CouponQuote(
                 code=coupon.code,
                 name=coupon.template.name,
                 applies=applies,

@@ -5,10 +5,18 @@ or too many look-ups that find no member, in a minute is turned away (429) for t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from ...domain.coupons import normalise_code
 from ...domain.errors import CouponNotUsable, RateLimited
-from ..deps import Deps
+from ...settings import Settings
+from ...store.refusals import RefusalCounter
+
+
+class Needs(Protocol):
+    settings: Settings
+    refusals: RefusalCounter
+
 
 COUPON_CODES = "coupon"  # refused coupon codes (settings.coupon_failures_per_minute)
 LOOKUPS = "lookup"  # look-ups that found no member (program.limits.lookup_misses_per_minute)
@@ -32,33 +40,33 @@ def _limited(kind: str, limit: int, now: datetime) -> RateLimited:
     )
 
 
-def count_miss(deps: Deps, kind: str, principal: str, now: datetime, limit: int) -> None:
+def count_miss(d: Needs, kind: str, principal: str, now: datetime, limit: int) -> None:
     """Count one miss (atomically, never past `limit`); the miss that finds the limit reached
     is already a 429."""
     expires = int((now + timedelta(hours=1)).timestamp())
-    if not deps.refusals.add(_counter(kind, principal), _minute(now), limit, expires):
+    if not d.refusals.add(_counter(kind, principal), _minute(now), limit, expires):
         raise _limited(kind, limit, now)
 
 
-def check_under(deps: Deps, kind: str, principal: str, now: datetime, limit: int) -> None:
+def check_under(d: Needs, kind: str, principal: str, now: datetime, limit: int) -> None:
     """Refuse (429) a key that reached `limit` misses this minute, before it tries again."""
-    if deps.refusals.count(_counter(kind, principal), _minute(now)) >= limit:
+    if d.refusals.count(_counter(kind, principal), _minute(now)) >= limit:
         raise _limited(kind, limit, now)
 
 
-def refuse(deps: Deps, principal: str, now: datetime) -> CouponNotUsable | RateLimited:
+def refuse(d: Needs, principal: str, now: datetime) -> CouponNotUsable | RateLimited:
     """Count a refused coupon code and give the one answer for all of them."""
     try:
-        count_miss(deps, COUPON_CODES, principal, now, deps.settings.coupon_failures_per_minute)
+        count_miss(d, COUPON_CODES, principal, now, d.settings.coupon_failures_per_minute)
     except RateLimited as limited:
         return limited
     return CouponNotUsable("this coupon cannot be used on this order", param="code")
 
 
-def admit(deps: Deps, raw_code: str, principal: str, now: datetime) -> str:
+def admit(d: Needs, raw_code: str, principal: str, now: datetime) -> str:
     """The code in its stored form, unless this key is rate limited or it cannot be a code."""
-    check_under(deps, COUPON_CODES, principal, now, deps.settings.coupon_failures_per_minute)
+    check_under(d, COUPON_CODES, principal, now, d.settings.coupon_failures_per_minute)
     code = normalise_code(raw_code)
     if code is None:
-        raise refuse(deps, principal, now)
+        raise refuse(d, principal, now)
     return code

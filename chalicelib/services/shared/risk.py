@@ -6,17 +6,22 @@ that sets a threshold to null counts nothing for it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from ...domain.program import Program
 from ...store import keys
+from ...store.risk import RiskStore
 from ...store.unit_of_work import UnitOfWork
-from ..deps import Deps
+
+
+class Needs(Protocol):
+    risk: RiskStore
 
 
 def stage_member_velocity(
-    deps: Deps, uow: UnitOfWork, program: Program, now: datetime, kind: str, member_id: str
+    d: Needs, uow: UnitOfWork, program: Program, now: datetime, kind: str, member_id: str
 ) -> None:
     if getattr(program.risk, kind) is None:
         return
     day = now.astimezone(program.zone).date()
-    deps.risk.stage_count(uow, keys.member_pk(member_id), day, kind, program.zone, now)
+    d.risk.stage_count(uow, keys.member_pk(member_id), day, kind, program.zone, now)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ...domain.errors import SampleMissing, SegmentNotFound
 from ...domain.rfm import Cuts
-from ...domain.segments import Rules
-from ...store.segments import Sample, SegmentRecord
-from ..deps import Deps
+from ...domain.segments import Rules, Sample, SegmentRecord
+from ...store.segments import SegmentStore
+
+
+class Needs(Protocol):
+    segments: SegmentStore
+
 
 MISSING = (
     "the nightly RFM job has not run yet: wait a night, or run it now "
@@ -14,23 +20,23 @@ MISSING = (
 )
 
 
-def require_segment(deps: Deps, segment_id: str) -> SegmentRecord:
-    found = deps.segments.get(segment_id)
+def require_segment(d: Needs, segment_id: str) -> SegmentRecord:
+    found = d.segments.get(segment_id)
     if found is None:
         raise SegmentNotFound(f"no segment {segment_id}", param="segment_id")
     return found
 
 
-def cuts_for(deps: Deps, rules: Rules | None) -> Cuts | None:
+def cuts_for(d: Needs, rules: Rules | None) -> Cuts | None:
     """The last cut points (None before the first RFM run), which rules on scores require."""
-    cuts = deps.segments.cuts()
+    cuts = d.segments.cuts()
     if cuts is None and rules is not None and rules.uses_scores():
         raise SampleMissing(MISSING)
     return cuts
 
 
-def require_sample(deps: Deps) -> Sample:
-    found = deps.segments.sample()
+def require_sample(d: Needs) -> Sample:
+    found = d.segments.sample()
     if found is None:
         raise SampleMissing(MISSING)
     return found

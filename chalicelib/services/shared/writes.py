@@ -1,20 +1,48 @@
-"""How every write runs: idempotency replay, optimistic retries, and the stored first answer."""
+"""How every write runs: idempotency replay, optimistic retries, and the stored first answer.
+
+A use case is handed the route's presenter (`Present`): what it answers is the presenter's JSON
+of the domain value it decided, kept in the write's own transaction, so a replay returns the
+first answer's very bytes whatever the code does since."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from msgspec import Struct
 
 from ...domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
 from ...domain.guards import Rule, WriteRejected
-from ...store.idempotency import AnswerHome, StoredAnswer
+from ...settings import Settings
+from ...store.idempotency import AnswerHome, IdempotencyStore, StoredAnswer
 from ...store.unit_of_work import UnitOfWork
-from ..deps import Deps
+
+T = TypeVar("T")
+Present = Callable[[T], str]  # a domain value as the JSON a route answers with
+
+
+class Clocked(Protocol):
+    """A use case that reads the time (the composition root's clock, a test's fixed one)."""
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+class Needs(Clocked, Protocol):
+    """What running a write needs: the clock, the attempts and the pause between them, a unit
+    of work, and the idempotency records."""
+
+    settings: Settings
+    idempotency: IdempotencyStore
+
+    # functions the composition root hands over are read-only members
+    @property
+    def backoff(self) -> Callable[[int], None]: ...
+
+    def uow(self) -> UnitOfWork: ...
 
 
 class Answer(Struct, frozen=True):
@@ -49,7 +77,7 @@ def replay(stored_hash: str, body: str, created: bool, wanted_hash: str, param: 
     return Answer(body, created, replayed=True)
 
 
-def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, answer: Answer) -> Answer:
+def stage_answer(deps: Needs, uow: UnitOfWork, idem: Idem | None, answer: Answer) -> Answer:
     """Keep `answer` as the first answer to the client's Idempotency-Key, in the same
     transaction as the write; returns it, for the attempt to hand back once committed."""
     if idem is None:
@@ -67,7 +95,7 @@ def stage_answer(deps: Deps, uow: UnitOfWork, idem: Idem | None, answer: Answer)
     return answer
 
 
-def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> Answer:
+def run_write(deps: Needs, idem: Idem | None, attempt: Callable[[], Answer]) -> Answer:
     """Run `attempt` (read, decide, one transaction) until it commits or a rule refuses it.
 
     A cancelled transaction whose failed condition the attempt did not turn into an answer of its
@@ -106,4 +134,15 @@ def run_write(deps: Deps, idem: Idem | None, attempt: Callable[[], Answer]) -> A
             if first is not None:
                 return first
             raise
+    raise ConcurrentUpdate("the member kept changing under this request; retry it")
+
+
+def retry(d: Needs, attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read, decide, one transaction) until it commits: a write of the engine's
+    own, with no Idempotency-Key to answer (a read's settlement, the stream consumer's)."""
+    for attempt_no in range(d.settings.write_attempts):
+        try:
+            return attempt()
+        except WriteRejected:
+            d.backoff(attempt_no)
     raise ConcurrentUpdate("the member kept changing under this request; retry it")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from msgspec import Struct
 
@@ -76,10 +77,11 @@ class Lapse(Struct, frozen=True):
     nudge: bool  # a win-back coupon is due today (the first day, then every cooldown)
 
 
-def lapse(rules: Lifecycle, zone_day_active: date, member: Member, day: date) -> Lapse:
+def lapse(rules: Lifecycle, zone: ZoneInfo, member: Member, day: date) -> Lapse:
     """The member idle on `day`, its lifecycle day: dormant from the first such day, churned once
-    `churned_after_days` passed since its last activity (`zone_day_active`, brand-local), and
-    its next lifecycle day the next win-back nudge or the churn, whichever comes first."""
+    `churned_after_days` passed since its last activity (brand-local), and its next lifecycle
+    day the next win-back nudge or the churn, whichever comes first."""
+    zone_day_active = (member.last_active_at or member.created_at).astimezone(zone).date()
     since = date.fromisoformat(member.dormant_since) if member.dormant_since else day
     churn_after = rules.churned_after_days
     churn_day = zone_day_active + timedelta(days=churn_after) if churn_after else None

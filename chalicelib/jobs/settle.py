@@ -11,9 +11,8 @@ job because one write settles both; `vesting` is another name for it."""
 
 from datetime import date, datetime, time, timedelta
 
-from ..domain.errors import MemberNotFound
-from ..domain.guards import WriteRejected
 from ..domain.program import Program
+from ..services import settlement
 from ..store import keys
 from ..store.due import Page
 from .runner import Job, Night
@@ -35,43 +34,25 @@ MAX_STEPS = 1_000  # 40,000 lots at most for one member one night
 
 
 def _settle_step(night: Night, member_id: str, first: bool) -> bool:
-    """One write of the member's settlement (at most SETTLE_LOTS_PER_WRITE lots); whether
-    more is due."""
-    deps, counts = night.deps, night.counts
+    """One write of the member's settlement; whether more is due."""
+    counts = night.counts
     as_of = min(end_of(night.day, night.program), night.now)
-    try:
-        member, account = deps.members.load_account(member_id, as_of, spend=True)
-    except MemberNotFound:
+    done = settlement.settle(night.deps, night.program, member_id, as_of, night.dry_run)
+    if done.outcome == "gone":
         counts["gone"] += 1
+    elif done.outcome == "nothing" and first:
+        counts["nothing_due"] += 1  # settled meanwhile by the member's own read or write
+    elif done.outcome == "changed":
+        counts["changed_meanwhile"] += 1  # its own write settled it, through the same code
+    if done.outcome != "settled":
         return False
-    if not account.entries:
-        if first:
-            counts["nothing_due"] += 1  # settled meanwhile by the member's own read or write
-        return False
-    expired = -sum(e.points for e in account.entries if e.kind == "expire")
-    vested = sum(e.balance_delta for e in account.entries if e.kind == "vest")
-    if not night.dry_run:
-        uow = deps.uow()
-        deps.members.stage_account(
-            uow,
-            member,
-            account,
-            zone=night.program.zone,
-            now=as_of,
-            new_id=lambda: deps.new_id(as_of),
-        )
-        try:
-            uow.commit()  # TooManyLots goes up: the runner records it as the member's error
-        except WriteRejected:
-            counts["changed_meanwhile"] += 1  # its own write settled it, through the same code
-            return False
     if first:
         counts["members_settled"] += 1
-    for kind, points in (("expired", expired), ("vested", vested)):
+    for kind, points in (("expired", done.expired), ("vested", done.vested)):
         if points:
             counts[f"{kind}_points"] += points
             night.event(f"points.{kind}")
-    return account.backlog and not night.dry_run
+    return done.backlog
 
 
 def _page(night: Night, partition: str, page: Page) -> None:

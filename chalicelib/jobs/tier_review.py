@@ -6,18 +6,15 @@ review day), so the work grows with the candidates, not with the membership. A r
 moves to its next review day in the same write, so re-running a day, or resuming after a kill,
 changes nothing more."""
 
-import logging
 from datetime import date
 
 from ..domain import tiers
-from ..domain.guards import WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
+from ..services import tier_reviews
 from ..store import keys
 from ..store.due import Page
 from .runner import Job, Night
-
-log = logging.getLogger("loyalty.jobs")
 
 
 def _partitions(program: Program, day: date) -> list[str]:
@@ -27,39 +24,14 @@ def _partitions(program: Program, day: date) -> list[str]:
 
 
 def _review(night: Night, member: Member | None) -> None:
-    ladder, day, counts = night.program.tiers, night.day, night.counts
-    assert ladder is not None
-    for _ in range(night.deps.settings.write_attempts):
-        if member is None:
-            counts["gone"] += 1
-            return
-        if member.tier_review_on != day.isoformat():
-            counts["moved_meanwhile"] += 1  # reviewed meanwhile (the index lags the item)
-            return
-        decision = tiers.review(
-            ladder, member.tier, member.tier_grace_left, member.tier_metrics, day
-        )
-        before, grace_before = member.tier, member.tier_grace_left
-        if night.dry_run:
-            _count(night, member.member_id, before, grace_before, decision)
-            return
-        member.tier = decision.tier
-        member.tier_grace_left = decision.grace_left
-        if decision.changed(before):
-            member.tier_since = night.now if decision.tier else None
-        member.tier_review_on = (
-            tiers.next_review(day, ladder.window).isoformat() if decision.tier else None
-        )
-        uow = night.deps.uow()
-        night.deps.members.stage_member(uow, member, night.now, night.program.zone)
-        try:
-            uow.commit()
-        except WriteRejected:
-            log.info("tier review: member %s changed while reviewed; again", member.member_id)
-            member = night.deps.members.get_member(member.member_id)
-            continue
-        _count(night, member.member_id, before, grace_before, decision)
+    done = tier_reviews.review(
+        night.deps, night.program, member, night.day, night.now, night.dry_run
+    )
+    if member is None or done.decision is None:
+        # gone, or reviewed meanwhile (the index lags the item)
+        night.counts["gone" if done.outcome == "gone" else "moved_meanwhile"] += 1
         return
+    _count(night, member.member_id, done.tier_before, done.grace_before, done.decision)
 
 
 def _count(

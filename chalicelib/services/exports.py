@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from msgspec import Struct
 
@@ -22,7 +22,11 @@ from ..domain.program import Program
 from ..domain.rfm import segment as rfm_segment
 from ..domain.segments import Rules, matches, profile_of, scores_of
 from ..store import cursors
-from .deps import Deps
+from ..store.coupons import CouponStore
+from ..store.ledger import LedgerStore
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from .shared import segmenting
 from .shared.segmenting import cuts_for, require_segment
 
 Kind = Literal["members", "ledger", "coupons"]
@@ -82,6 +86,16 @@ COUPON_COLUMNS = (
 COLUMNS = {"members": MEMBER_COLUMNS, "ledger": LEDGER_COLUMNS, "coupons": COUPON_COLUMNS}
 
 
+class Needs(segmenting.Needs, Protocol):
+    coupons: CouponStore
+    ledger: LedgerStore
+    members: MemberStore
+    programs: ProgramCache
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
 class Page(Struct):
     csv: str
     rows: int
@@ -109,10 +123,10 @@ def _cell(value: object) -> object:
 
 
 def _members(
-    deps: Deps, program: Program, found: Iterable[Member], rules: Rules | None, pii: bool
+    d: Needs, program: Program, found: Iterable[Member], rules: Rules | None, pii: bool
 ) -> list[list[Any]]:
-    today = deps.clock().astimezone(program.zone).date()
-    cuts = cuts_for(deps, rules)
+    today = d.clock().astimezone(program.zone).date()
+    cuts = cuts_for(d, rules)
     out = []
     for member in found:
         profile = profile_of(member, program, today)
@@ -149,7 +163,7 @@ def _members(
 
 
 def page(
-    deps: Deps,
+    d: Needs,
     kind: Kind,
     *,
     cursor: str | None = None,
@@ -159,17 +173,17 @@ def page(
 ) -> Page:
     """One page of an export: up to `limit` items of the scan (fewer rows when a segment's
     rules leave members out); `next_cursor` None on the last."""
-    program = deps.programs.require()
+    program = d.programs.require()
     if segment_id is not None and kind != "members":
         raise ValidationFailed("segment is for the members export only", param="segment")
-    rules = require_segment(deps, segment_id).segment.rules if segment_id else None
+    rules = require_segment(d, segment_id).segment.rules if segment_id else None
     after = cursors.decode_scan(kind, cursor) if cursor else None
     rows: list[list[Any]]
     if kind == "members":
-        found, after = deps.members.scan(after=after, limit=limit)
-        rows = _members(deps, program, found, rules, pii)
+        found, after = d.members.scan(after=after, limit=limit)
+        rows = _members(d, program, found, rules, pii)
     elif kind == "ledger":
-        entries, after = deps.ledger.scan(after, limit)
+        entries, after = d.ledger.scan(after, limit)
         rows = [
             [
                 member_id,
@@ -190,7 +204,7 @@ def page(
             for member_id, r in entries
         ]
     else:
-        coupons, after = deps.coupons.scan(after, limit)
+        coupons, after = d.coupons.scan(after, limit)
         rows = [
             [
                 c.member_id,

@@ -7,7 +7,9 @@ query and one BatchGetItem — whatever the brand's size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from ..contract.figures import (
     CouponFiguresOut,
@@ -23,16 +25,28 @@ from ..domain import kpis
 from ..domain.errors import ValidationFailed
 from ..domain.outcomes import Liability
 from ..domain.program import Program
-from ..store.kpis import SalesTotals
-from .deps import Deps
+from ..store.aggregates import AggregateStore
+from ..store.kpis import KpiStore, SalesTotals
+from ..store.program import ProgramCache
+from ..store.totals import TotalsStore
 
 MAX_DAYS = 400
 ISSUED = ("points_earned", "points_checkin", "points_referral")
 
 
-def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain) -> KpisOut:
-    program = deps.programs.require()
-    now = deps.clock()
+class Needs(Protocol):
+    aggregates: AggregateStore
+    kpis: KpiStore
+    programs: ProgramCache
+    totals: TotalsStore
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+def figures(d: Needs, first: date | None, last: date | None, grain: kpis.Grain) -> KpisOut:
+    program = d.programs.require()
+    now = d.clock()
     today = now.astimezone(program.zone).date()
     last = last or today
     first = first or last - timedelta(days=29)
@@ -40,25 +54,25 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
         raise ValidationFailed("from is after to", param="from")
     if (last - first).days >= MAX_DAYS:
         raise ValidationFailed(f"at most {MAX_DAYS} days at a time", param="from")
-    days = deps.kpis.days(first, last)
-    coupons = deps.kpis.coupons(first, last)  # the range's, by template (not by period)
-    reported = deps.kpis.sales(first, last)
+    days = d.kpis.days(first, last)
+    coupons = d.kpis.coupons(first, last)  # the range's, by template (not by period)
+    reported = d.kpis.sales(first, last)
     periods: dict[date, list[str]] = {}
     day = first
     while day <= last:
         periods.setdefault(max(kpis.period_of(day, grain), first), []).append(day.isoformat())
         day += timedelta(days=1)
-    snaps = deps.kpis.snapshots(first, last)
+    snaps = d.kpis.snapshots(first, last)
     series = [
         _period(start, in_period, days, reported, {}, snaps) for start, in_period in periods.items()
     ]
-    every_day = [d for in_period in periods.values() for d in in_period]
+    every_day = [day for in_period in periods.values() for day in in_period]
     total = _period(first, every_day, days, reported, coupons, snaps)
     return KpisOut(
         first_day=first,
         last_day=last,
         grain=grain,
-        as_of=deps.aggregates.watermark(now) or now,
+        as_of=d.aggregates.watermark(now) or now,
         periods=series,
         totals=total,
         points_redemption_rate=kpis.ratio(
@@ -69,7 +83,7 @@ def figures(deps: Deps, first: date | None, last: date | None, grain: kpis.Grain
             sum(c.issued for c in total.coupons.values()),
         ),
         now=_now(
-            deps,
+            d,
             today,
             program,
             now,
@@ -90,13 +104,13 @@ def _period(
     coupons: dict[str, dict[str, int]],
     snaps: dict[str, dict[str, int]],
 ) -> KpiPeriodOut:
-    figures = [days.get(d, {}) for d in in_period]
-    snapped = [d for d in in_period if d in snaps]
-    sums = {name: sum(d.get(name, 0) for d in figures) for name in kpis.DAY_FLOWS}
-    known = [d for d in in_period if d in reported]  # the days the storefront reported
-    all_orders = sum(reported[d].orders for d in known) if known else None
-    all_sales = sum(reported[d].amount for d in known) if known else None
-    members_on_known = sum(days.get(d, {}).get("sales", 0) for d in known)
+    figures = [days.get(day, {}) for day in in_period]
+    snapped = [day for day in in_period if day in snaps]
+    sums = {name: sum(f.get(name, 0) for f in figures) for name in kpis.DAY_FLOWS}
+    known = [day for day in in_period if day in reported]  # the days the storefront reported
+    all_orders = sum(reported[day].orders for day in known) if known else None
+    all_sales = sum(reported[day].amount for day in known) if known else None
+    members_on_known = sum(days.get(day, {}).get("sales", 0) for day in known)
     return KpiPeriodOut(
         period_start=start,
         days=len(in_period),
@@ -113,11 +127,11 @@ def _period(
     )
 
 
-def report_sales(deps: Deps, request: SalesTotalsRequest) -> SalesTotalsOut:
+def report_sales(d: Needs, request: SalesTotalsRequest) -> SalesTotalsOut:
     """The storefront's figures of a day's every sale (members' or not), for the members' share
     of sales; a later report of the same day replaces it."""
-    program = deps.programs.require()
-    now = deps.clock()
+    program = d.programs.require()
+    now = d.clock()
     if request.currency != program.currency:
         raise ValidationFailed(
             f"the brand's currency is {program.currency}, not {request.currency}",
@@ -127,7 +141,7 @@ def report_sales(deps: Deps, request: SalesTotalsRequest) -> SalesTotalsOut:
         raise ValidationFailed("the day has not begun yet (brand-local)", param="day")
     day = request.day.isoformat()
     totals = SalesTotals(day, request.orders, request.amount, request.currency, now)
-    deps.kpis.put_sales(totals)
+    d.kpis.put_sales(totals)
     return SalesTotalsOut(
         day=request.day,
         orders=totals.orders,
@@ -142,19 +156,19 @@ def _month_ago(today: date) -> date:
 
 
 def _standing(
-    deps: Deps, today: date, read: dict[str, dict[str, int]] | None
+    d: Needs, today: date, read: dict[str, dict[str, int]] | None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """The members and how many were active and bought in the 7 and 30 days to `today` (from the
     day marks), and the standing counts. `read`: the range's days when they hold the last 30."""
     month = {(today - timedelta(days=n)).isoformat() for n in range(30)}
-    recent = read if read is not None else deps.kpis.days(_month_ago(today), today)
+    recent = read if read is not None else d.kpis.days(_month_ago(today), today)
     recent = {day: figures for day, figures in recent.items() if day in month}
     week = {(today - timedelta(days=n)).isoformat() for n in range(7)}
 
     def marked(mark: str, within: set[str] | None = None) -> int:
         return sum(d[mark] for day, d in recent.items() if within is None or day in within)
 
-    counts = deps.kpis.counts()
+    counts = d.kpis.counts()
     standing = {
         "members": counts.get("members", 0),
         "active_7d": marked("active_mark", week),
@@ -166,13 +180,13 @@ def _standing(
 
 
 def _now(
-    deps: Deps,
+    d: Needs,
     today: date,
     program: Program,
     now: datetime,
     read: dict[str, dict[str, int]] | None,
 ) -> KpiNowOut:
-    standing, counts = _standing(deps, today, read)
+    standing, counts = _standing(d, today, read)
     figures = KpiNowOut(
         **standing,
         **_ratios(standing),
@@ -182,7 +196,7 @@ def _now(
             if key.startswith("tier@") and n
         },
         liability=liability_out(
-            Liability(deps.totals.read(), program, now, deps.aggregates.watermark(now))
+            Liability(d.totals.read(), program, now, d.aggregates.watermark(now))
         ),
         warnings=[],
     )
@@ -190,11 +204,11 @@ def _now(
     return figures
 
 
-def snapshot(deps: Deps, day: date) -> dict[str, int]:
+def snapshot(d: Needs, day: date) -> dict[str, int]:
     """The standing figures as `day` ended, kept for the ratios' series (the nightly `figures`
     job, just after the brand-local midnight: the marks are then the day's end)."""
-    standing, _ = _standing(deps, day, None)
-    deps.kpis.put_snapshot(day, standing, deps.clock())
+    standing, _ = _standing(d, day, None)
+    d.kpis.put_snapshot(day, standing, d.clock())
     return standing
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from ..contract.members import member_out
 from ..contract.merges import MergeMovedOut, MergeOut, MergeRequest
@@ -37,72 +38,86 @@ from ..domain.members import Member
 from ..domain.outcomes import MemberNow
 from ..domain.program import Program
 from ..domain.wallet import Wallet
-from .deps import Deps
+from ..store.members import MemberStore
+from ..store.merges import MergeStore
+from ..store.program import ProgramCache
+from ..store.wallet import WalletStore
+from .shared import writes
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 LOTS_PER_STEP = 30  # two writes a lot (out of one partition, into the other), < 100 items
 RECORDS_PER_STEP = 40
 
 
-def merge_members(deps: Deps, target_id: str, request: MergeRequest, idem: Idem | None) -> Answer:
-    program = deps.programs.require()
+class Needs(writes.Needs, Protocol):
+    members: MemberStore
+    merges: MergeStore
+    programs: ProgramCache
+    wallets: WalletStore
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
+
+
+def merge_members(d: Needs, target_id: str, request: MergeRequest, idem: Idem | None) -> Answer:
+    program = d.programs.require()
     source_id = request.from_member_id
 
     def attempt() -> Answer:
-        source = _member(deps, source_id, "from_member_id")
+        source = _member(d, source_id, "from_member_id")
         if source.merged_into is None:
-            source = _first_step(deps, program, target_id, source)
+            source = _first_step(d, program, target_id, source)
         else:
-            merge.refuse(deps.members.member(target_id), source)
+            merge.refuse(d.members.member(target_id), source)
         if source.merge_step == merge.POINTS:
-            source = _move_points(deps, program, source, target_id)
+            source = _move_points(d, program, source, target_id)
         if source.merge_step == merge.WALLET:
-            source = _move_wallet(deps, program, source, target_id)
+            source = _move_wallet(d, program, source, target_id)
         if source.merge_step == merge.RECORDS:
-            return _move_records(deps, program, source, target_id, idem)
-        return _answer(deps, program, target_id, source_id)
+            return _move_records(d, program, source, target_id, idem)
+        return _answer(d, program, target_id, source_id)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
-def _member(deps: Deps, member_id: str, param: str) -> Member:
-    found = deps.members.get_member(member_id, merged_ok=True)
+def _member(d: Needs, member_id: str, param: str) -> Member:
+    found = d.members.get_member(member_id, merged_ok=True)
     if found is None:
         raise MemberNotFound(f"no member {member_id}", param=param)
     return found
 
 
-def _first_step(deps: Deps, program: Program, target_id: str, source: Member) -> Member:
-    target = deps.members.member(target_id)
+def _first_step(d: Needs, program: Program, target_id: str, source: Member) -> Member:
+    target = d.members.member(target_id)
     merge.refuse(
         target,
         source,
-        _currency(deps, source.member_id),
-        _currency(deps, target_id),
-        _taking_in(deps, source),
+        _currency(d, source.member_id),
+        _currency(d, target_id),
+        _taking_in(d, source),
     )
-    now = deps.clock()
+    now = d.clock()
     moved = {"identities": len(source.identities), "growth": source.growth_total}
-    uow = deps.uow()
+    uow = d.uow()
     for identity in source.identities:
-        deps.members.stage_identity_move(uow, identity, source.member_id, target_id)
+        d.members.stage_identity_move(uow, identity, source.member_id, target_id)
     merge.combine(target, source, program.tiers.rank if program.tiers else lambda _: 0)
     if program.tiers is not None:  # the buckets added up may qualify for more at once
         membership.qualify(program, target, occurred=now, now=now, amount=0, growth=0, orders=0)
     merge.let_go(source, target_id)
     source.merge_moved = moved
-    deps.members.stage_member(uow, target, now, program.zone)
-    deps.members.stage_member(uow, source, now, program.zone)
+    d.members.stage_member(uow, target, now, program.zone)
+    d.members.stage_member(uow, source, now, program.zone)
     uow.commit()
     return source
 
 
-def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -> Member:
+def _move_points(d: Needs, program: Program, source: Member, target_id: str) -> Member:
     """Lots until none is left, each batch one transaction (re-read, so a retry resumes)."""
     while True:
-        now = deps.clock()
-        source, given = deps.members.load_account(source.member_id, now, spend=True, merged_ok=True)
-        target, taking = deps.members.load_account(target_id, now, spend=True)
+        now = d.clock()
+        source, given = d.members.load_account(source.member_id, now, spend=True, merged_ok=True)
+        target, taking = d.members.load_account(target_id, now, spend=True)
         handover = given.hand_over(LOTS_PER_STEP, into=target_id)
         taking.take_over(handover, source.member_id)
         moved = source.merge_moved
@@ -116,38 +131,38 @@ def _move_points(deps: Deps, program: Program, source: Member, target_id: str) -
             moved[name] = moved.get(name, 0) + value
         if handover.last:
             source.merge_step = merge.WALLET
-        uow = deps.uow()
-        new_id = _ids(deps, now)
-        deps.members.stage_account(uow, source, given, zone=program.zone, now=now, new_id=new_id)
-        deps.members.stage_account(uow, target, taking, zone=program.zone, now=now, new_id=new_id)
+        uow = d.uow()
+        new_id = _ids(d, now)
+        d.members.stage_account(uow, source, given, zone=program.zone, now=now, new_id=new_id)
+        d.members.stage_account(uow, target, taking, zone=program.zone, now=now, new_id=new_id)
         uow.commit()
         if handover.last:
             return source
 
 
-def _currency(deps: Deps, member_id: str) -> str | None:
+def _currency(d: Needs, member_id: str) -> str | None:
     """The currency of the member's stored-value wallet, None where it has none."""
-    return deps.wallets.load(member_id, merged_ok=True)[2]
+    return d.wallets.load(member_id, merged_ok=True)[2]
 
 
-def _taking_in(deps: Deps, member: Member) -> tuple[str, ...]:
+def _taking_in(d: Needs, member: Member) -> tuple[str, ...]:
     """The members merged into this one whose merge has not finished."""
-    found = (deps.members.get_member(m, merged_ok=True) for m in member.merged_from)
+    found = (d.members.get_member(m, merged_ok=True) for m in member.merged_from)
     return tuple(m.member_id for m in found if m is not None and m.merge_step != merge.DONE)
 
 
-def _move_wallet(deps: Deps, program: Program, source: Member, target_id: str) -> Member:
+def _move_wallet(d: Needs, program: Program, source: Member, target_id: str) -> Member:
     """The stored value, in one transaction with the merged member's next step."""
-    now = deps.clock()
-    source = deps.members.member(source.member_id, merged_ok=True)
+    now = d.clock()
+    source = d.members.member(source.member_id, merged_ok=True)
     if source.merge_step != merge.WALLET:  # a merge run alongside took this step first
         return source
-    _, given, source_currency = deps.wallets.load(source.member_id, merged_ok=True)
-    uow = deps.uow()
+    _, given, source_currency = d.wallets.load(source.member_id, merged_ok=True)
+    uow = d.uow()
     if given is None:  # written all the same: a top-up that read "none" fails on it
-        deps.wallets.stage(uow, source.member_id, Wallet(), currency=program.currency, now=now)
+        d.wallets.stage(uow, source.member_id, Wallet(), currency=program.currency, now=now)
     else:
-        _, taking, target_currency = deps.wallets.load(target_id)
+        _, taking, target_currency = d.wallets.load(target_id)
         currency = target_currency or source_currency or program.currency
         taking = taking or Wallet()
         given.settle(now)
@@ -157,50 +172,50 @@ def _move_wallet(deps: Deps, program: Program, source: Member, target_id: str) -
         moved = source.merge_moved
         moved["wallet_principal"] = moved.get("wallet_principal", 0) + handover.principal
         moved["wallet_bonus"] = moved.get("wallet_bonus", 0) + handover.bonus
-        deps.wallets.stage(uow, source.member_id, given, currency=currency, now=now)
-        deps.wallets.stage(uow, target_id, taking, currency=currency, now=now)
+        d.wallets.stage(uow, source.member_id, given, currency=currency, now=now)
+        d.wallets.stage(uow, target_id, taking, currency=currency, now=now)
     source.merge_step = merge.RECORDS
-    deps.members.stage_member(uow, source, now, program.zone)
+    d.members.stage_member(uow, source, now, program.zone)
     uow.commit()
     return source
 
 
-def _ids(deps: Deps, now: datetime) -> Callable[[], str]:
-    return lambda: deps.new_id(now)
+def _ids(d: Needs, now: datetime) -> Callable[[], str]:
+    return lambda: d.new_id(now)
 
 
 def _move_records(
-    deps: Deps, program: Program, source: Member, target_id: str, idem: Idem | None
+    d: Needs, program: Program, source: Member, target_id: str, idem: Idem | None
 ) -> Answer:
     kept: set[str] = set()
     while True:
-        now = deps.clock()
-        source = deps.members.member(source.member_id, merged_ok=True)
-        batch = deps.merges.records(source.member_id, target_id, RECORDS_PER_STEP, kept)
+        now = d.clock()
+        source = d.members.member(source.member_id, merged_ok=True)
+        batch = d.merges.records(source.member_id, target_id, RECORDS_PER_STEP, kept)
         kept.update(batch.kept)
-        uow = deps.uow()
-        deps.merges.stage_moves(uow, batch.moving, source.member_id, target_id)
+        uow = d.uow()
+        d.merges.stage_moves(uow, batch.moving, source.member_id, target_id)
         moved = source.merge_moved
         moved["records"] = moved.get("records", 0) + len(batch.moving)
         answer = None
         if not batch.more:
             source.merge_step = merge.DONE
-            deps.merges.stage_record(uow, target_id, source.member_id, moved, sorted(kept), now)
-            target = deps.members.member(target_id)
+            d.merges.stage_record(uow, target_id, source.member_id, moved, sorted(kept), now)
+            target = d.members.member(target_id)
             body = _out(program, target, source.member_id, moved, sorted(kept), now)
-            answer = stage_answer(deps, uow, idem, Answer(body))
-        deps.members.stage_member(uow, source, now, program.zone)  # one step at a time
+            answer = stage_answer(d, uow, idem, Answer(body))
+        d.members.stage_member(uow, source, now, program.zone)  # one step at a time
         uow.commit()
         if answer is not None:
             return answer
 
 
-def _answer(deps: Deps, program: Program, target_id: str, source_id: str) -> Answer:
+def _answer(d: Needs, program: Program, target_id: str, source_id: str) -> Answer:
     """A merge asked for again once it is done: what it did."""
-    record = deps.merges.record(target_id, source_id)
+    record = d.merges.record(target_id, source_id)
     if record is None:
         raise MemberNotFound(f"no merge of {source_id} into {target_id}", param="from_member_id")
-    target = deps.members.member(target_id)
+    target = d.members.member(target_id)
     return Answer(_out(program, target, source_id, record.moved, record.kept, record.merged_at))
 
 

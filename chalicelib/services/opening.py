@@ -5,7 +5,9 @@ the books reconcile from the first day."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Protocol
 
 from ..contract.members import member_out
 from ..contract.opening import OpeningOut, OpeningRequest
@@ -15,10 +17,22 @@ from ..domain.membership import enter_tier
 from ..domain.outcomes import MemberNow
 from ..domain.points import Lot
 from ..domain.program import Program
-from .deps import Deps
+from ..store.members import MemberStore
+from ..store.once import OnceStore
+from ..store.program import ProgramCache
+from .shared import writes
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
 
 ONCE = ("import", "opening")
+
+
+class Needs(writes.Needs, Protocol):
+    members: MemberStore
+    once: OnceStore
+    programs: ProgramCache
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
 
 
 def check(program: Program, request: OpeningRequest, today: date) -> None:
@@ -33,23 +47,23 @@ def check(program: Program, request: OpeningRequest, today: date) -> None:
         raise ValidationFailed("expires_on is in the past (brand-local)", param="expires_on")
 
 
-def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem | None) -> Answer:
-    program = deps.programs.require()
+def open_member(d: Needs, member_id: str, request: OpeningRequest, idem: Idem | None) -> Answer:
+    program = d.programs.require()
     fingerprint = request_hash("opening", request.model_dump(mode="json"))
 
     def attempt() -> Answer:
-        found = deps.once.get(member_id, *ONCE)
+        found = d.once.get(member_id, *ONCE)
         if found is not None:
             return replay(found[0], found[1], True, fingerprint, "member_id")
-        now: datetime = deps.clock()
+        now: datetime = d.clock()
         today = now.astimezone(program.zone).date()
         check(program, request, today)
-        member, account = deps.members.load_account(member_id, now)
+        member, account = d.members.load_account(member_id, now)
         last_day = request.expires_on or lot_terms(now, program, now).last_day
         if request.points:
             account.earn(
                 Lot(
-                    lot_id=deps.new_id(now),
+                    lot_id=d.new_id(now),
                     points=request.points,
                     remaining=request.points,
                     earned_at=now,
@@ -64,9 +78,9 @@ def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem 
             )
         if request.tier is not None:
             enter_tier(program, member, request.tier, now)
-        uow = deps.uow()
-        deps.members.stage_account(
-            uow, member, account, zone=program.zone, now=now, new_id=lambda: deps.new_id(now)
+        uow = d.uow()
+        d.members.stage_account(
+            uow, member, account, zone=program.zone, now=now, new_id=lambda: d.new_id(now)
         )
         body = OpeningOut(
             member_id=member_id,
@@ -75,9 +89,9 @@ def open_member(deps: Deps, member_id: str, request: OpeningRequest, idem: Idem 
             tier=request.tier,
             member=member_out(MemberNow(member, program, now)),
         ).model_dump_json()
-        home = deps.once.stage(uow, member_id, *ONCE, fingerprint, body)
-        answer = stage_answer(deps, uow, idem, Answer(body, created=True, home=home))
+        home = d.once.stage(uow, member_id, *ONCE, fingerprint, body)
+        answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
         uow.commit()
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)

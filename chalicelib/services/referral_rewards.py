@@ -15,8 +15,10 @@ transaction), so a change the stream hands over again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import Protocol
 
 from msgspec import Struct
 
@@ -26,11 +28,24 @@ from ..domain.guards import Rule, WriteRejected
 from ..domain.membership import referral_lot
 from ..domain.program import Program
 from ..domain.referrals import Referral
-from .deps import Deps
-from .shared import issuance
+from ..store.members import MemberStore
+from ..store.once import OnceStore
+from ..store.program import ProgramCache
+from ..store.referrals import ReferralStore
+from .shared import issuance, writes
 from .shared.writes import Answer, run_write
 
 REWARD, TAKEN_BACK = "referral_reward", "referral_back"
+
+
+class Needs(writes.Needs, issuance.Needs, Protocol):
+    members: MemberStore
+    once: OnceStore
+    programs: ProgramCache
+    referrals: ReferralStore
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
 
 
 class FriendChange(Struct, frozen=True):
@@ -44,82 +59,82 @@ class FriendChange(Struct, frozen=True):
     at: datetime
 
 
-def follow(deps: Deps, change: FriendChange) -> None:
+def follow(d: Needs, change: FriendChange) -> None:
     """The referrer's side of one change of a friend's referral."""
-    program = deps.programs.current()
+    program = d.programs.current()
     after = change.after
     if program is None or after is None:
         return
     before_state = change.before.state if change.before else None
     if before_state is None:
-        _list(deps, program, change, after)
+        _list(d, program, change, after)
     elif before_state == "waiting" and after.state == "rewarded":
-        _reward(deps, program, change, after)
+        _reward(d, program, change, after)
     elif before_state == "rewarded" and after.state == "clawed_back":
-        _take_back(deps, program, change, after)
+        _take_back(d, program, change, after)
     else:
-        _copy(deps, change, after)
+        _copy(d, change, after)
 
 
-def _copy(deps: Deps, change: FriendChange, referral: Referral) -> None:
+def _copy(d: Needs, change: FriendChange, referral: Referral) -> None:
     """The friend's entry in the referrer's list, as the friend's referral now stands."""
-    referrer_id = deps.members.survivor(referral.referrer_id)
-    uow = deps.uow()
-    deps.referrals.stage_friend(uow, referrer_id, change.friend_id, referral, change.friend_version)
+    referrer_id = d.members.survivor(referral.referrer_id)
+    uow = d.uow()
+    d.referrals.stage_friend(uow, referrer_id, change.friend_id, referral, change.friend_version)
     with suppress(WriteRejected):  # a later change of the friend is kept already
         uow.commit()
 
 
-def _list(deps: Deps, program: Program, change: FriendChange, referral: Referral) -> None:
-    referrer_id = deps.members.survivor(referral.referrer_id)
-    uow = deps.uow()
-    deps.referrals.stage_friend(uow, referrer_id, change.friend_id, referral, change.friend_version)
+def _list(d: Needs, program: Program, change: FriendChange, referral: Referral) -> None:
+    referrer_id = d.members.survivor(referral.referrer_id)
+    uow = d.uow()
+    d.referrals.stage_friend(uow, referrer_id, change.friend_id, referral, change.friend_version)
     if change.device is not None:
-        deps.referrals.stage_device(uow, referrer_id, change.device, change.friend_id)
+        d.referrals.stage_device(uow, referrer_id, change.device, change.friend_id)
     try:
         uow.commit()
     except WriteRejected as rejected:
         if rejected.broke(Rule.REFERRAL_DEVICE_IS_NEW):
-            _drop(deps, program, change.friend_id)  # another friend took the device first
+            _drop(d, program, change.friend_id)  # another friend took the device first
         # else: a later change of the friend is listed already
 
 
-def _drop(deps: Deps, program: Program, friend_id: str) -> None:
+def _drop(d: Needs, program: Program, friend_id: str) -> None:
     """A friend who enrolled on a device another friend of the referrer had just enrolled on:
     no referral (as if refused `device_reused` at enrolment)."""
 
     def attempt() -> Answer:
-        friend = deps.members.get_member(friend_id)
+        friend = d.members.get_member(friend_id)
         if friend is None or friend.referral is None or friend.referral.state != "waiting":
             return Answer("")
         friend.referral = None
-        uow = deps.uow()
-        deps.members.stage_member(uow, friend, deps.clock(), program.zone)
+        uow = d.uow()
+        d.members.stage_member(uow, friend, d.clock(), program.zone)
         uow.commit()
         return Answer("")
 
-    run_write(deps, None, attempt)
+    run_write(d, None, attempt)
 
 
-def _reward(deps: Deps, program: Program, change: FriendChange, referral: Referral) -> None:
+def _reward(d: Needs, program: Program, change: FriendChange, referral: Referral) -> None:
     rules = program.referral
-    referrer_id = deps.members.survivor(referral.referrer_id)
+    referrer_id = d.members.survivor(referral.referrer_id)
     at = referral.rewarded_at or change.at
     month = at.astimezone(program.zone).isoformat()[:7]
     capped = [False]
 
     def attempt() -> Answer:
-        if deps.once.get(referrer_id, REWARD, change.friend_id) is not None:
+        if d.once.get(referrer_id, REWARD, change.friend_id) is not None:
             return Answer("")  # rewarded already (the stream handed the change over again)
-        now = deps.clock()
-        uow = deps.uow()
-        deps.once.stage(uow, referrer_id, REWARD, change.friend_id, "", "")
+        now = d.clock()
+        uow = d.uow()
+        d.once.stage(uow, referrer_id, REWARD, change.friend_id, "", "")
         entry = _as_rewarded(referral, capped[0])
         if not capped[0]:
-            deps.referrals.stage_reward(uow, referrer_id, month, rules.max_rewards_per_month)
+            d.referrals.stage_reward(uow, referrer_id, month, rules.max_rewards_per_month)
             if referral.referrer_points and referral.referrer_lot:
                 try:
-                    referrer, account = deps.members.load_account(referrer_id, now)
+                    referrer, account = d.members.load_account(referrer_id, now)
                 except MemberNotFound:
                     return Answer("")
                 expires = lot_terms(at, program, now).expires_at
@@ -135,15 +150,13 @@ def _reward(deps: Deps, program: Program, change: FriendChange, referral: Referr
                     reason=f"referral: a friend ({change.friend_id}) made a first purchase",
                     kind="referral",
                 )
-                deps.members.stage_account(
-                    uow, referrer, account, zone=program.zone, now=now, new_id=_ids(deps, now)
+                d.members.stage_account(
+                    uow, referrer, account, zone=program.zone, now=now, new_id=_ids(d, now)
                 )
             issuance.stage_rule_coupon(
-                deps, uow, referrer_id, rules.referrer_coupon, now, "referral", {}
+                d, uow, referrer_id, rules.referrer_coupon, now, "referral", {}
             )
-        deps.referrals.stage_friend(
-            uow, referrer_id, change.friend_id, entry, change.friend_version
-        )
+        d.referrals.stage_friend(uow, referrer_id, change.friend_id, entry, change.friend_version)
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -152,7 +165,7 @@ def _reward(deps: Deps, program: Program, change: FriendChange, referral: Referr
             raise
         return Answer("")
 
-    run_write(deps, None, attempt)
+    run_write(d, None, attempt)
 
 
 def _as_rewarded(referral: Referral, capped: bool) -> Referral:
@@ -163,38 +176,36 @@ def _as_rewarded(referral: Referral, capped: bool) -> Referral:
     return entry
 
 
-def _take_back(deps: Deps, program: Program, change: FriendChange, referral: Referral) -> None:
-    referrer_id = deps.members.survivor(referral.referrer_id)
+def _take_back(d: Needs, program: Program, change: FriendChange, referral: Referral) -> None:
+    referrer_id = d.members.survivor(referral.referrer_id)
 
     def attempt() -> Answer:
-        if deps.once.get(referrer_id, TAKEN_BACK, change.friend_id) is not None:
+        if d.once.get(referrer_id, TAKEN_BACK, change.friend_id) is not None:
             return Answer("")
-        rewarded = deps.once.get(referrer_id, REWARD, change.friend_id) is not None
-        listed = {f.friend_id: f.referral for f in deps.referrals.friends(referrer_id)}
+        rewarded = d.once.get(referrer_id, REWARD, change.friend_id) is not None
+        listed = {f.friend_id: f.referral for f in d.referrals.friends(referrer_id)}
         capped = listed.get(change.friend_id, referral).referrer_capped
-        now = deps.clock()
-        uow = deps.uow()
-        deps.once.stage(uow, referrer_id, TAKEN_BACK, change.friend_id, "", "")
+        now = d.clock()
+        uow = d.uow()
+        d.once.stage(uow, referrer_id, TAKEN_BACK, change.friend_id, "", "")
         entry = _as_rewarded(referral, capped)
         if rewarded and not capped and referral.referrer_points:
-            referrer, account = deps.members.load_account(referrer_id, now, spend=True)
+            referrer, account = d.members.load_account(referrer_id, now, spend=True)
             account.claw_back(
                 referral.referrer_points,
                 f"referral:{change.friend_id}",
                 referral.referrer_lot,
                 reason=f"referral reward taken back: first purchase {referral.order_id} refunded",
             )
-            deps.members.stage_account(
-                uow, referrer, account, zone=program.zone, now=now, new_id=_ids(deps, now)
+            d.members.stage_account(
+                uow, referrer, account, zone=program.zone, now=now, new_id=_ids(d, now)
             )
-        deps.referrals.stage_friend(
-            uow, referrer_id, change.friend_id, entry, change.friend_version
-        )
+        d.referrals.stage_friend(uow, referrer_id, change.friend_id, entry, change.friend_version)
         uow.commit()
         return Answer("")
 
-    run_write(deps, None, attempt)
+    run_write(d, None, attempt)
 
 
-def _ids(deps: Deps, now: datetime):  # type: ignore[no-untyped-def]
-    return lambda: deps.new_id(now)
+def _ids(d: Needs, now: datetime):  # type: ignore[no-untyped-def]
+    return lambda: d.new_id(now)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..contract.engagement import FriendOut, ReferralsOut
 from ..domain.referrals import Referral
-from .deps import Deps
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from ..store.referrals import ReferralStore
+from .shared import referrals, writes
 from .shared.referrals import give_code
 from .shared.writes import Answer, run_write
+
+
+class Needs(writes.Needs, referrals.Needs, Protocol):
+    members: MemberStore
+    programs: ProgramCache
+    referrals: ReferralStore
 
 
 def _status(
@@ -19,24 +28,24 @@ def _status(
     return referral.state
 
 
-def list_friends(deps: Deps, member_id: str) -> ReferralsOut:
-    program = deps.programs.require()
-    member = deps.members.member(member_id)
+def list_friends(d: Needs, member_id: str) -> ReferralsOut:
+    program = d.programs.require()
+    member = d.members.member(member_id)
     if member.referral_code is None:  # enrolled before referrals: its code, once
 
         def attempt() -> Answer:
-            fresh = deps.members.member(member_id)
+            fresh = d.members.member(member_id)
             if fresh.referral_code is None:
-                uow = deps.uow()
-                give_code(deps, uow, fresh)
-                deps.members.stage_member(uow, fresh, deps.clock(), program.zone)
+                uow = d.uow()
+                give_code(d, uow, fresh)
+                d.members.stage_member(uow, fresh, d.clock(), program.zone)
                 uow.commit()
             return Answer(fresh.referral_code or "")
 
-        code = run_write(deps, None, attempt).body
+        code = run_write(d, None, attempt).body
     else:
         code = member.referral_code
-    now = deps.clock()
+    now = d.clock()
     month = now.astimezone(program.zone).isoformat()[:7]
     friends = [
         FriendOut(
@@ -51,11 +60,11 @@ def list_friends(deps: Deps, member_id: str) -> ReferralsOut:
             vests_at=friend.referral.vests_at,
             referrer_capped=friend.referral.referrer_capped,
         )
-        for friend in deps.referrals.friends(member_id)
+        for friend in d.referrals.friends(member_id)
     ]
     return ReferralsOut(
         referral_code=code,
         friends=friends,
-        rewarded_this_month=deps.referrals.rewards_in(member_id, month),
+        rewarded_this_month=d.referrals.rewards_in(member_id, month),
         max_rewards_per_month=program.referral.max_rewards_per_month,
     )

@@ -4,18 +4,29 @@ of a day's `RISK#<day>` partition each, a month at most)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from ..contract.risk import RiskDayOut, RiskSignalOut, RiskSignalsOut
 from ..domain.errors import ValidationFailed
-from .deps import Deps
+from ..store.program import ProgramCache
+from ..store.risk import RiskStore
 
 MAX_DAYS = 31
 
 
-def signals(deps: Deps, day_from: date | None, day_to: date | None) -> RiskSignalsOut:
-    program = deps.programs.require()
-    today = deps.clock().astimezone(program.zone).date()
+class Needs(Protocol):
+    programs: ProgramCache
+    risk: RiskStore
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+def signals(d: Needs, day_from: date | None, day_to: date | None) -> RiskSignalsOut:
+    program = d.programs.require()
+    today = d.clock().astimezone(program.zone).date()
     last = day_to or today
     first = day_from or last - timedelta(days=6)
     if first > last:
@@ -25,7 +36,7 @@ def signals(deps: Deps, day_from: date | None, day_to: date | None) -> RiskSigna
     days: list[RiskDayOut] = []
     day = last
     while day >= first:
-        found = sorted(deps.risk.signals(day), key=lambda s: s.created_at, reverse=True)
+        found = sorted(d.risk.signals(day), key=lambda s: s.created_at, reverse=True)
         days.append(
             RiskDayOut(
                 day=day,
@@ -47,6 +58,6 @@ def signals(deps: Deps, day_from: date | None, day_to: date | None) -> RiskSigna
         first_day=first,
         last_day=last,
         thresholds=program.risk.model_dump(),
-        total=sum(len(d.signals) for d in days),
+        total=sum(len(day.signals) for day in days),
         days=days,
     )

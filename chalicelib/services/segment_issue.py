@@ -8,6 +8,7 @@ a stop, or a second runner, never gives a member two."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from ..contract.segments import CampaignOut, CampaignRequest
 from ..domain.coupons import CouponTemplate
@@ -16,14 +17,25 @@ from ..domain.guards import Rule, WriteRejected
 from ..domain.members import Member
 from ..domain.program import Program
 from ..domain.segments import Rules, matches, profile_of
-from ..store.segments import Campaign
-from .deps import Deps
-from .shared import issuance
+from ..store.coupons import CouponStore
+from ..store.members import MemberStore
+from ..store.once import OnceStore
+from ..store.program import ProgramCache
+from ..store.segments import Campaign, SegmentStore
+from .shared import issuance, segmenting, writes
 from .shared.segmenting import cuts_for, require_segment
 from .shared.writes import Answer, request_hash
 
 PAGE = 200
 ONCE_KIND = "campaign"
+
+
+class Needs(writes.Needs, issuance.Needs, segmenting.Needs, Protocol):
+    coupons: CouponStore
+    members: MemberStore
+    once: OnceStore
+    programs: ProgramCache
+    segments: SegmentStore
 
 
 def _out(campaign: Campaign) -> CampaignOut:
@@ -44,11 +56,11 @@ def _out(campaign: Campaign) -> CampaignOut:
     )
 
 
-def _begin(deps: Deps, segment_id: str, request: CampaignRequest, fingerprint: str) -> Campaign:
-    rules = require_segment(deps, segment_id).segment.rules
-    record = deps.coupons.require_template(request.template_id)
-    now = deps.clock()
-    reason = issuance.unissuable(deps, record.template, now)
+def _begin(d: Needs, segment_id: str, request: CampaignRequest, fingerprint: str) -> Campaign:
+    rules = require_segment(d, segment_id).segment.rules
+    record = d.coupons.require_template(request.template_id)
+    now = d.clock()
+    reason = issuance.unissuable(d, record.template, now)
     if reason is not None:
         raise ValidationFailed(f"template {request.template_id}: {reason}", param="template_id")
     campaign = Campaign(
@@ -57,32 +69,32 @@ def _begin(deps: Deps, segment_id: str, request: CampaignRequest, fingerprint: s
         template_id=request.template_id,
         request_hash=fingerprint,
         rules=rules.model_dump_json(),
-        cuts=cuts_for(deps, rules),
+        cuts=cuts_for(d, rules),
         status="running",
         after=None,
         counts={},
         started_at=now,
         updated_at=now,
     )
-    uow = deps.uow()
-    deps.segments.stage_campaign(uow, campaign)
+    uow = d.uow()
+    d.segments.stage_campaign(uow, campaign)
     uow.commit()
     return campaign
 
 
 def _give(
-    deps: Deps, campaign: Campaign, template: CouponTemplate, member: Member, now: datetime
+    d: Needs, campaign: Campaign, template: CouponTemplate, member: Member, now: datetime
 ) -> None:
     counts = campaign.counts
-    uow = deps.uow()
+    uow = d.uow()
     try:
         issuance.stage_issue(
-            deps, uow, member.member_id, template, now, f"campaign:{campaign.campaign_id}"
+            d, uow, member.member_id, template, now, f"campaign:{campaign.campaign_id}"
         )
     except CouponOutOfStock:
         campaign.status = "out_of_stock"
         return
-    deps.once.stage(uow, member.member_id, ONCE_KIND, campaign.campaign_id, "", "")
+    d.once.stage(uow, member.member_id, ONCE_KIND, campaign.campaign_id, "", "")
     try:
         uow.commit()
     except WriteRejected as rejected:
@@ -98,18 +110,18 @@ def _give(
     counts["issued"] = counts.get("issued", 0) + 1
 
 
-def _page(deps: Deps, program: Program, campaign: Campaign, template: CouponTemplate) -> None:
-    now = deps.clock()
+def _page(d: Needs, program: Program, campaign: Campaign, template: CouponTemplate) -> None:
+    now = d.clock()
     today = now.astimezone(program.zone).date()
     rules = Rules.model_validate_json(campaign.rules)
-    found, after = deps.members.scan(after=campaign.after, limit=PAGE)
+    found, after = d.members.scan(after=campaign.after, limit=PAGE)
     counts = campaign.counts
     for member in found:
         counts["members_read"] = counts.get("members_read", 0) + 1
         if not matches(rules, profile_of(member, program, today), campaign.cuts):
             continue
         counts["matched"] = counts.get("matched", 0) + 1
-        _give(deps, campaign, template, member, now)
+        _give(d, campaign, template, member, now)
         if campaign.status != "running":
             break
     campaign.after = after
@@ -120,18 +132,18 @@ def _page(deps: Deps, program: Program, campaign: Campaign, template: CouponTemp
         campaign.finished_at = now
 
 
-def issue(deps: Deps, segment_id: str, request: CampaignRequest) -> Answer:
+def issue(d: Needs, segment_id: str, request: CampaignRequest) -> Answer:
     """Begin the campaign, or go on with it, for up to `max_pages` pages; the same campaign id
     with another segment or template is refused."""
-    program = deps.programs.require()
+    program = d.programs.require()
     fingerprint = request_hash("campaign", [segment_id, request.campaign_id, request.template_id])
-    campaign = deps.segments.campaign(request.campaign_id)
+    campaign = d.segments.campaign(request.campaign_id)
     created = campaign is None
     if campaign is None:
         try:
-            campaign = _begin(deps, segment_id, request, fingerprint)
+            campaign = _begin(d, segment_id, request, fingerprint)
         except WriteRejected:  # another call began it meanwhile
-            campaign = deps.segments.campaign(request.campaign_id)
+            campaign = d.segments.campaign(request.campaign_id)
             created = False
             if campaign is None:
                 raise
@@ -141,23 +153,23 @@ def issue(deps: Deps, segment_id: str, request: CampaignRequest) -> Answer:
             f"{campaign.segment_id}",
             param="campaign_id",
         )
-    template = deps.coupons.require_template(campaign.template_id).template
+    template = d.coupons.require_template(campaign.template_id).template
     for _ in range(request.max_pages):
         if campaign.status != "running":
             break
-        _page(deps, program, campaign, template)
-        uow = deps.uow()
-        deps.segments.stage_campaign(uow, campaign)
+        _page(d, program, campaign, template)
+        uow = d.uow()
+        d.segments.stage_campaign(uow, campaign)
         try:
             uow.commit()
         except WriteRejected:  # another runner moved it on: its progress stands
-            campaign = deps.segments.campaign(request.campaign_id) or campaign
+            campaign = d.segments.campaign(request.campaign_id) or campaign
             break
     return Answer(_out(campaign).model_dump_json(), created=created)
 
 
-def status(deps: Deps, segment_id: str, campaign_id: str) -> CampaignOut:
-    campaign = deps.segments.campaign(campaign_id)
+def status(d: Needs, segment_id: str, campaign_id: str) -> CampaignOut:
+    campaign = d.segments.campaign(campaign_id)
     if campaign is None or campaign.segment_id != segment_id:
         raise NotFound(f"no campaign {campaign_id} of segment {segment_id}", param="campaign_id")
     return _out(campaign)

@@ -4,6 +4,7 @@ RFM picture, both read from the nightly RFM sample (`jobs.rfm`), never from the 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Protocol
 
 from ..contract.segments import (
     RfmCell,
@@ -24,12 +25,20 @@ from ..domain.errors import (
 from ..domain.guards import Rule, WriteRejected
 from ..domain.program import Program
 from ..domain.segments import Profile, Rules, Segment, matches, profile_of, scores_of
-from ..store.segments import Sample, SegmentRecord
-from .deps import Deps
+from ..store.members import MemberStore
+from ..store.program import ProgramCache
+from ..store.segments import Sample, SegmentRecord, SegmentStore
+from .shared import segmenting, writes
 from .shared.segmenting import require_sample, require_segment
 from .shared.writes import Answer, Idem, run_write, stage_answer
 
 NAMES = {code: {"en": en, "zh": zh} for code, en, zh in rfm.SEGMENTS}
+
+
+class Needs(writes.Needs, segmenting.Needs, Protocol):
+    members: MemberStore
+    programs: ProgramCache
+    segments: SegmentStore
 
 
 def _out(record: SegmentRecord) -> SegmentOut:
@@ -41,21 +50,21 @@ def _out(record: SegmentRecord) -> SegmentOut:
     )
 
 
-def listed(deps: Deps) -> SegmentList:
-    return SegmentList(segments=[_out(r) for r in deps.segments.all()])
+def listed(d: Needs) -> SegmentList:
+    return SegmentList(segments=[_out(r) for r in d.segments.all()])
 
 
-def get(deps: Deps, segment_id: str) -> SegmentOut:
-    return _out(require_segment(deps, segment_id))
+def get(d: Needs, segment_id: str) -> SegmentOut:
+    return _out(require_segment(d, segment_id))
 
 
-def save(deps: Deps, segment: Segment, idem: Idem | None, *, segment_id: str | None) -> Answer:
+def save(d: Needs, segment: Segment, idem: Idem | None, *, segment_id: str | None) -> Answer:
     """Create (`segment_id` None) or replace, at the version the caller read."""
     if segment_id is not None and segment.segment_id != segment_id:
         raise ValidationFailed("segment_id must match the URL", param="segment_id")
 
     def attempt() -> Answer:
-        previous = deps.segments.get(segment.segment_id)
+        previous = d.segments.get(segment.segment_id)
         if segment_id is None and previous is not None:
             raise SegmentExists(
                 f"segment {segment.segment_id} exists; PUT it to change it", param="segment_id"
@@ -67,11 +76,11 @@ def save(deps: Deps, segment: Segment, idem: Idem | None, *, segment_id: str | N
                 raise VersionConflict(
                     f"the segment is at version {previous.version}", param="version"
                 )
-        now = deps.clock()
-        uow = deps.uow()
-        saved = deps.segments.stage_save(uow, segment, now, previous)
+        now = d.clock()
+        uow = d.uow()
+        saved = d.segments.stage_save(uow, segment, now, previous)
         answer = stage_answer(
-            deps, uow, idem, Answer(_out(saved).model_dump_json(), created=previous is None)
+            d, uow, idem, Answer(_out(saved).model_dump_json(), created=previous is None)
         )
         try:
             uow.commit()
@@ -81,22 +90,22 @@ def save(deps: Deps, segment: Segment, idem: Idem | None, *, segment_id: str | N
             raise  # created meanwhile: the retry finds it and says so
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
-def delete(deps: Deps, segment_id: str, idem: Idem | None) -> Answer:
+def delete(d: Needs, segment_id: str, idem: Idem | None) -> Answer:
     def attempt() -> Answer:
-        previous = require_segment(deps, segment_id)
-        uow = deps.uow()
-        deps.segments.stage_delete(uow, previous)
-        answer = stage_answer(deps, uow, idem, Answer(_out(previous).model_dump_json()))
+        previous = require_segment(d, segment_id)
+        uow = d.uow()
+        d.segments.stage_delete(uow, previous)
+        answer = stage_answer(d, uow, idem, Answer(_out(previous).model_dump_json()))
         try:
             uow.commit()
         except WriteRejected as rejected:
             raise VersionConflict("the segment changed meanwhile; retry") from rejected
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 # -- reading the sample ------------------------------------------------------------------------
@@ -112,8 +121,8 @@ def estimate(found: Sample, matched: int) -> int:
     return round(matched * found.population / sampled)
 
 
-def count(deps: Deps, rules: Rules, segment_id: str | None = None) -> SegmentCountOut:
-    found = require_sample(deps)
+def count(d: Needs, rules: Rules, segment_id: str | None = None) -> SegmentCountOut:
+    found = require_sample(d)
     matched = sum(1 for p in found.profiles if matches(rules, p, found.cuts))
     return SegmentCountOut(
         segment_id=segment_id,
@@ -126,13 +135,13 @@ def count(deps: Deps, rules: Rules, segment_id: str | None = None) -> SegmentCou
     )
 
 
-def count_segment(deps: Deps, segment_id: str) -> SegmentCountOut:
-    return count(deps, require_segment(deps, segment_id).segment.rules, segment_id)
+def count_segment(d: Needs, segment_id: str) -> SegmentCountOut:
+    return count(d, require_segment(d, segment_id).segment.rules, segment_id)
 
 
-def overview(deps: Deps) -> RfmOverviewOut:
-    program = deps.programs.require()
-    found = require_sample(deps)
+def overview(d: Needs) -> RfmOverviewOut:
+    program = d.programs.require()
+    found = require_sample(d)
     grid: Counter[tuple[int, int]] = Counter()
     named: Counter[str] = Counter()
     buyers = 0
@@ -182,8 +191,8 @@ def rfm_of(program: Program, cuts: rfm.Cuts | None, today_profile: Profile) -> R
     )
 
 
-def member_rfm(deps: Deps, member_id: str) -> RfmOut:
-    program = deps.programs.require()
-    today = deps.clock().astimezone(program.zone).date()
-    member = deps.members.member(member_id)
-    return rfm_of(program, deps.segments.cuts(), profile_of(member, program, today))
+def member_rfm(d: Needs, member_id: str) -> RfmOut:
+    program = d.programs.require()
+    today = d.clock().astimezone(program.zone).date()
+    member = d.members.member(member_id)
+    return rfm_of(program, d.segments.cuts(), profile_of(member, program, today))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from msgspec import Struct
@@ -44,10 +45,20 @@ from ..domain.money import money
 from ..domain.program import Program
 from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
 from ..store.idempotency import AnswerHome
+from ..store.members import MemberStore
+from ..store.once import OnceStore
+from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
-from ..store.wallet import Payment, Topup
-from .deps import Deps
+from ..store.wallet import Payment, Topup, WalletStore
+from .shared import writes
 from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+
+
+class Needs(writes.Needs, Protocol):
+    members: MemberStore
+    once: OnceStore
+    programs: ProgramCache
+    wallets: WalletStore
 
 
 class WalletDisabled(Conflict):
@@ -56,8 +67,8 @@ class WalletDisabled(Conflict):
     code = "wallet_disabled"
 
 
-def _program(deps: Deps) -> Program:
-    program = deps.programs.require()
+def _program(d: Needs) -> Program:
+    program = d.programs.require()
     if not program.wallet.enabled:
         raise WalletDisabled("stored value is switched off in the program (wallet.enabled)")
     return program
@@ -99,10 +110,10 @@ def wallet_out(member_id: str, wallet: Wallet, currency: str, zone: ZoneInfo) ->
     )
 
 
-def _load(deps: Deps, member_id: str, program: Program, now: datetime) -> tuple[Wallet, str]:
+def _load(d: Needs, member_id: str, program: Program, now: datetime) -> tuple[Wallet, str]:
     """The member's wallet as of `now` (bonus past its validity settled in memory), and its
     currency; a member without one yet gets an empty wallet in the program's currency."""
-    exists, wallet, currency = deps.wallets.load(member_id)
+    exists, wallet, currency = d.wallets.load(member_id)
     if not exists:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
     wallet = wallet or Wallet()
@@ -112,14 +123,14 @@ def _load(deps: Deps, member_id: str, program: Program, now: datetime) -> tuple[
 
 
 def _commit(
-    deps: Deps,
+    d: Needs,
     uow: UnitOfWork,
     idem: Idem | None,
     answer: Answer,
     again: Callable[[], Answer | None],
 ) -> Answer:
     """Commit; a write that lost the race on its business key answers as the first one did."""
-    answer = stage_answer(deps, uow, idem, answer)
+    answer = stage_answer(d, uow, idem, answer)
     try:
         uow.commit()
     except WriteRejected as rejected:
@@ -145,33 +156,33 @@ class _OnceId(Struct, frozen=True):
     fingerprint: str
     param: str
 
-    def recorded(self, deps: Deps, member_id: str) -> Answer | None:
+    def recorded(self, d: Needs, member_id: str) -> Answer | None:
         if self.key is None:
             return None
-        found = deps.once.get(member_id, self.kind, self.key)
+        found = d.once.get(member_id, self.kind, self.key)
         return None if found is None else replay(*found, True, self.fingerprint, self.param)
 
-    def stage(self, deps: Deps, uow: UnitOfWork, member_id: str, body: str) -> AnswerHome | None:
+    def stage(self, d: Needs, uow: UnitOfWork, member_id: str, body: str) -> AnswerHome | None:
         if self.key is None:
             return None
-        return deps.once.stage(uow, member_id, self.kind, self.key, self.fingerprint, body)
+        return d.once.stage(uow, member_id, self.kind, self.key, self.fingerprint, body)
 
 
 # -- reads ------------------------------------------------------------------------------------
 
 
-def read(deps: Deps, member_id: str) -> WalletOut:
-    program = deps.programs.require()
-    wallet, currency = _load(deps, member_id, program, deps.clock())
+def read(d: Needs, member_id: str) -> WalletOut:
+    program = d.programs.require()
+    wallet, currency = _load(d, member_id, program, d.clock())
     return wallet_out(member_id, wallet, currency, program.zone)
 
 
-def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:
+def entries(d: Needs, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:
     """Newest first; a merged member's too (its history ends with the `merge_out` entry)."""
-    exists, _, _ = deps.wallets.load(member_id, merged_ok=True)
+    exists, _, _ = d.wallets.load(member_id, merged_ok=True)
     if not exists:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
-    page, next_cursor = deps.wallets.page(member_id, limit, cursor)
+    page, next_cursor = d.wallets.page(member_id, limit, cursor)
     return WalletEntryPage(
         entries=[
             WalletEntryOut(
@@ -197,8 +208,8 @@ def entries(deps: Deps, member_id: str, limit: int, cursor: str | None) -> Walle
 # -- top up -----------------------------------------------------------------------------------
 
 
-def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None) -> Answer:
-    program = _program(deps)
+def top_up(d: Needs, member_id: str, request: TopupRequest, idem: Idem | None) -> Answer:
+    program = _program(d)
     rules = program.wallet
     if not rules.min_topup <= request.amount <= rules.max_topup:
         raise ValidationFailed(
@@ -209,7 +220,7 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
     fingerprint = request_hash("wallet.topup", [member_id, request.model_dump(mode="json")])
 
     def recorded() -> Answer | None:
-        found = deps.wallets.topup(request.payment_id)
+        found = d.wallets.topup(request.payment_id)
         if found is None:
             return None
         if found.member_id != member_id or found.request_hash != fingerprint:
@@ -222,8 +233,8 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
     def attempt() -> Answer:
         # No read of the payment id first: the write is conditional on it being new, and a
         # retry is told apart when that condition fails (or the wallet refuses it now).
-        now = deps.clock()
-        wallet, currency = _load(deps, member_id, program, now)
+        now = d.clock()
+        wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
         rule = rules.bonus_for(request.amount)
         bonus = rule.bonus if rule else 0
@@ -270,9 +281,9 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
             bonus_expires_on=_last_day(expires_at, program.zone) if expires_at else None,
             wallet=wallet_out(member_id, wallet, currency, program.zone),
         ).model_dump_json()
-        uow = deps.uow()
-        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        home = deps.wallets.stage_topup(
+        uow = d.uow()
+        d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        home = d.wallets.stage_topup(
             uow,
             Topup(
                 payment_id=request.payment_id,
@@ -287,20 +298,20 @@ def top_up(deps: Deps, member_id: str, request: TopupRequest, idem: Idem | None)
                 created_at=now,
             ),
         )
-        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+        return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 # -- pay --------------------------------------------------------------------------------------
 
 
-def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | None) -> Answer:
-    program = _program(deps)
+def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | None) -> Answer:
+    program = _program(d)
     fingerprint = request_hash("wallet.pay", request.model_dump(mode="json"))
 
     def recorded() -> Answer | None:
-        found = deps.wallets.payment(member_id, request.order_id)
+        found = d.wallets.payment(member_id, request.order_id)
         if found is None:
             return None
         if found.request_hash != fingerprint:
@@ -313,8 +324,8 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
 
     def attempt() -> Answer:
         # As for top-ups: the payment's write is conditional on the order id being new.
-        now = deps.clock()
-        wallet, currency = _load(deps, member_id, program, now)
+        now = d.clock()
+        wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
         order = program.wallet.spend_order
         try:
@@ -333,9 +344,9 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
             spend_order=order,
             wallet=wallet_out(member_id, wallet, currency, program.zone),
         ).model_dump_json()
-        uow = deps.uow()
-        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        home = deps.wallets.stage_payment(
+        uow = d.uow()
+        d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        home = d.wallets.stage_payment(
             uow,
             member_id,
             Payment(
@@ -353,35 +364,35 @@ def pay(deps: Deps, member_id: str, request: WalletPaymentRequest, idem: Idem | 
                 created_at=now,
             ),
         )
-        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+        return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 # -- refund a payment -------------------------------------------------------------------------
 
 
-def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem | None) -> Answer:
-    program = _program(deps)
+def refund(d: Needs, member_id: str, request: WalletRefundRequest, idem: Idem | None) -> Answer:
+    program = _program(d)
     fingerprint = request_hash("wallet.refund", request.model_dump(mode="json"))
     key = None if request.refund_id is None else f"{request.order_id}#{request.refund_id}"
     once = _OnceId("wallet_refund", key, fingerprint, "refund_id")
 
     def recorded() -> Answer | None:
-        return once.recorded(deps, member_id)
+        return once.recorded(d, member_id)
 
     def attempt() -> Answer:
         first = recorded()
         if first is not None:
             return first
-        payment = deps.wallets.payment(member_id, request.order_id)
+        payment = d.wallets.payment(member_id, request.order_id)
         if payment is None:
             raise PaymentNotFound(
                 f"member {member_id} paid no order {request.order_id} from the wallet",
                 param="order_id",
             )
-        now = deps.clock()
-        wallet, currency = _load(deps, member_id, program, now)
+        now = d.clock()
+        wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
         principal, bonus = refund_parts(
             payment.principal,
@@ -409,38 +420,38 @@ def refund(deps: Deps, member_id: str, request: WalletRefundRequest, idem: Idem 
             refunded_total=payment.refunded,
             wallet=wallet_out(member_id, wallet, currency, program.zone),
         ).model_dump_json()
-        uow = deps.uow()
-        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        deps.wallets.stage_payment(uow, member_id, payment)
-        home = once.stage(deps, uow, member_id, body)
-        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+        uow = d.uow()
+        d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        d.wallets.stage_payment(uow, member_id, payment)
+        home = once.stage(d, uow, member_id, body)
+        return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 # -- withdraw a top-up ------------------------------------------------------------------------
 
 
-def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem | None) -> Answer:
-    program = _program(deps)
+def withdraw(d: Needs, member_id: str, request: WithdrawalRequest, idem: Idem | None) -> Answer:
+    program = _program(d)
     fingerprint = request_hash("wallet.withdraw", request.model_dump(mode="json"))
     key = None if request.withdrawal_id is None else f"{request.payment_id}#{request.withdrawal_id}"
     once = _OnceId("wallet_withdrawal", key, fingerprint, "withdrawal_id")
 
     def recorded() -> Answer | None:
-        return once.recorded(deps, member_id)
+        return once.recorded(d, member_id)
 
     def attempt() -> Answer:
         first = recorded()
         if first is not None:
             return first
-        topup = deps.wallets.topup(request.payment_id)
-        if topup is None or not _holds(deps, member_id, topup.member_id):
+        topup = d.wallets.topup(request.payment_id)
+        if topup is None or not _holds(d, member_id, topup.member_id):
             raise PaymentNotFound(
                 f"member {member_id} has no top-up {request.payment_id}", param="payment_id"
             )
-        now = deps.clock()
-        wallet, currency = _load(deps, member_id, program, now)
+        now = d.clock()
+        wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
         terms = TopupTerms(
             topup.payment_id, topup.amount, topup.bonus, topup.withdrawn, topup.bonus_taken
@@ -461,25 +472,25 @@ def withdraw(deps: Deps, member_id: str, request: WithdrawalRequest, idem: Idem 
             withdrawable_now=wallet.most_withdrawable(after),
             wallet=wallet_out(member_id, wallet, currency, program.zone),
         ).model_dump_json()
-        uow = deps.uow()
-        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        deps.wallets.stage_topup(uow, topup)
-        home = once.stage(deps, uow, member_id, body)
-        return _commit(deps, uow, idem, Answer(body, created=True, home=home), recorded)
+        uow = d.uow()
+        d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        d.wallets.stage_topup(uow, topup)
+        home = once.stage(d, uow, member_id, body)
+        return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
 MERGE_HOPS = 16  # a chain of merges longer than this is not followed
 
 
-def _holds(deps: Deps, member_id: str, paid_by: str) -> bool:
+def _holds(d: Needs, member_id: str, paid_by: str) -> bool:
     """Whether the member's wallet holds what `paid_by` topped up: its own, or a member merged
     into it (through any chain of merges) whose wallet has moved on by now."""
     for _ in range(MERGE_HOPS):
         if paid_by == member_id:
             return True
-        payer = deps.members.get_member(paid_by, merged_ok=True)
+        payer = d.members.get_member(paid_by, merged_ok=True)
         if payer is None or payer.merged_into is None or payer.merge_step in (POINTS, WALLET):
             return False
         paid_by = payer.merged_into
@@ -490,14 +501,14 @@ def _holds(deps: Deps, member_id: str, paid_by: str) -> bool:
 
 
 def set_frozen(
-    deps: Deps, member_id: str, frozen: bool, request: FreezeRequest, idem: Idem | None
+    d: Needs, member_id: str, frozen: bool, request: FreezeRequest, idem: Idem | None
 ) -> Answer:
     """Freeze (or unfreeze) a wallet; asking for the state it is in already changes nothing."""
-    program = deps.programs.require()
+    program = d.programs.require()
 
     def attempt() -> Answer:
-        now = deps.clock()
-        exists, wallet, currency = deps.wallets.load(member_id)
+        now = d.clock()
+        exists, wallet, currency = d.wallets.load(member_id)
         if not exists:
             raise MemberNotFound(f"no member {member_id}", param="member_id")
         if wallet is None:
@@ -509,8 +520,8 @@ def set_frozen(
             return Answer(body)
         wallet.set_frozen(frozen, request.reason, now)
         body = wallet_out(member_id, wallet, currency, program.zone).model_dump_json()
-        uow = deps.uow()
-        deps.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        return _commit(deps, uow, idem, Answer(body), lambda: None)
+        uow = d.uow()
+        d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
+        return _commit(d, uow, idem, Answer(body), lambda: None)
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)

@@ -7,7 +7,9 @@ Idempotency-Key replays like every write's, with the secret in it sealed (as on 
 
 import json
 import secrets as random_source
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from msgspec.structs import asdict, replace
 
@@ -29,11 +31,24 @@ from ..domain.errors import (
 )
 from ..domain.webhooks import ALL, OLD_SECRET_HOURS, SECRET_BYTES, new_secret
 from ..events.derive import SUMMARIES
+from ..store.delivery_queue import DeliveryQueue
 from ..store.sealed import open_sealed, seal
-from ..store.webhooks import PENDING, Delivery, Endpoint
+from ..store.webhooks import PENDING, Delivery, Endpoint, WebhookStore
 from ..webhooks.delivery import message
-from .deps import Deps
+from ..webhooks.sender import HttpSender
+from .shared import writes
 from .shared.writes import Answer, Idem, run_write, stage_answer
+
+
+class Needs(writes.Needs, Protocol):
+    delivery_queue: DeliveryQueue
+    sender: HttpSender
+    webhooks: WebhookStore
+
+    @property
+    def new_id(self) -> Callable[[datetime], str]: ...
+    @property
+    def pii_key(self) -> bytes: ...
 
 
 def _out(endpoint: Endpoint) -> WebhookOut:
@@ -53,8 +68,8 @@ def _delivery_out(delivery: Delivery) -> DeliveryOut:
     return DeliveryOut.model_validate(asdict(delivery))
 
 
-def _check_url(deps: Deps, url: str) -> None:
-    problem = deps.sender.problem(url)
+def _check_url(d: Needs, url: str) -> None:
+    problem = d.sender.problem(url)
     if problem:
         raise UrlNotAllowed(f"url: {problem}", param="url")
 
@@ -70,17 +85,17 @@ def _check_events(events: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(events))
 
 
-def require(deps: Deps, webhook_id: str) -> Endpoint:
-    found = deps.webhooks.get(webhook_id)
+def require(d: Needs, webhook_id: str) -> Endpoint:
+    found = d.webhooks.get(webhook_id)
     if found is None:
         raise WebhookNotFound(f"no webhook {webhook_id}", param="webhook_id")
     return found
 
 
-def reveal(deps: Deps, answer: Answer) -> Answer:
+def reveal(d: Needs, answer: Answer) -> Answer:
     """The answer with its sealed secret opened (create and rotate)."""
     body = json.loads(answer.body)
-    body["secret"] = open_sealed(deps.pii_key, body["secret"], body["webhook_id"])
+    body["secret"] = open_sealed(d.pii_key, body["secret"], body["webhook_id"])
     opened = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return Answer(opened, answer.created, answer.replayed, answer.home)
 
@@ -90,13 +105,13 @@ def _with_secret(endpoint: Endpoint) -> str:
     return out.model_dump_json()
 
 
-def create(deps: Deps, body: WebhookCreate, idem: Idem | None) -> Answer:
+def create(d: Needs, body: WebhookCreate, idem: Idem | None) -> Answer:
     events = _check_events(body.events)
-    _check_url(deps, body.url)
+    _check_url(d, body.url)
 
     def attempt() -> Answer:
-        now = deps.clock()
-        webhook_id = "wh_" + deps.new_id(now)
+        now = d.clock()
+        webhook_id = "wh_" + d.new_id(now)
         secret = new_secret(random_source.token_bytes(SECRET_BYTES))
         endpoint = Endpoint(
             webhook_id=webhook_id,
@@ -104,56 +119,56 @@ def create(deps: Deps, body: WebhookCreate, idem: Idem | None) -> Answer:
             events=events,
             description=body.description,
             enabled=True,
-            secret=seal(deps.pii_key, secret, webhook_id),
+            secret=seal(d.pii_key, secret, webhook_id),
             old_secret=None,
             old_secret_until=None,
             version=1,
             created_at=now,
             updated_at=now,
         )
-        uow = deps.uow()
-        deps.webhooks.stage_save(uow, endpoint, previous_version=None)
-        answer = stage_answer(deps, uow, idem, Answer(_with_secret(endpoint), created=True))
+        uow = d.uow()
+        d.webhooks.stage_save(uow, endpoint, previous_version=None)
+        answer = stage_answer(d, uow, idem, Answer(_with_secret(endpoint), created=True))
         uow.commit()
         return answer
 
-    return reveal(deps, run_write(deps, idem, attempt))
+    return reveal(d, run_write(d, idem, attempt))
 
 
-def rotate(deps: Deps, webhook_id: str, idem: Idem | None) -> Answer:
+def rotate(d: Needs, webhook_id: str, idem: Idem | None) -> Answer:
     """A new secret; the old one keeps signing beside it for 24 hours."""
 
     def attempt() -> Answer:
-        endpoint = require(deps, webhook_id)
-        now = deps.clock()
+        endpoint = require(d, webhook_id)
+        now = d.clock()
         secret = new_secret(random_source.token_bytes(SECRET_BYTES))
         rotated = replace(
             endpoint,
-            secret=seal(deps.pii_key, secret, webhook_id),
+            secret=seal(d.pii_key, secret, webhook_id),
             old_secret=endpoint.secret,
             old_secret_until=now + timedelta(hours=OLD_SECRET_HOURS),
             version=endpoint.version + 1,
             updated_at=now,
         )
-        uow = deps.uow()
-        deps.webhooks.stage_save(uow, rotated, previous_version=endpoint.version)
-        answer = stage_answer(deps, uow, idem, Answer(_with_secret(rotated)))
+        uow = d.uow()
+        d.webhooks.stage_save(uow, rotated, previous_version=endpoint.version)
+        answer = stage_answer(d, uow, idem, Answer(_with_secret(rotated)))
         uow.commit()
         return answer
 
-    return reveal(deps, run_write(deps, idem, attempt))
+    return reveal(d, run_write(d, idem, attempt))
 
 
-def update(deps: Deps, webhook_id: str, body: WebhookUpdate, idem: Idem | None) -> Answer:
+def update(d: Needs, webhook_id: str, body: WebhookUpdate, idem: Idem | None) -> Answer:
     if not body.model_fields_set:
         raise ValidationFailed("send at least one of url, events, description, enabled")
     events = _check_events(body.events) if body.events is not None else None
     if body.url is not None:
-        _check_url(deps, body.url)
+        _check_url(d, body.url)
 
     def attempt() -> Answer:
-        endpoint = require(deps, webhook_id)
-        now = deps.clock()
+        endpoint = require(d, webhook_id)
+        now = d.clock()
         changed = replace(
             endpoint,
             url=endpoint.url if body.url is None else body.url,
@@ -163,45 +178,45 @@ def update(deps: Deps, webhook_id: str, body: WebhookUpdate, idem: Idem | None) 
             version=endpoint.version + 1,
             updated_at=now,
         )
-        uow = deps.uow()
-        deps.webhooks.stage_save(uow, changed, previous_version=endpoint.version)
-        answer = stage_answer(deps, uow, idem, Answer(_out(changed).model_dump_json()))
+        uow = d.uow()
+        d.webhooks.stage_save(uow, changed, previous_version=endpoint.version)
+        answer = stage_answer(d, uow, idem, Answer(_out(changed).model_dump_json()))
         uow.commit()
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
-def delete(deps: Deps, webhook_id: str, idem: Idem | None) -> Answer:
+def delete(d: Needs, webhook_id: str, idem: Idem | None) -> Answer:
     """Gone, with its secrets; deliveries under way are parked as failed when next tried."""
 
     def attempt() -> Answer:
-        endpoint = require(deps, webhook_id)
-        uow = deps.uow()
-        deps.webhooks.stage_delete(uow, endpoint)
+        endpoint = require(d, webhook_id)
+        uow = d.uow()
+        d.webhooks.stage_delete(uow, endpoint)
         body = json.dumps({"webhook_id": webhook_id, "deleted": True}, separators=(",", ":"))
-        answer = stage_answer(deps, uow, idem, Answer(body))
+        answer = stage_answer(d, uow, idem, Answer(body))
         uow.commit()
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)
 
 
-def get(deps: Deps, webhook_id: str) -> WebhookOut:
-    return _out(require(deps, webhook_id))
+def get(d: Needs, webhook_id: str) -> WebhookOut:
+    return _out(require(d, webhook_id))
 
 
-def list_all(deps: Deps) -> WebhookList:
-    return WebhookList(webhooks=[_out(e) for e in deps.webhooks.all()])
+def list_all(d: Needs) -> WebhookList:
+    return WebhookList(webhooks=[_out(e) for e in d.webhooks.all()])
 
 
-def deliveries(deps: Deps, webhook_id: str, query: DeliveryQuery) -> DeliveryPage:
-    require(deps, webhook_id)
+def deliveries(d: Needs, webhook_id: str, query: DeliveryQuery) -> DeliveryPage:
+    require(d, webhook_id)
     if query.cursor is not None and not query.cursor.startswith("dlv_"):
         raise ValidationFailed("cursor is not one this API returned", param="cursor")
     found: list[DeliveryOut] = []
     more = False
-    for delivery in deps.webhooks.deliveries(webhook_id, query.cursor):
+    for delivery in d.webhooks.deliveries(webhook_id, query.cursor):
         if query.status and delivery.status != query.status:
             continue
         if len(found) == query.limit:
@@ -211,15 +226,15 @@ def deliveries(deps: Deps, webhook_id: str, query: DeliveryQuery) -> DeliveryPag
     return DeliveryPage(deliveries=found, next_cursor=found[-1].delivery_id if more else None)
 
 
-def redeliver(deps: Deps, webhook_id: str, delivery_id: str, idem: Idem | None) -> Answer:
+def redeliver(d: Needs, webhook_id: str, delivery_id: str, idem: Idem | None) -> Answer:
     """Deliver the event again from a first attempt, with the same `webhook-id`."""
-    require(deps, webhook_id)
+    require(d, webhook_id)
 
     def attempt() -> Answer:
-        delivery = deps.webhooks.delivery(webhook_id, delivery_id)
+        delivery = d.webhooks.delivery(webhook_id, delivery_id)
         if delivery is None:
             raise DeliveryNotFound(f"no delivery {delivery_id}", param="delivery_id")
-        now = deps.clock()
+        now = d.clock()
         again = replace(
             delivery,
             status=PENDING,
@@ -228,12 +243,12 @@ def redeliver(deps: Deps, webhook_id: str, delivery_id: str, idem: Idem | None) 
             next_attempt_at=now,
             updated_at=now,
         )
-        uow = deps.uow()
-        deps.webhooks.stage_restart(uow, delivery, now)
-        answer = stage_answer(deps, uow, idem, Answer(_delivery_out(again).model_dump_json()))
+        uow = d.uow()
+        d.webhooks.stage_restart(uow, delivery, now)
+        answer = stage_answer(d, uow, idem, Answer(_delivery_out(again).model_dump_json()))
         # Queued first: if the write then fails, the message finds no such round and is dropped.
-        deps.delivery_queue.send(message(again, 1, now), timedelta())
+        d.delivery_queue.send(message(again, 1, now), timedelta())
         uow.commit()
         return answer
 
-    return run_write(deps, idem, attempt)
+    return run_write(d, idem, attempt)

@@ -40,8 +40,9 @@ from ..domain.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from ..domain.idempotency import request_hash
 from ..services.deps import deps
-from ..services.shared.writes import Answer, Idem, request_hash
+from ..services.shared.writes import Answer, Idem
 from .blueprint import api, api_key_auth
 from .errors import body_of, status_of
 
@@ -287,6 +288,35 @@ def _respond(result: Answer | BaseModel | Response) -> Response:
     return Response(body=result.model_dump_json(), status_code=200, headers=JSON)
 
 
+def _failed(exc: Exception, method: str, path: str) -> Response:
+    """A failure in the error shape: a domain error its status, anything else a 500 logged as
+    a bug with its request id."""
+    if isinstance(exc, Misconfigured):
+        request_id = _request_id()
+        log.error("misconfigured stack (request %s): %s", request_id, exc.message)
+        return error_response(exc, extra={"request_id": request_id})
+    if isinstance(exc, Unavailable):
+        request_id = _request_id()
+        log.error("store unavailable (request %s, %s %s)", request_id, method, path, exc_info=exc)
+        return error_response(exc, extra={"request_id": request_id}, headers={"Retry-After": "1"})
+    if isinstance(exc, DomainError):
+        if isinstance(exc, COUPON_REFUSALS):
+            observe.count(observe.COUPON_REFUSALS)
+        if isinstance(exc, RateLimited):
+            wait: dict[str, str | list[str]] = {"Retry-After": str(exc.retry_after)}
+            return error_response(exc, extra=exc.details or None, headers=wait)
+        if isinstance(exc, MemberMerged):  # like a 301: where the member is now
+            moved: dict[str, str | list[str]] = {"Location": f"/v1/members/{exc.merged_into}"}
+            return error_response(exc, extra=exc.details, headers=moved)
+        return error_response(exc, extra=exc.details or None)
+    request_id = _request_id()
+    log.error("unexpected error (request %s, %s %s)", request_id, method, path, exc_info=exc)
+    return error_response(
+        InternalError("an internal error occurred; it is logged as a bug"),
+        extra={"request_id": request_id},
+    )
+
+
 def endpoint(
     path: str,
     method: str,
@@ -303,22 +333,8 @@ def endpoint(
 ) -> Callable[[Callable[..., Answer | BaseModel | Response]], Callable[..., Response]]:
     """`meter`, given the answer's body, names the metrics a first (not replayed) answer adds."""
     writes = method in {"POST", "PUT", "PATCH", "DELETE"}
-    ROUTES.append(
-        RouteSpec(
-            path,
-            method,
-            summary,
-            scope,
-            body,
-            response,
-            status,
-            query,
-            writes,
-            errors,
-            meter,
-            produces,
-        )
-    )
+    spec = (summary, scope, body, response, status, query, writes, errors, meter, produces)
+    ROUTES.append(RouteSpec(path, method, *spec))
 
     def wrap(handler: Callable[..., Answer | BaseModel | Response]) -> Callable[..., Response]:
         @wraps(handler)
@@ -341,35 +357,8 @@ def endpoint(
                     for name, value in meter(json.loads(result.body)).items():
                         observe.count(name, value)
                 return _respond(result)
-            except Misconfigured as exc:
-                request_id = _request_id()
-                log.error("misconfigured stack (request %s): %s", request_id, exc.message)
-                return error_response(exc, extra={"request_id": request_id})
-            except Unavailable as exc:
-                request_id = _request_id()
-                log.exception("store unavailable (request %s, %s %s)", request_id, method, path)
-                return error_response(
-                    exc, extra={"request_id": request_id}, headers={"Retry-After": "1"}
-                )
-            except DomainError as exc:
-                if isinstance(exc, COUPON_REFUSALS):
-                    observe.count(observe.COUPON_REFUSALS)
-                if isinstance(exc, RateLimited):
-                    wait: dict[str, str | list[str]] = {"Retry-After": str(exc.retry_after)}
-                    return error_response(exc, extra=exc.details or None, headers=wait)
-                if isinstance(exc, MemberMerged):  # like a 301: where the member is now
-                    moved: dict[str, str | list[str]] = {
-                        "Location": f"/v1/members/{exc.merged_into}"
-                    }
-                    return error_response(exc, extra=exc.details, headers=moved)
-                return error_response(exc, extra=exc.details or None)
-            except Exception:
-                request_id = _request_id()
-                log.exception("unexpected error (request %s, %s %s)", request_id, method, path)
-                return error_response(
-                    InternalError("an internal error occurred; it is logged as a bug"),
-                    extra={"request_id": request_id},
-                )
+            except Exception as exc:
+                return _failed(exc, method, path)
 
         authorizer = None if scope is None else api_key_auth
         api.route(path, methods=[method], authorizer=authorizer)(view)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..contract.common import ErrorOut
 from .blueprint import api
-from .http import ROUTES
+from .http import ROUTES, RouteSpec
 
 REF = "#/components/schemas/{model}"
 STATUS_TEXT = {
@@ -32,6 +33,29 @@ STATUS_TEXT = {
 }
 
 
+Ref = Callable[[type[BaseModel]], dict[str, Any]]
+
+NEXT_PAGE_HEADERS = {
+    "Next-Cursor": {
+        "description": "the next page's cursor; absent on the last page",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'RFC 8288: <the next page>; rel="next", absent on the last',
+        "schema": {"type": "string"},
+    },
+}
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The same key and body replay the first answer and change nothing; "
+    "the same key with another body is a 422.",
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
 @cache
 def document() -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorOut}
@@ -43,73 +67,9 @@ def document() -> dict[str, Any]:
     def ref(model: type[BaseModel]) -> dict[str, Any]:
         return {"$ref": keyed[(model, "validation")]["$ref"]}
 
-    error = {"content": {"application/json": {"schema": ref(ErrorOut)}}}
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
-        op: dict[str, Any] = {
-            "summary": route.summary,
-            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip(
-                "_"
-            ),
-            "tags": ["admin" if route.scope == "admin" else "storefront"],
-            "responses": {
-                str(route.status): {
-                    "description": "OK",
-                    "content": {"application/json": {"schema": ref(route.response)}}
-                    if route.response
-                    else {route.produces: {"schema": {"type": "string"}}}
-                    if route.produces
-                    else {},
-                }
-            },
-        }
-        if route.produces:  # the exports' pages
-            op["responses"][str(route.status)]["headers"] = {
-                "Next-Cursor": {
-                    "description": "the next page's cursor; absent on the last page",
-                    "schema": {"type": "string"},
-                },
-                "Link": {
-                    "description": 'RFC 8288: <the next page>; rel="next", absent on the last',
-                    "schema": {"type": "string"},
-                },
-            }
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"{(\w+)}", route.path)
-        ]
-        if route.query is not None:
-            for name, info in route.query.model_json_schema()["properties"].items():
-                params.append({"name": name, "in": "query", "required": False, "schema": info})
-        if route.writes:
-            params.append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "description": "The same key and body replay the first answer and "
-                    "change nothing; "
-                    "the same key with another body is a 422.",
-                    "schema": {"type": "string", "maxLength": 255},
-                }
-            )
-        if params:
-            op["parameters"] = params
-        if route.body is not None:
-            op["requestBody"] = {
-                "required": True,
-                "description": "JSON; a body sent without a Content-Type is read as JSON too. "
-                "Each key at most once; unknown fields are refused.",
-                "content": {"application/json": {"schema": ref(route.body)}},
-            }
-        codes = {400, 422, 500, 503, *route.errors} | ({401, 403} if route.scope else set())
-        if route.body is not None:
-            codes |= {413, 415}
-        for code in sorted(codes):
-            op["responses"][str(code)] = {"description": STATUS_TEXT[code], **error}
-        if route.scope is None:
-            op["security"] = []
-        paths.setdefault(route.path, {})[route.method.lower()] = op
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, ref)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -128,6 +88,55 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
     }
+
+
+def _operation(route: RouteSpec, ref: Ref) -> dict[str, Any]:
+    if route.response:
+        content: dict[str, Any] = {"application/json": {"schema": ref(route.response)}}
+    elif route.produces:
+        content = {route.produces: {"schema": {"type": "string"}}}
+    else:
+        content = {}
+    op: dict[str, Any] = {
+        "summary": route.summary,
+        "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip("_"),
+        "tags": ["admin" if route.scope == "admin" else "storefront"],
+        "responses": {str(route.status): {"description": "OK", "content": content}},
+    }
+    if route.produces:  # the exports' pages
+        op["responses"][str(route.status)]["headers"] = NEXT_PAGE_HEADERS
+    params = _parameters(route)
+    if params:
+        op["parameters"] = params
+    if route.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "description": "JSON; a body sent without a Content-Type is read as JSON too. "
+            "Each key at most once; unknown fields are refused.",
+            "content": {"application/json": {"schema": ref(route.body)}},
+        }
+    codes = {400, 422, 500, 503, *route.errors} | ({401, 403} if route.scope else set())
+    if route.body is not None:
+        codes |= {413, 415}
+    error = {"content": {"application/json": {"schema": ref(ErrorOut)}}}
+    for code in sorted(codes):
+        op["responses"][str(code)] = {"description": STATUS_TEXT[code], **error}
+    if route.scope is None:
+        op["security"] = []
+    return op
+
+
+def _parameters(route: RouteSpec) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", route.path)
+    ]
+    if route.query is not None:
+        for name, info in route.query.model_json_schema()["properties"].items():
+            params.append({"name": name, "in": "query", "required": False, "schema": info})
+    if route.writes:
+        params.append(IDEMPOTENCY_KEY)
+    return params
 
 
 @api.route("/v1/openapi.json", methods=["GET"])

@@ -20,8 +20,9 @@ Rounding, to the cent and never in the member's disfavour by more than one minor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from msgspec import Struct, field
 
@@ -33,6 +34,7 @@ from .errors import (
     WithdrawalRefused,
 )
 from .money import money
+from .program import WalletRules
 
 SpendOrder = Literal["proportional", "bonus_first", "principal_first"]
 EntryKind = Literal[
@@ -458,3 +460,37 @@ class Payment(Struct):
     request_hash: str
     response: str
     created_at: datetime
+
+
+class TopupBonus(Struct, frozen=True):
+    """What a top-up of `amount` gets under the brand's rules: its bonus (赠送金), the rule
+    reached (`named`; None: none), why, when the bonus expires, and the ledger's reason."""
+
+    bonus: int
+    named: str | None
+    why: str
+    expires_at: datetime | None
+    reason: str
+
+
+def topup_bonus(
+    rules: WalletRules, amount: int, currency: str, zone: ZoneInfo, now: datetime
+) -> TopupBonus:
+    rule = rules.bonus_for(amount)
+    bonus = rule.bonus if rule else 0
+    expires_at = None
+    if bonus and rules.bonus_valid_days:
+        last = now.astimezone(zone).date() + timedelta(days=rules.bonus_valid_days)
+        expires_at = datetime.combine(last + timedelta(days=1), time(), zone)
+    if rule is None:
+        named, why = None, "no top-up rule reached: no bonus"
+    else:
+        named = rule.label or f"≥ {money(rule.min_amount, currency)} → +{money(bonus, currency)}"
+        why = (
+            f"{named}: top-up of {money(amount, currency)} reaches "
+            f"{money(rule.min_amount, currency)}, bonus {money(bonus, currency)}"
+        )
+    reason = f"top-up {money(amount, currency)}" + (
+        f" + bonus {money(bonus, currency)} ({named})" if bonus else ""
+    )
+    return TopupBonus(bonus, named, why, expires_at, reason)

@@ -8,13 +8,14 @@ from ..contract.engagement import ActivityRequest
 from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import ValidationFailed
 from ..domain.guards import WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.membership import engage, qualify
 from ..domain.outcomes import ActivityRecorded, MemberNow
 from ..store.members import MemberStore
 from ..store.once import OnceStore
 from ..store.program import ProgramCache
 from .shared import issuance, writes
-from .shared.writes import Answer, Idem, Present, replay, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, issuance.Needs, Protocol):
@@ -44,7 +45,7 @@ def record(
     def attempt() -> Answer:
         found = d.once.get(member_id, "activity", request.activity_id)
         if found is not None:
-            return replay(found[0], found[1], True, fingerprint, "activity_id")
+            return Answer.first(found[0], found[1], fingerprint, "activity_id")
         member = d.members.member(member_id)
         now = d.clock()
         reached = qualify(program, member, occurred=now, now=now, amount=0, growth=growth, orders=0)

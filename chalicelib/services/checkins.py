@@ -23,6 +23,7 @@ from ..domain.program import Checkin, Program
 from ..store.checkins import CheckinStore
 from ..store.members import MemberStore
 from ..store.program import ProgramCache
+from ..store.unit_of_work import UnitOfWork
 from .shared import issuance, limits, writes
 from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
@@ -76,7 +77,7 @@ def _check_in(
 ) -> Answer:
     now = d.clock()
     today = now.astimezone(program.zone).date()
-    day = request.make_up or today
+    day, makeup = request.make_up or today, request.make_up is not None
     found = d.checkins.day(member_id, day)
     if found is not None:
         if request.make_up is None or found.makeup:  # the same check-in again
@@ -101,7 +102,7 @@ def _check_in(
     body = present(
         CheckedIn(
             day=day,
-            makeup=request.make_up is not None,
+            makeup=makeup,
             points=done.points,
             day_points=rules.points,
             bonus_points=done.bonus,
@@ -115,16 +116,15 @@ def _check_in(
             seen=MemberNow(member, program, now),
         )
     )
-    record = CheckinDay(
-        day.isoformat(),
-        done.points,
-        done.bonus,
-        done.outcome.length,
-        request.make_up is not None,
-        body,
-    )
+    record = CheckinDay(day.isoformat(), done.points, done.bonus, done.outcome.length, makeup, body)
     home = d.checkins.stage(uow, member_id, record)
-    answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
+    return _commit(d, uow, idem, Answer(body, created=True, home=home), skip)
+
+
+def _commit(
+    d: Needs, uow: UnitOfWork, idem: Idem | None, answer: Answer, skip: dict[str, str]
+) -> Answer:
+    answer = stage_answer(d, uow, idem, answer)
     try:
         uow.commit()
     except WriteRejected as rejected:

@@ -19,6 +19,7 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..domain.guards import WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.limits import COUPONS, counted, refuse_when_reached
 from ..domain.outcomes import CouponExchanged, CouponIssued, MemberNow
 from ..domain.program import Limits, Program
@@ -27,7 +28,7 @@ from ..store.once import OnceStore
 from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from .shared import issuance, limits, writes
-from .shared.writes import Answer, Idem, Present, replay, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, issuance.Needs, limits.Needs, Protocol):
@@ -77,7 +78,7 @@ def issue(
         if request.issue_id is not None:
             found = d.once.get(request.member_id, "issue", request.issue_id)
             if found is not None:
-                return replay(found[0], found[1], True, fingerprint, "issue_id")
+                return Answer.first(found[0], found[1], fingerprint, "issue_id")
         now, uow = d.clock(), d.uow()
         _within_daily_limit(d, lim, zone, request.member_id, now, uow)
         coupon = issuance.stage_issue(d, uow, request.member_id, record.template, now, "admin")
@@ -116,7 +117,7 @@ def exchange(
         if request.exchange_id is not None:
             found = d.once.get(member_id, "exchange", request.exchange_id)
             if found is not None:
-                return replay(found[0], found[1], True, fingerprint, "exchange_id")
+                return Answer.first(found[0], found[1], fingerprint, "exchange_id")
         now, uow = d.clock(), d.uow()
         _within_daily_limit(d, program.limits, program.zone, member_id, now, uow)
         member, account = d.members.load_account(member_id, now, spend=True)

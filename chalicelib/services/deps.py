@@ -113,6 +113,17 @@ class Deps(Struct):
         return self.pii.get()
 
 
+def _pii_key(config: Settings, required: bool) -> str:
+    """Refuses to start without the brand's PII key (or the secret that holds it): phone
+    fingerprints without it would be a bare hash, which 10^10 phone numbers brute-force."""
+    pii_key = config.pii_key.get_secret_value()
+    problem = pii_key_problem(pii_key, config.brand)
+    needed = required and config.pii_key_needed and not config.pii_secret_arn
+    if needed and problem:
+        raise Misconfigured(problem)
+    return pii_key
+
+
 def build(
     config: Settings | None = None,
     clock: Callable[[], datetime] = system_clock,
@@ -120,15 +131,9 @@ def build(
     *,
     require_pii_key: bool = True,
 ) -> Deps:
-    """Everything a request or a job needs. Refuses to start without the brand's PII key (or the
-    secret that holds it): phone fingerprints without it would be a bare hash, which 10^10 phone
-    numbers brute-force."""
+    """Everything a request or a job needs."""
     config = config or settings()
-    pii_key = config.pii_key.get_secret_value()
-    problem = pii_key_problem(pii_key, config.brand)
-    needed = require_pii_key and config.pii_key_needed and not config.pii_secret_arn
-    if needed and problem:
-        raise Misconfigured(problem)
+    pii_key = _pii_key(config, require_pii_key)
     configure(config.table_name, config.region)
     program_store = ProgramStore()
     return Deps(

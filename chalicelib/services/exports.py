@@ -16,8 +16,10 @@ from typing import Any, Literal, Protocol
 
 from msgspec import Struct
 
+from ..domain.coupons import Coupon
 from ..domain.errors import ValidationFailed
 from ..domain.members import Member
+from ..domain.points import LedgerRow
 from ..domain.program import Program
 from ..domain.rfm import segment as rfm_segment
 from ..domain.segments import Rules, matches, profile_of, scores_of
@@ -184,42 +186,10 @@ def page(
         rows = _members(d, program, found, rules, pii)
     elif kind == "ledger":
         entries, after = d.ledger.scan(after, limit)
-        rows = [
-            [
-                member_id,
-                r.seq,
-                r.entry_id,
-                r.kind,
-                r.points,
-                r.balance_delta,
-                r.pending_delta,
-                r.debt_delta,
-                r.balance_after,
-                r.pending_after,
-                r.debt_after,
-                r.order_id,
-                r.reason,
-                _when(r.created_at),
-            ]
-            for member_id, r in entries
-        ]
+        rows = [_ledger_row(member_id, r) for member_id, r in entries]
     else:
         coupons, after = d.coupons.scan(after, limit)
-        rows = [
-            [
-                c.member_id,
-                c.code,
-                c.template.template_id,
-                c.status,
-                c.source,
-                _when(c.issued_at),
-                _when(c.valid_from),
-                _when(c.valid_until),
-                c.order_id,
-                _when(c.redeemed_at),
-            ]
-            for c in coupons
-        ]
+        rows = [_coupon_row(c) for c in coupons]
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180
     if cursor is None:
@@ -227,3 +197,37 @@ def page(
         writer.writerow(COLUMNS[kind])
     writer.writerows([_cell(v) for v in row] for row in rows)
     return Page(text.getvalue(), len(rows), cursors.encode_scan(kind, after) if after else None)
+
+
+def _ledger_row(member_id: str, r: LedgerRow) -> list[Any]:
+    return [
+        member_id,
+        r.seq,
+        r.entry_id,
+        r.kind,
+        r.points,
+        r.balance_delta,
+        r.pending_delta,
+        r.debt_delta,
+        r.balance_after,
+        r.pending_after,
+        r.debt_after,
+        r.order_id,
+        r.reason,
+        _when(r.created_at),
+    ]
+
+
+def _coupon_row(c: Coupon) -> list[Any]:
+    return [
+        c.member_id,
+        c.code,
+        c.template.template_id,
+        c.status,
+        c.source,
+        _when(c.issued_at),
+        _when(c.valid_from),
+        _when(c.valid_until),
+        c.order_id,
+        _when(c.redeemed_at),
+    ]

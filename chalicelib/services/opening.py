@@ -13,6 +13,7 @@ from ..contract.members import member_out
 from ..contract.opening import OpeningOut, OpeningRequest
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_at, lot_terms
+from ..domain.idempotency import request_hash
 from ..domain.membership import enter_tier
 from ..domain.outcomes import MemberNow
 from ..domain.points import Lot
@@ -21,7 +22,7 @@ from ..store.members import MemberStore
 from ..store.once import OnceStore
 from ..store.program import ProgramCache
 from .shared import writes
-from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, run_write, stage_answer
 
 ONCE = ("import", "opening")
 
@@ -54,7 +55,7 @@ def open_member(d: Needs, member_id: str, request: OpeningRequest, idem: Idem | 
     def attempt() -> Answer:
         found = d.once.get(member_id, *ONCE)
         if found is not None:
-            return replay(found[0], found[1], True, fingerprint, "member_id")
+            return Answer.first(found[0], found[1], fingerprint, "member_id")
         now: datetime = d.clock()
         today = now.astimezone(program.zone).date()
         check(program, request, today)

@@ -19,6 +19,7 @@ from ..domain.coupons import Coupon, skip_refused_rule_coupons
 from ..domain.earning import basket_for
 from ..domain.errors import OrderConflict
 from ..domain.guards import Rule, WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.limits import EARNED, points_used
 from ..domain.membership import FriendReward, Purchased, reward_friend
 from ..domain.membership import purchase as earn
@@ -30,7 +31,7 @@ from ..store.orders import OrderStore
 from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from .shared import issuance, limits, writes
-from .shared.writes import Answer, Idem, Present, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, issuance.Needs, limits.Needs, Protocol):

@@ -13,6 +13,7 @@ from ..contract.checkout import RedemptionRequest
 from ..domain.earning import redemption_discount
 from ..domain.errors import DomainError, OrderConflict, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.limits import REDEMPTIONS, counted, refuse_when_reached
 from ..domain.money import money
 from ..domain.orders import RedemptionRecord
@@ -25,7 +26,7 @@ from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from .shared import limits, risk, writes
 from .shared.risk import stage_member_velocity
-from .shared.writes import Answer, Idem, Present, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, limits.Needs, risk.Needs, Protocol):

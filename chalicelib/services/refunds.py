@@ -17,6 +17,7 @@ from msgspec.structs import replace
 
 from ..contract.checkout import RefundRequest
 from ..domain.errors import OrderNotFound
+from ..domain.idempotency import request_hash
 from ..domain.membership import Refunded
 from ..domain.membership import refund as take_back
 from ..domain.orders import OrderRecord, RedemptionRecord
@@ -30,7 +31,7 @@ from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from .shared import issuance, risk, writes
 from .shared.risk import stage_member_velocity
-from .shared.writes import Answer, Idem, Present, replay, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, issuance.Needs, risk.Needs, Protocol):
@@ -76,7 +77,7 @@ def _recorded(d: Needs, asked: _Refund) -> Answer | None:
     found = d.once.get(asked.member_id, "refund", asked.once_key)
     if found is None:
         return None
-    return replay(found[0], found[1], True, asked.fingerprint, "refund_id")
+    return Answer.first(found[0], found[1], asked.fingerprint, "refund_id")
 
 
 def _refund(

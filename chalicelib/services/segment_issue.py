@@ -14,6 +14,7 @@ from ..contract.segments import CampaignOut, CampaignRequest
 from ..domain.coupons import CouponTemplate
 from ..domain.errors import CouponOutOfStock, IdempotencyKeyReused, NotFound, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.members import Member
 from ..domain.program import Program
 from ..domain.segments import Rules, matches, profile_of
@@ -24,7 +25,7 @@ from ..store.program import ProgramCache
 from ..store.segments import Campaign, SegmentStore
 from .shared import issuance, segmenting, writes
 from .shared.segmenting import cuts_for, require_segment
-from .shared.writes import Answer, request_hash
+from .shared.writes import Answer
 
 PAGE = 200
 ONCE_KIND = "campaign"

@@ -9,7 +9,7 @@ into `wallet.*` events.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,10 +40,11 @@ from ..domain.errors import (
     WalletNotFound,
 )
 from ..domain.guards import Rule, WriteRejected
+from ..domain.idempotency import request_hash
 from ..domain.merge import POINTS, WALLET
 from ..domain.money import money
 from ..domain.program import Program
-from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts
+from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts, topup_bonus
 from ..store.idempotency import AnswerHome
 from ..store.members import MemberStore
 from ..store.once import OnceStore
@@ -51,7 +52,7 @@ from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from ..store.wallet import Payment, Topup, WalletStore
 from .shared import writes
-from .shared.writes import Answer, Idem, replay, request_hash, run_write, stage_answer
+from .shared.writes import Answer, Idem, run_write, stage_answer
 
 
 class Needs(writes.Needs, Protocol):
@@ -160,7 +161,7 @@ class _OnceId(Struct, frozen=True):
         if self.key is None:
             return None
         found = d.once.get(member_id, self.kind, self.key)
-        return None if found is None else replay(*found, True, self.fingerprint, self.param)
+        return None if found is None else Answer.first(*found, self.fingerprint, self.param)
 
     def stage(self, d: Needs, uow: UnitOfWork, member_id: str, body: str) -> AnswerHome | None:
         if self.key is None:
@@ -236,39 +237,16 @@ def top_up(d: Needs, member_id: str, request: TopupRequest, idem: Idem | None) -
         now = d.clock()
         wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
-        rule = rules.bonus_for(request.amount)
-        bonus = rule.bonus if rule else 0
+        terms = topup_bonus(rules, request.amount, currency, program.zone, now)
+        bonus, expires_at = terms.bonus, terms.expires_at
         if wallet.balance + request.amount + bonus > rules.max_balance:
-            first = recorded()  # this very top-up, retried after it filled the wallet
-            if first is not None:
-                return first
-            raise ValidationFailed(
-                f"the wallet would hold more than {money(rules.max_balance, currency)} "
-                "(wallet.max_balance)",
-                param="amount",
-            )
-        expires_at = None
-        if bonus and rules.bonus_valid_days:
-            last = now.astimezone(program.zone).date() + timedelta(days=rules.bonus_valid_days)
-            expires_at = datetime.combine(last + timedelta(days=1), time(), program.zone)
-        if rule is None:
-            why = "no top-up rule reached: no bonus"
-            named = None
-        else:
-            named = (
-                rule.label or f"≥ {money(rule.min_amount, currency)} → +{money(bonus, currency)}"
-            )
-            why = (
-                f"{named}: top-up of {money(request.amount, currency)} reaches "
-                f"{money(rule.min_amount, currency)}, bonus {money(bonus, currency)}"
-            )
+            return _over_max(rules.max_balance, currency, recorded)
         wallet.top_up(
             request.payment_id,
             request.amount,
             bonus,
             expires_at,
-            f"top-up {money(request.amount, currency)}"
-            + (f" + bonus {money(bonus, currency)} ({named})" if bonus else ""),
+            terms.reason,
             now,
             request.channel,
         )
@@ -276,34 +254,59 @@ def top_up(d: Needs, member_id: str, request: TopupRequest, idem: Idem | None) -
             payment_id=request.payment_id,
             amount=request.amount,
             bonus=bonus,
-            bonus_rule=named,
-            bonus_reason=why,
+            bonus_rule=terms.named,
+            bonus_reason=terms.why,
             bonus_expires_on=_last_day(expires_at, program.zone) if expires_at else None,
             wallet=wallet_out(member_id, wallet, currency, program.zone),
         ).model_dump_json()
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        home = d.wallets.stage_topup(
-            uow,
-            Topup(
-                payment_id=request.payment_id,
-                member_id=member_id,
-                amount=request.amount,
-                bonus=bonus,
-                withdrawn=0,
-                bonus_taken=0,
-                version=1,
-                request_hash=fingerprint,
-                response=body,
-                created_at=now,
-            ),
+        topup = Topup(
+            request.payment_id, member_id, request.amount, bonus, 0, 0, 1, fingerprint, body, now
         )
+        home = d.wallets.stage_topup(uow, topup)
         return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(d, idem, attempt)
 
 
+def _over_max(max_balance: int, currency: str, recorded: Callable[[], Answer | None]) -> Answer:
+    """This very top-up retried after it filled the wallet: its first answer; else refused."""
+    first = recorded()
+    if first is not None:
+        return first
+    raise ValidationFailed(
+        f"the wallet would hold more than {money(max_balance, currency)} (wallet.max_balance)",
+        param="amount",
+    )
+
+
 # -- pay --------------------------------------------------------------------------------------
+
+
+def _payment(
+    request: WalletPaymentRequest,
+    bonus: int,
+    drawn: list[tuple[str, int]],
+    fingerprint: str,
+    body: str,
+    now: datetime,
+) -> Payment:
+    principal = request.amount - bonus
+    return Payment(
+        order_id=request.order_id,
+        amount=request.amount,
+        principal=principal,
+        bonus=bonus,
+        drawn=drawn,
+        refunded=0,
+        bonus_back=0,
+        returned={},
+        version=1,
+        request_hash=fingerprint,
+        response=body,
+        created_at=now,
+    )
 
 
 def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | None) -> Answer:
@@ -346,24 +349,8 @@ def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | No
         ).model_dump_json()
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
-        home = d.wallets.stage_payment(
-            uow,
-            member_id,
-            Payment(
-                order_id=request.order_id,
-                amount=request.amount,
-                principal=request.amount - bonus,
-                bonus=bonus,
-                drawn=drawn,
-                refunded=0,
-                bonus_back=0,
-                returned={},
-                version=1,
-                request_hash=fingerprint,
-                response=body,
-                created_at=now,
-            ),
-        )
+        paid = _payment(request, bonus, drawn, fingerprint, body, now)
+        home = d.wallets.stage_payment(uow, member_id, paid)
         return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(d, idem, attempt)

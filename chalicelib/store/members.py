@@ -98,6 +98,10 @@ def due_day(due_at: datetime, zone: ZoneInfo) -> date:
     return (due_at - timedelta(microseconds=1)).astimezone(zone).date()
 
 
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
     """`zone` is the brand's: the due index is by the brand-local day."""
     b = member.balances
@@ -123,7 +127,7 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         tier_grace_left=member.tier_grace_left,
         tier_review_on=member.tier_review_on,
         growth_total=member.growth_total,
-        tier_metrics=json.dumps(member.tier_metrics, separators=(",", ":"), sort_keys=True),
+        tier_metrics=_compact(member.tier_metrics),
         last_active_at=member.last_active_at,
         dormant_on=member.dormant_on,
         dormant_since=member.dormant_since,
@@ -152,14 +156,16 @@ def member_item(member: Member, zone: ZoneInfo) -> MemberItem:
         active_day=member.active_day,
         purchase_day=member.purchase_day,
         prev_purchase_day=member.prev_purchase_day,
-        rfm_weeks=json.dumps(member.rfm_weeks, separators=(",", ":"), sort_keys=True)
-        if member.rfm_weeks
-        else None,
+        rfm_weeks=_compact(member.rfm_weeks) if member.rfm_weeks else None,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )
-    # Sparse, sharded indexes: only members with something due some night carry a key (and a
-    # member merged into another has nothing due: no night finds it).
+    return _index_keys(item, member, zone)
+
+
+def _index_keys(item: MemberItem, member: Member, zone: ZoneInfo) -> MemberItem:
+    """Sparse, sharded indexes: only members with something due some night carry a key (and a
+    member merged into another has nothing due: no night finds it)."""
     if member.merged_into is not None:
         return item
     if member.tier is not None and member.tier_review_on is not None:

@@ -17,7 +17,7 @@ from ..store.delivery_queue import DeliveryQueue
 from ..store.events import EventStore
 from ..store.sealed import open_sealed
 from ..store.webhooks import DELIVERED, FAILED, PENDING, Delivery, Endpoint, WebhookStore
-from .sender import HttpSender
+from .sender import HttpSender, Sent
 
 log = logging.getLogger("loyalty.webhooks")
 USER_AGENT = "loyalty-engine-webhooks/1"
@@ -88,6 +88,39 @@ def deliver(
     round_, attempt = int(queued["round"]), int(queued["attempt"])
     delivery = webhooks.delivery(queued["webhook_id"], queued["delivery_id"])
     now = clock()
+    not_now = _not_now(queued, delivery, queue, now)
+    if not_now is not None:
+        return not_now
+    assert delivery is not None
+    if not webhooks.claim(delivery, round_, attempt, now):
+        return "stale"
+    endpoint = webhooks.get(delivery.webhook_id)
+    event = events.get(delivery.event_id)
+    if endpoint is None or not endpoint.enabled or event is None:
+        reason = (
+            "the endpoint was deleted"
+            if endpoint is None
+            else "the endpoint is disabled"
+            if not endpoint.enabled
+            else "the event is no longer kept (30 days)"
+        )
+        _record(webhooks, delivery, attempt, FAILED, None, reason, None, now)
+        return "failed"
+    headers = {
+        "webhook-id": delivery.event_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature(brand_key, endpoint, delivery.event_id, now, event.envelope),
+        "User-Agent": USER_AGENT,
+    }
+    sent = sender.post(endpoint.url, headers, event.envelope)
+    return _after(webhooks, queue, delivery, attempt, sent, clock(), draw())
+
+
+def _not_now(
+    queued: dict[str, Any], delivery: Delivery | None, queue: DeliveryQueue, now: datetime
+) -> str | None:
+    """Why this message is not sent now (waiting, stale); None: it is due."""
+    round_, attempt = int(queued["round"]), int(queued["attempt"])
     due = datetime.fromisoformat(queued["not_before"])
     if delivery is not None and delivery.round == round_ - 1 and now - due < UNWRITTEN_ROUND:
         # A redelivery queues its message before it writes the new round: give the write a
@@ -101,73 +134,50 @@ def deliver(
     if now < due:
         queue.send(queued, due - now)
         return "waiting"
-    if not webhooks.claim(delivery, round_, attempt, now):
-        return "stale"
-    endpoint = webhooks.get(delivery.webhook_id)
-    event = events.get(delivery.event_id)
-    if endpoint is None or not endpoint.enabled or event is None:
-        reason = (
-            "the endpoint was deleted"
-            if endpoint is None
-            else "the endpoint is disabled"
-            if not endpoint.enabled
-            else "the event is no longer kept (30 days)"
-        )
-        webhooks.record(
-            delivery,
-            round_,
-            attempt,
-            status=FAILED,
-            code=None,
-            reason=reason,
-            next_attempt_at=None,
-            now=now,
-        )
-        return "failed"
-    headers = {
-        "webhook-id": delivery.event_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature(brand_key, endpoint, delivery.event_id, now, event.envelope),
-        "User-Agent": USER_AGENT,
-    }
-    sent = sender.post(endpoint.url, headers, event.envelope)
-    done = clock()
+    return None
+
+
+def _after(
+    webhooks: WebhookStore,
+    queue: DeliveryQueue,
+    delivery: Delivery,
+    attempt: int,
+    sent: Sent,
+    done: datetime,
+    draw: float,
+) -> str:
+    """The attempt's outcome recorded: delivered, failed for good, or the next one queued."""
     if sent.ok:
-        webhooks.record(
-            delivery,
-            round_,
-            attempt,
-            status=DELIVERED,
-            code=sent.code,
-            reason=None,
-            next_attempt_at=None,
-            now=done,
-        )
+        _record(webhooks, delivery, attempt, DELIVERED, sent.code, None, None, done)
         return "delivered"
-    wait = retry_wait(attempt, draw())
+    wait = retry_wait(attempt, draw)
     if wait is None:
-        webhooks.record(
-            delivery,
-            round_,
-            attempt,
-            status=FAILED,
-            code=sent.code,
-            reason=sent.reason,
-            next_attempt_at=None,
-            now=done,
-        )
+        _record(webhooks, delivery, attempt, FAILED, sent.code, sent.reason, None, done)
         log.warning("webhook %s parked as failed: %s", delivery.delivery_id, sent.reason)
         return "failed"
     next_at = done + wait
     queue.send(message(delivery, attempt + 1, next_at), wait)
+    _record(webhooks, delivery, attempt, PENDING, sent.code, sent.reason, next_at, done)
+    return "retrying"
+
+
+def _record(
+    webhooks: WebhookStore,
+    delivery: Delivery,
+    attempt: int,
+    status: str,
+    code: int | None,
+    reason: str | None,
+    next_attempt_at: datetime | None,
+    now: datetime,
+) -> None:
     webhooks.record(
         delivery,
-        round_,
+        delivery.round,
         attempt,
-        status=PENDING,
-        code=sent.code,
-        reason=sent.reason,
-        next_attempt_at=next_at,
-        now=done,
+        status=status,
+        code=code,
+        reason=reason,
+        next_attempt_at=next_attempt_at,
+        now=now,
     )
-    return "retrying"

@@ -174,3 +174,76 @@ def test_the_checker__sees_each_kind_of_violation():
 def test_every_module_of_chalicelib__has_a_layer():
     unplaced = {layer(m) for m in graph() if m.startswith("chalicelib.")} - set(LAYERS) - {""}
     assert unplaced == set(), f"give these a layer (or move tooling to {TOOLING}/): {unplaced}"
+
+
+# -- the shape of the code (issue 34) ----------------------------------------------------------
+
+MAX_LINES = 60
+# Where the whole world (`Deps`) may be named: the composition root and the entry points that
+# build their use cases' worlds from it (the API's routes, the jobs, the stream consumer).
+COMPOSITION = ("chalicelib.services.deps", "chalicelib.api.", "chalicelib.jobs.")
+HANDED = ("Needs", "UnitOfWork")  # what a shared piece with I/O is handed
+
+
+def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+    return [ast.unparse(a.annotation) for a in args if a.annotation is not None]
+
+
+def shape_problems(name: str, source: str) -> list[str]:
+    """What module `name` (its `source`) does against the shape: a function over MAX_LINES, a
+    use case handed the whole Deps, a shared piece of the use cases with no I/O (a pure rule:
+    it belongs in domain/)."""
+    tree = ast.parse(source)
+    problems = []
+    for fn in _functions(tree):
+        lines = (fn.end_lineno or fn.lineno) - fn.lineno + 1
+        if lines > MAX_LINES:
+            problems.append(f"{name}.{fn.name} is {lines} lines (at most {MAX_LINES})")
+        if not name.startswith(COMPOSITION) and any(
+            "Deps" in annotation.replace("Needs", "") for annotation in _annotations(fn)
+        ):
+            problems.append(f"{name}.{fn.name} takes the whole Deps: name what it needs")
+    if name.startswith("chalicelib.services.shared."):
+        for fn in tree.body:  # type: ignore[attr-defined]
+            if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_"):
+                continue
+            if not any(a.split(".")[-1] in HANDED for a in _annotations(fn)):
+                problems.append(f"{name}.{fn.name} does no I/O: a pure rule goes in domain/")
+    return problems
+
+
+def test_chalicelib__short_functions_narrow_worlds_and_pure_rules_in_the_domain():
+    problems = [
+        problem
+        for path in sorted(ROOT.rglob("*.py"))
+        for problem in shape_problems(module_name(path), path.read_text())
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_shape_checker__sees_each_kind_of_problem():
+    long_body = "\n".join(f"    x{i} = {i}" for i in range(MAX_LINES))
+    source = f"""
+def long_one() -> None:
+{long_body}
+
+def settle(deps: Deps, member_id: str) -> None: ...
+
+def narrow(d: Needs, member_id: str) -> None: ...
+
+def hash_of(text: str) -> str: ...
+
+def stage(d: Needs, uow: UnitOfWork) -> None: ...
+"""
+    shared = "\n".join(shape_problems("chalicelib.services.shared.x", source))
+    assert f"long_one is {MAX_LINES + 1} lines" in shared
+    assert "settle takes the whole Deps" in shared
+    assert "hash_of does no I/O" in shared
+    assert "narrow" not in shared and "stage" not in shared
+    # the composition root and the entry points may hold the whole world
+    assert "Deps" not in "\n".join(shape_problems("chalicelib.jobs.settle", source))

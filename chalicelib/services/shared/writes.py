@@ -6,16 +6,15 @@ first answer's very bytes whatever the code does since."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from msgspec import Struct
 
-from ...domain.errors import ConcurrentUpdate, DomainError, IdempotencyKeyReused
+from ...domain.errors import ConcurrentUpdate, DomainError
 from ...domain.guards import Rule, WriteRejected
+from ...domain.idempotency import same_request
 from ...settings import Settings
 from ...store.idempotency import AnswerHome, IdempotencyStore, StoredAnswer
 from ...store.unit_of_work import UnitOfWork
@@ -54,6 +53,13 @@ class Answer(Struct, frozen=True):
     replayed: bool = False
     home: AnswerHome | None = None  # the business record written with it that keeps `body`
 
+    @classmethod
+    def first(cls, stored_hash: str, body: str, wanted_hash: str, param: str) -> Answer:
+        """The first answer kept under a business key (`param`), if this request is the same
+        one (a replay: it created what it created)."""
+        same_request(stored_hash, wanted_hash, param)
+        return cls(body, created=True, replayed=True)
+
 
 class Idem(Struct, frozen=True):
     """A client's Idempotency-Key, scoped to the API key that sent it."""
@@ -61,20 +67,6 @@ class Idem(Struct, frozen=True):
     principal: str
     key: str
     request_hash: str
-
-
-def request_hash(operation: str, payload: Any) -> str:
-    canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def replay(stored_hash: str, body: str, created: bool, wanted_hash: str, param: str) -> Answer:
-    """The first answer to a business key (`param`), if this request is the same one."""
-    if stored_hash != wanted_hash:
-        raise IdempotencyKeyReused(
-            f"{param} was already used with a different request", param=param
-        )
-    return Answer(body, created, replayed=True)
 
 
 def stage_answer(deps: Needs, uow: UnitOfWork, idem: Idem | None, answer: Answer) -> Answer:
@@ -108,13 +100,8 @@ def run_write(deps: Needs, idem: Idem | None, attempt: Callable[[], Answer]) -> 
         stored = deps.idempotency.get(idem.principal, idem.key, deps.clock())
         if stored is None:
             return None
-        return replay(
-            stored.request_hash,
-            stored.response,
-            stored.created,
-            idem.request_hash,
-            "Idempotency-Key",
-        )
+        same_request(stored.request_hash, idem.request_hash, "Idempotency-Key")
+        return Answer(stored.response, stored.created, replayed=True)
 
     for attempt_no in range(deps.settings.write_attempts):
         try:

@@ -2,7 +2,8 @@
 domain value turned into the route's response, so a test reads what a storefront reads.
 
 `from tests.presented import purchases` stands in for `from chalicelib.services import
-purchases`; what a module has beyond its use cases passes through unchanged."""
+purchases`; what a module has beyond its use cases reads through unchanged (to change a
+module's setting, patch the module itself: "chalicelib.services.merges.LOTS_PER_STEP")."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from chalicelib.contract.engagement import activity_out, calendar_out, checkin_o
 from chalicelib.contract.figures import liability_out, reconciliation_out
 from chalicelib.contract.ledger import ledger_page
 from chalicelib.contract.members import enroll_out, member_out
+from chalicelib.contract.merges import merge_out
 from chalicelib.services import (
     activities as _activities,
 )
@@ -54,6 +56,9 @@ from chalicelib.services import (
 )
 from chalicelib.services import (
     members as _members,
+)
+from chalicelib.services import (
+    merges as _merges,
 )
 from chalicelib.services import (
     profile as _profile,
@@ -156,3 +161,4 @@ reconciliation = _Presented(
     brand_page=_read(_reconciliation.brand_page, reconciliation_out),
     liability=_read(_reconciliation.liability, liability_out),
 )
+merges = _Presented(_merges, merge_members=_write(_merges.merge_members, as_json(merge_out)))

@@ -31,6 +31,7 @@ from ..contract.engagement import (
     activity_out,
     calendar_out,
     checkin_out,
+    referrals_out,
 )
 from ..domain.coupons import CouponTemplate
 from ..services import (
@@ -99,7 +100,7 @@ def checkin_calendar(call: Call, member_id: str) -> CheckinCalendarOut:
     errors=(404,),
 )
 def list_referrals(call: Call, member_id: str) -> ReferralsOut:
-    return referrals.list_friends(deps(), _member(member_id))
+    return referrals_out(referrals.list_friends(deps(), _member(member_id)))
 
 
 @endpoint(

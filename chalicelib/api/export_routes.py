@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
+from ..contract.common import as_json
 from ..contract.exports import ExportQuery
-from ..contract.opening import OpeningOut, OpeningRequest
+from ..contract.opening import OpeningOut, OpeningRequest, opening_out
 from ..domain.errors import NotFound
 from ..services import exports, opening
 from ..services.deps import deps
@@ -66,4 +67,6 @@ def export(call: Call, kind: str) -> Response:
     errors=(404, 409),
 )
 def open_member(call: Call, member_id: str) -> Answer:
-    return opening.open_member(deps(), _member(member_id), call.body, call.idem)
+    return opening.open_member(
+        deps(), _member(member_id), call.body, call.idem, as_json(opening_out)
+    )

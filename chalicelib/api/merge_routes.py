@@ -1,6 +1,7 @@
 """Merging two members (合并), for the merchant (admin)."""
 
-from ..contract.merges import MergeOut, MergeRequest
+from ..contract.common import as_json
+from ..contract.merges import MergeOut, MergeRequest, merge_out
 from ..services import merges
 from ..services.deps import deps
 from ..services.shared.writes import Answer
@@ -20,4 +21,6 @@ from .routes import _member
     errors=(404, 409),
 )
 def merge_member(call: Call, member_id: str) -> Answer:
-    return merges.merge_members(deps(), _member(member_id), call.body, call.idem)
+    return merges.merge_members(
+        deps(), _member(member_id), call.body, call.idem, as_json(merge_out)
+    )

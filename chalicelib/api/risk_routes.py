@@ -1,6 +1,6 @@
 """The velocity signals (风控), for the merchant (admin)."""
 
-from ..contract.risk import RiskQuery, RiskSignalsOut
+from ..contract.risk import RiskQuery, RiskSignalsOut, risk_signals_out
 from ..services import risk_signals
 from ..services.deps import deps
 from .http import Call, endpoint
@@ -16,4 +16,4 @@ from .http import Call, endpoint
     response=RiskSignalsOut,
 )
 def list_signals(call: Call) -> RiskSignalsOut:
-    return risk_signals.signals(deps(), call.query.day_from, call.query.day_to)
+    return risk_signals_out(risk_signals.signals(deps(), call.query.day_from, call.query.day_to))

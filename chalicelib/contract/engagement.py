@@ -10,7 +10,8 @@ from pydantic import (
 )
 
 from ..domain.bounds import Day
-from ..domain.outcomes import ActivityRecorded, CheckedIn, CheckinMonth, NextBonus
+from ..domain.outcomes import ActivityRecorded, CheckedIn, CheckinMonth, Friends, NextBonus
+from ..domain.referrals import Referral
 from .common import OrderId, Request, Response
 from .coupons import CouponOut, SkippedCouponOut, coupon_out, skipped_out
 from .members import MemberOut, TierChangeOut, member_out, tier_change_out
@@ -166,4 +167,33 @@ def calendar_out(found: CheckinMonth) -> CheckinCalendarOut:
         checked_in_today=found.checked_in_today,
         makeups_left=found.makeups_left,
         next_bonus=next_bonus_out(found.next_bonus),
+    )
+
+
+def _friend_status(
+    referral: Referral, now: datetime
+) -> Literal["waiting", "pending", "rewarded", "clawed_back"]:
+    vested = referral.vests_at is None or referral.vests_at <= now
+    if referral.state == "rewarded" and not vested:
+        return "pending"
+    return referral.state
+
+
+def referrals_out(found: Friends) -> ReferralsOut:
+    return ReferralsOut(
+        referral_code=found.referral_code,
+        friends=[
+            FriendOut(
+                member_id=friend.friend_id,
+                enrolled_at=friend.referral.enrolled_at,
+                status=_friend_status(friend.referral, found.now),
+                order_id=friend.referral.order_id,
+                referrer_points=friend.referral.referrer_points,
+                vests_at=friend.referral.vests_at,
+                referrer_capped=friend.referral.referrer_capped,
+            )
+            for friend in found.friends
+        ],
+        rewarded_this_month=found.rewarded_this_month,
+        max_rewards_per_month=found.max_rewards_per_month,
     )

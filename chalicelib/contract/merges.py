@@ -6,8 +6,9 @@ from pydantic import (
     Field,
 )
 
+from ..domain.outcomes import Merged
 from .common import Request, Response
-from .members import MemberOut
+from .members import MemberOut, member_out
 
 
 class MergeRequest(Request):
@@ -42,4 +43,14 @@ class MergeOut(Response):
         description="records left with the merged member: the survivor has one under the "
         "same key (e.g. an order id both members have); its ledger history stays readable "
         "at GET /v1/members/{from_member_id}/ledger",
+    )
+
+
+def merge_out(done: Merged) -> MergeOut:
+    return MergeOut(
+        member=member_out(done.seen),
+        from_member_id=done.from_member_id,
+        merged_at=done.merged_at,
+        moved=MergeMovedOut(**done.moved),
+        kept_with_merged_member=done.kept,
     )

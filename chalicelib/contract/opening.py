@@ -7,8 +7,9 @@ from pydantic import (
 )
 
 from ..domain.bounds import Day
+from ..domain.outcomes import OpeningRecorded
 from .common import Request, Response
-from .members import MemberOut
+from .members import MemberOut, member_out
 
 
 class OpeningRequest(Request):
@@ -31,3 +32,13 @@ class OpeningOut(Response):
     expires_on: date | None
     tier: str | None
     member: MemberOut
+
+
+def opening_out(done: OpeningRecorded) -> OpeningOut:
+    return OpeningOut(
+        member_id=done.member_id,
+        points=done.points,
+        expires_on=done.expires_on,
+        tier=done.tier,
+        member=member_out(done.seen),
+    )

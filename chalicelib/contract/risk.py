@@ -1,5 +1,6 @@
 """Risk signals (风控) as the merchant reads them."""
 
+from collections import Counter
 from datetime import date, datetime
 
 from pydantic import (
@@ -9,6 +10,7 @@ from pydantic import (
 )
 
 from ..domain.bounds import Day
+from ..domain.outcomes import RiskDays
 from .common import Response
 
 
@@ -43,3 +45,30 @@ class RiskSignalsOut(Response):
     thresholds: dict[str, int | None] = Field(description="the program's risk section")
     total: int
     days: list[RiskDayOut] = Field(description="newest first, every day of the range")
+
+
+def risk_signals_out(found: RiskDays) -> RiskSignalsOut:
+    days = [
+        RiskDayOut(
+            day=day.day,
+            counts=dict(Counter(s.kind for s in day.signals)),
+            signals=[
+                RiskSignalOut(
+                    signal=s.kind,
+                    subject=s.subject,
+                    threshold=s.threshold,
+                    member_id=s.member_id,
+                    at=s.created_at,
+                )
+                for s in day.signals
+            ],
+        )
+        for day in found.days
+    ]
+    return RiskSignalsOut(
+        first_day=found.first_day,
+        last_day=found.last_day,
+        thresholds=found.thresholds,
+        total=sum(len(day.signals) for day in days),
+        days=days,
+    )

@@ -30,12 +30,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from ..contract.members import member_out
-from ..contract.merges import MergeMovedOut, MergeOut, MergeRequest
+from ..contract.merges import MergeRequest
 from ..domain import membership, merge
 from ..domain.errors import MemberNotFound
 from ..domain.members import Member
-from ..domain.outcomes import MemberNow
+from ..domain.outcomes import MemberNow, Merged
 from ..domain.program import Program
 from ..domain.wallet import Wallet
 from ..store.members import MemberStore
@@ -43,7 +42,7 @@ from ..store.merges import MergeStore
 from ..store.program import ProgramCache
 from ..store.wallet import WalletStore
 from .shared import writes
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 LOTS_PER_STEP = 30  # two writes a lot (out of one partition, into the other), < 100 items
 RECORDS_PER_STEP = 40
@@ -59,7 +58,9 @@ class Needs(writes.Needs, Protocol):
     def new_id(self) -> Callable[[datetime], str]: ...
 
 
-def merge_members(d: Needs, target_id: str, request: MergeRequest, idem: Idem | None) -> Answer:
+def merge_members(
+    d: Needs, target_id: str, request: MergeRequest, idem: Idem | None, present: Present[Merged]
+) -> Answer:
     program = d.programs.require()
     source_id = request.from_member_id
 
@@ -74,8 +75,8 @@ def merge_members(d: Needs, target_id: str, request: MergeRequest, idem: Idem | 
         if source.merge_step == merge.WALLET:
             source = _move_wallet(d, program, source, target_id)
         if source.merge_step == merge.RECORDS:
-            return _move_records(d, program, source, target_id, idem)
-        return _answer(d, program, target_id, source_id)
+            return _move_records(d, program, source, target_id, idem, present)
+        return _answer(d, program, target_id, source_id, present)
 
     return run_write(d, idem, attempt)
 
@@ -185,7 +186,12 @@ def _ids(d: Needs, now: datetime) -> Callable[[], str]:
 
 
 def _move_records(
-    d: Needs, program: Program, source: Member, target_id: str, idem: Idem | None
+    d: Needs,
+    program: Program,
+    source: Member,
+    target_id: str,
+    idem: Idem | None,
+    present: Present[Merged],
 ) -> Answer:
     kept: set[str] = set()
     while True:
@@ -202,7 +208,8 @@ def _move_records(
             source.merge_step = merge.DONE
             d.merges.stage_record(uow, target_id, source.member_id, moved, sorted(kept), now)
             target = d.members.member(target_id)
-            body = _out(program, target, source.member_id, moved, sorted(kept), now)
+            seen = MemberNow(target, program, now)
+            body = present(Merged(seen, source.member_id, now, moved, sorted(kept)))
             answer = stage_answer(d, uow, idem, Answer(body))
         d.members.stage_member(uow, source, now, program.zone)  # one step at a time
         uow.commit()
@@ -210,27 +217,13 @@ def _move_records(
             return answer
 
 
-def _answer(d: Needs, program: Program, target_id: str, source_id: str) -> Answer:
+def _answer(
+    d: Needs, program: Program, target_id: str, source_id: str, present: Present[Merged]
+) -> Answer:
     """A merge asked for again once it is done: what it did."""
     record = d.merges.record(target_id, source_id)
     if record is None:
         raise MemberNotFound(f"no merge of {source_id} into {target_id}", param="from_member_id")
     target = d.members.member(target_id)
-    return Answer(_out(program, target, source_id, record.moved, record.kept, record.merged_at))
-
-
-def _out(
-    program: Program,
-    target: Member,
-    source_id: str,
-    moved: dict[str, int],
-    kept: list[str],
-    now: datetime,
-) -> str:
-    return MergeOut(
-        member=member_out(MemberNow(target, program, now)),
-        from_member_id=source_id,
-        merged_at=now,
-        moved=MergeMovedOut(**moved),
-        kept_with_merged_member=kept,
-    ).model_dump_json()
+    seen = MemberNow(target, program, record.merged_at)
+    return Answer(present(Merged(seen, source_id, record.merged_at, record.moved, record.kept)))

@@ -9,20 +9,19 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Protocol
 
-from ..contract.members import member_out
-from ..contract.opening import OpeningOut, OpeningRequest
+from ..contract.opening import OpeningRequest
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_at, lot_terms
 from ..domain.idempotency import request_hash
 from ..domain.membership import enter_tier
-from ..domain.outcomes import MemberNow
+from ..domain.outcomes import MemberNow, OpeningRecorded
 from ..domain.points import Lot
 from ..domain.program import Program
 from ..store.members import MemberStore
 from ..store.once import OnceStore
 from ..store.program import ProgramCache
 from .shared import writes
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 ONCE = ("import", "opening")
 
@@ -48,7 +47,13 @@ def check(program: Program, request: OpeningRequest, today: date) -> None:
         raise ValidationFailed("expires_on is in the past (brand-local)", param="expires_on")
 
 
-def open_member(d: Needs, member_id: str, request: OpeningRequest, idem: Idem | None) -> Answer:
+def open_member(
+    d: Needs,
+    member_id: str,
+    request: OpeningRequest,
+    idem: Idem | None,
+    present: Present[OpeningRecorded],
+) -> Answer:
     program = d.programs.require()
     fingerprint = request_hash("opening", request.model_dump(mode="json"))
 
@@ -83,13 +88,15 @@ def open_member(d: Needs, member_id: str, request: OpeningRequest, idem: Idem | 
         d.members.stage_account(
             uow, member, account, zone=program.zone, now=now, new_id=lambda: d.new_id(now)
         )
-        body = OpeningOut(
-            member_id=member_id,
-            points=request.points,
-            expires_on=last_day if request.points else None,
-            tier=request.tier,
-            member=member_out(MemberNow(member, program, now)),
-        ).model_dump_json()
+        body = present(
+            OpeningRecorded(
+                member_id=member_id,
+                points=request.points,
+                expires_on=last_day if request.points else None,
+                tier=request.tier,
+                seen=MemberNow(member, program, now),
+            )
+        )
         home = d.once.stage(uow, member_id, *ONCE, fingerprint, body)
         answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
         uow.commit()

@@ -3,13 +3,12 @@ of a day's `RISK#<day>` partition each, a month at most)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from ..contract.risk import RiskDayOut, RiskSignalOut, RiskSignalsOut
 from ..domain.errors import ValidationFailed
+from ..domain.outcomes import RiskDay, RiskDays
 from ..store.program import ProgramCache
 from ..store.risk import RiskStore
 
@@ -24,7 +23,7 @@ class Needs(Protocol):
     def clock(self) -> Callable[[], datetime]: ...
 
 
-def signals(d: Needs, day_from: date | None, day_to: date | None) -> RiskSignalsOut:
+def signals(d: Needs, day_from: date | None, day_to: date | None) -> RiskDays:
     program = d.programs.require()
     today = d.clock().astimezone(program.zone).date()
     last = day_to or today
@@ -33,31 +32,10 @@ def signals(d: Needs, day_from: date | None, day_to: date | None) -> RiskSignals
         raise ValidationFailed("from is after to", param="from")
     if (last - first).days >= MAX_DAYS:
         raise ValidationFailed(f"at most {MAX_DAYS} days at a time", param="from")
-    days: list[RiskDayOut] = []
+    days: list[RiskDay] = []
     day = last
     while day >= first:
         found = sorted(d.risk.signals(day), key=lambda s: s.created_at, reverse=True)
-        days.append(
-            RiskDayOut(
-                day=day,
-                counts=dict(Counter(s.kind for s in found)),
-                signals=[
-                    RiskSignalOut(
-                        signal=s.kind,
-                        subject=s.subject,
-                        threshold=s.threshold,
-                        member_id=s.member_id,
-                        at=s.created_at,
-                    )
-                    for s in found
-                ],
-            )
-        )
+        days.append(RiskDay(day, found))
         day -= timedelta(days=1)
-    return RiskSignalsOut(
-        first_day=first,
-        last_day=last,
-        thresholds=program.risk.model_dump(),
-        total=sum(len(day.signals) for day in days),
-        days=days,
-    )
+    return RiskDays(first, last, program.risk.model_dump(), days)

@@ -14,14 +14,14 @@ from chalicelib.contract.merges import MergeRequest
 from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits, WalletRules
-from chalicelib.services import merges, wallet
+from chalicelib.services import wallet
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, member
-from tests.presented import members, purchases, reconciliation, redemptions
+from tests.presented import members, merges, purchases, reconciliation, redemptions
 
 
 @pytest.fixture(autouse=True)
@@ -179,7 +179,7 @@ def test_each_merge_step_raced_by_sales_at_both_members__nothing_lost_and_the_bo
     survivor, merged = enroll(brand, "13800138000"), enroll(brand, "13800138001")
     for n in range(6):
         buy(brand, merged, f"m-{n}", 1_000)  # six lots of 10, two a step: three points steps
-    monkeypatch.setattr(merges, "LOTS_PER_STEP", 2)
+    monkeypatch.setattr("chalicelib.services.merges.LOTS_PER_STEP", 2)
     pump()  # the totals come off the stream
     totals_before = brand.totals.read()
     sold: list[tuple[str, object]] = []

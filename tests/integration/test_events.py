@@ -323,9 +323,8 @@ def test_a_risk_signal_reached_is_one_risk_signal_event_and_a_check_in_earns_poi
 def test_a_merge_is_one_member_merged_event__its_moved_coupons_are_not_issued_again(brand, bus):
     from chalicelib.contract.coupons import IssueRequest
     from chalicelib.contract.merges import MergeRequest
-    from chalicelib.services import merges
     from tests.helpers import add_templates, template
-    from tests.presented import coupon_issue
+    from tests.presented import coupon_issue, merges
 
     captured, _ = bus
     add_templates(brand, template("gift"))

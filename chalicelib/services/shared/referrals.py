@@ -6,7 +6,7 @@ influencer's thousand friends never queue on one partition."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 from typing import Protocol
 
 from ...domain.errors import ValidationFailed
@@ -22,13 +22,16 @@ class Needs(Protocol):
     members: MemberStore
     referrals: ReferralStore
 
+    @property
+    def random_bytes(self) -> Callable[[int], bytes]: ...
+
 
 RING_DEPTH = 5  # how far up a referrer's own referrers a device is looked for
 
 
 def give_code(d: Needs, uow: UnitOfWork, member: Member) -> None:
     """A member's own code, unique (a clash fails the write, and the retry draws another)."""
-    member.referral_code = code_from(secrets.token_bytes(5))
+    member.referral_code = code_from(d.random_bytes(5))
     d.referrals.stage_code(uow, member.referral_code, member.member_id)
 
 

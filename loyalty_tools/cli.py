@@ -647,7 +647,8 @@ def segments_issue(
     same run as `POST /v1/admin/segments/{id}/issues`; cut short, run it again."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from chalicelib.contract.segments import CampaignOut, CampaignRequest
+    from chalicelib.contract.common import as_json
+    from chalicelib.contract.segments import CampaignOut, CampaignRequest, campaign_out
     from chalicelib.domain.errors import DomainError
     from chalicelib.services import segment_issue
 
@@ -658,7 +659,7 @@ def segments_issue(
         while True:
             try:
                 out = CampaignOut.model_validate_json(
-                    segment_issue.issue(deps, segment, request).body
+                    segment_issue.issue(deps, segment, request, as_json(campaign_out)).body
                 )
             except DomainError as exc:
                 raise typer.BadParameter(str(exc), param_hint=exc.param) from exc

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from chalicelib.contract.common import as_json
 from chalicelib.contract.members import EnrollOut, EnrollRequest, enroll_out
-from chalicelib.contract.opening import OpeningRequest
+from chalicelib.contract.opening import OpeningRequest, opening_out
 from chalicelib.domain.errors import DomainError, IdempotencyKeyReused
 from chalicelib.services import members, opening
 from chalicelib.services.deps import Deps
@@ -139,7 +139,7 @@ def import_row(deps: Deps, line: int, cells: dict[str, str], source: str) -> Out
     if opening_request is None:
         return outcome
     try:
-        opened = opening.open_member(deps, member_id, opening_request, None)
+        opened = opening.open_member(deps, member_id, opening_request, None, as_json(opening_out))
     except IdempotencyKeyReused:
         outcome.status, outcome.reason = (
             "refused",

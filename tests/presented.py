@@ -33,6 +33,14 @@ from chalicelib.contract.figures import liability_out, reconciliation_out
 from chalicelib.contract.ledger import ledger_page
 from chalicelib.contract.members import enroll_out, member_out
 from chalicelib.contract.merges import merge_out
+from chalicelib.contract.segments import (
+    campaign_out,
+    overview_out,
+    rfm_out,
+    segment_count_out,
+    segment_list,
+    segment_out,
+)
 from chalicelib.services import (
     activities as _activities,
 )
@@ -74,6 +82,12 @@ from chalicelib.services import (
 )
 from chalicelib.services import (
     refunds as _refunds,
+)
+from chalicelib.services import (
+    segment_issue as _segment_issue,
+)
+from chalicelib.services import (
+    segments as _segments,
 )
 from chalicelib.services import (
     templates as _templates,
@@ -162,3 +176,19 @@ reconciliation = _Presented(
     liability=_read(_reconciliation.liability, liability_out),
 )
 merges = _Presented(_merges, merge_members=_write(_merges.merge_members, as_json(merge_out)))
+segment_issue = _Presented(
+    _segment_issue,
+    issue=_write(_segment_issue.issue, as_json(campaign_out)),
+    status=_read(_segment_issue.status, campaign_out),
+)
+segments = _Presented(
+    _segments,
+    listed=_read(_segments.listed, segment_list),
+    get=_read(_segments.get, segment_out),
+    save=_write(_segments.save, as_json(segment_out)),
+    delete=_write(_segments.delete, as_json(segment_out)),
+    count=_read(_segments.count, segment_count_out),
+    count_segment=_read(_segments.count_segment, segment_count_out),
+    overview=_read(_segments.overview, overview_out),
+    member_rfm=_read(_segments.member_rfm, rfm_out),
+)

@@ -1,5 +1,6 @@
 """The merchant's segments (人群) and the brand's RFM (admin)."""
 
+from ..contract.common import as_json
 from ..contract.segments import (
     CampaignOut,
     CampaignRequest,
@@ -10,6 +11,12 @@ from ..contract.segments import (
     SegmentIn,
     SegmentList,
     SegmentOut,
+    campaign_out,
+    overview_out,
+    rfm_out,
+    segment_count_out,
+    segment_list,
+    segment_out,
 )
 from ..services import segment_issue, segments
 from ..services.deps import deps
@@ -23,7 +30,7 @@ ONE = f"{S}/{{segment_id}}"
 
 @endpoint(S, "GET", summary="The merchant's segments (人群)", scope="admin", response=SegmentList)
 def list_segments(call: Call) -> SegmentList:
-    return segments.listed(deps())
+    return segment_list(segments.listed(deps()))
 
 
 @endpoint(
@@ -38,7 +45,7 @@ def list_segments(call: Call) -> SegmentList:
     errors=(409,),
 )
 def create_segment(call: Call) -> Answer:
-    return segments.save(deps(), call.body, call.idem, segment_id=None)
+    return segments.save(deps(), call.body, call.idem, as_json(segment_out), segment_id=None)
 
 
 @endpoint(
@@ -52,12 +59,12 @@ def create_segment(call: Call) -> Answer:
     errors=(409,),
 )
 def preview_count(call: Call) -> SegmentCountOut:
-    return segments.count(deps(), call.body.rules)
+    return segment_count_out(segments.count(deps(), call.body.rules))
 
 
 @endpoint(ONE, "GET", summary="A segment", scope="admin", response=SegmentOut, errors=(404,))
 def get_segment(call: Call, segment_id: str) -> SegmentOut:
-    return segments.get(deps(), segment_id)
+    return segment_out(segments.get(deps(), segment_id))
 
 
 @endpoint(
@@ -70,7 +77,7 @@ def get_segment(call: Call, segment_id: str) -> SegmentOut:
     errors=(404, 409),
 )
 def put_segment(call: Call, segment_id: str) -> Answer:
-    return segments.save(deps(), call.body, call.idem, segment_id=segment_id)
+    return segments.save(deps(), call.body, call.idem, as_json(segment_out), segment_id=segment_id)
 
 
 @endpoint(
@@ -82,7 +89,7 @@ def put_segment(call: Call, segment_id: str) -> Answer:
     errors=(404, 409),
 )
 def delete_segment(call: Call, segment_id: str) -> Answer:
-    return segments.delete(deps(), segment_id, call.idem)
+    return segments.delete(deps(), segment_id, call.idem, as_json(segment_out))
 
 
 @endpoint(
@@ -95,7 +102,7 @@ def delete_segment(call: Call, segment_id: str) -> Answer:
     errors=(404, 409),
 )
 def count_segment(call: Call, segment_id: str) -> SegmentCountOut:
-    return segments.count_segment(deps(), segment_id)
+    return segment_count_out(segments.count_segment(deps(), segment_id))
 
 
 @endpoint(
@@ -108,7 +115,7 @@ def count_segment(call: Call, segment_id: str) -> SegmentCountOut:
     errors=(409,),
 )
 def rfm_overview(call: Call) -> RfmOverviewOut:
-    return segments.overview(deps())
+    return overview_out(segments.overview(deps()))
 
 
 @endpoint(
@@ -120,7 +127,7 @@ def rfm_overview(call: Call) -> RfmOverviewOut:
     errors=(404,),
 )
 def member_rfm(call: Call, member_id: str) -> RfmOut:
-    return segments.member_rfm(deps(), _member(member_id))
+    return rfm_out(segments.member_rfm(deps(), _member(member_id)))
 
 
 @endpoint(
@@ -135,7 +142,7 @@ def member_rfm(call: Call, member_id: str) -> RfmOut:
     errors=(404, 409),
 )
 def issue_to_segment(call: Call, segment_id: str) -> Answer:
-    return segment_issue.issue(deps(), segment_id, call.body)
+    return segment_issue.issue(deps(), segment_id, call.body, as_json(campaign_out))
 
 
 @endpoint(
@@ -147,4 +154,4 @@ def issue_to_segment(call: Call, segment_id: str) -> Answer:
     errors=(404,),
 )
 def campaign_status(call: Call, segment_id: str, campaign_id: str) -> CampaignOut:
-    return segment_issue.status(deps(), segment_id, campaign_id)
+    return campaign_out(segment_issue.status(deps(), segment_id, campaign_id))

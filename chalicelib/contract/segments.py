@@ -7,7 +7,17 @@ from pydantic import (
     Field,
 )
 
-from ..domain.segments import Rules, Segment
+from ..domain import rfm
+from ..domain.segments import (
+    Campaign,
+    MemberRfm,
+    Overview,
+    Rules,
+    Segment,
+    SegmentRecord,
+    SegmentSize,
+    estimate,
+)
 from .common import Request, Response
 
 
@@ -109,3 +119,92 @@ class RfmOverviewOut(Response):
     cuts: dict[str, list[int]] = Field(description="recency (days), frequency, monetary")
     grid: list[RfmCell]
     segments: list[RfmSegmentCount]
+
+
+def campaign_out(campaign: Campaign) -> CampaignOut:
+    c = campaign.counts
+    return CampaignOut(
+        campaign_id=campaign.campaign_id,
+        segment_id=campaign.segment_id,
+        template_id=campaign.template_id,
+        status=campaign.status,
+        members_read=c.get("members_read", 0),
+        matched=c.get("matched", 0),
+        issued=c.get("issued", 0),
+        already_issued=c.get("already_issued", 0),
+        limit_reached=c.get("limit_reached", 0),
+        started_at=campaign.started_at,
+        updated_at=campaign.updated_at,
+        finished_at=campaign.finished_at,
+    )
+
+
+NAMES = {code: {"en": en, "zh": zh} for code, en, zh in rfm.SEGMENTS}
+
+
+def segment_out(record: SegmentRecord) -> SegmentOut:
+    return SegmentOut(
+        **record.segment.model_dump(exclude={"version"}),
+        version=record.version,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def segment_list(found: list[SegmentRecord]) -> SegmentList:
+    return SegmentList(segments=[segment_out(r) for r in found])
+
+
+def segment_count_out(size: SegmentSize) -> SegmentCountOut:
+    found = size.sample
+    return SegmentCountOut(
+        segment_id=size.segment_id,
+        members=estimate(found, size.matched),
+        matched_in_sample=size.matched,
+        sampled=len(found.profiles),
+        population=found.population,
+        whole_population_sampled=len(found.profiles) >= found.population,
+        sample_date=found.business_date,
+    )
+
+
+def overview_out(seen: Overview) -> RfmOverviewOut:
+    found = seen.sample
+    return RfmOverviewOut(
+        sample_date=found.business_date,
+        window_days=seen.window_days,
+        population=found.population,
+        sampled=len(found.profiles),
+        buyers_sampled=seen.buyers,
+        cuts={
+            "recency": found.cuts.recency,
+            "frequency": found.cuts.frequency,
+            "monetary": found.cuts.monetary,
+        },
+        grid=[
+            RfmCell(r=r, f=f, members=estimate(found, seen.grid.get((r, f), 0)))
+            for r in range(1, 6)
+            for f in range(1, 6)
+        ],
+        segments=[
+            RfmSegmentCount(
+                segment=code, name=NAMES[code], members=estimate(found, seen.named.get(code, 0))
+            )
+            for code in rfm.SEGMENT_NAMES
+        ],
+    )
+
+
+def rfm_out(seen: MemberRfm) -> RfmOut:
+    scores, profile, code = seen.scores, seen.profile, seen.segment
+    return RfmOut(
+        window_days=seen.window_days,
+        recency_days=profile.recency_days,
+        frequency=profile.frequency,
+        monetary=profile.monetary,
+        r=scores.r if scores else None,
+        f=scores.f if scores else None,
+        m=scores.m if scores else None,
+        segment=code,
+        segment_name=NAMES[code] if code else None,
+    )

@@ -224,3 +224,54 @@ class Sample(Struct):
     population: int
     profiles: list[Profile]
     created_at: datetime
+
+
+def estimate(found: Sample, matched: int) -> int:
+    """The sample's share scaled to the members there are (exact when all were read)."""
+    sampled = len(found.profiles)
+    if not sampled:
+        return 0
+    if sampled >= found.population:
+        return matched
+    return round(matched * found.population / sampled)
+
+
+class SegmentSize(Struct, frozen=True):
+    """A segment's size in the sample: `matched` of its profiles."""
+
+    segment_id: str | None
+    sample: Sample
+    matched: int
+
+
+class Overview(Struct, frozen=True):
+    """The brand's RFM in the sample: members by (recency, frequency) score and by segment."""
+
+    sample: Sample
+    window_days: int
+    buyers: int
+    grid: dict[tuple[int, int], int]
+    named: dict[str, int]
+
+
+def overview_of(found: Sample, window_days: int) -> Overview:
+    grid: dict[tuple[int, int], int] = {}
+    named: dict[str, int] = {}
+    buyers = 0
+    for profile in found.profiles:
+        scores = scores_of(profile, found.cuts)
+        code = rfm.segment(scores)
+        named[code] = named.get(code, 0) + 1
+        if scores is not None:
+            buyers += 1
+            grid[(scores.r, scores.f)] = grid.get((scores.r, scores.f), 0) + 1
+    return Overview(found, window_days, buyers, grid, named)
+
+
+class MemberRfm(Struct, frozen=True):
+    """A member's RFM today, scored against the last sample's cut points (None: no sample)."""
+
+    window_days: int
+    profile: Profile
+    scores: rfm.Scores | None
+    segment: str | None

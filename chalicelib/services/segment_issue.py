@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from ..contract.segments import CampaignOut, CampaignRequest
+from ..contract.segments import CampaignRequest
 from ..domain.coupons import CouponTemplate
 from ..domain.errors import CouponOutOfStock, IdempotencyKeyReused, NotFound, ValidationFailed
 from ..domain.guards import Rule, WriteRejected
@@ -25,7 +25,7 @@ from ..store.program import ProgramCache
 from ..store.segments import Campaign, SegmentStore
 from .shared import issuance, segmenting, writes
 from .shared.segmenting import cuts_for, require_segment
-from .shared.writes import Answer
+from .shared.writes import Answer, Present
 
 PAGE = 200
 ONCE_KIND = "campaign"
@@ -37,24 +37,6 @@ class Needs(writes.Needs, issuance.Needs, segmenting.Needs, Protocol):
     once: OnceStore
     programs: ProgramCache
     segments: SegmentStore
-
-
-def _out(campaign: Campaign) -> CampaignOut:
-    c = campaign.counts
-    return CampaignOut(
-        campaign_id=campaign.campaign_id,
-        segment_id=campaign.segment_id,
-        template_id=campaign.template_id,
-        status=campaign.status,
-        members_read=c.get("members_read", 0),
-        matched=c.get("matched", 0),
-        issued=c.get("issued", 0),
-        already_issued=c.get("already_issued", 0),
-        limit_reached=c.get("limit_reached", 0),
-        started_at=campaign.started_at,
-        updated_at=campaign.updated_at,
-        finished_at=campaign.finished_at,
-    )
 
 
 def _begin(d: Needs, segment_id: str, request: CampaignRequest, fingerprint: str) -> Campaign:
@@ -133,7 +115,9 @@ def _page(d: Needs, program: Program, campaign: Campaign, template: CouponTempla
         campaign.finished_at = now
 
 
-def issue(d: Needs, segment_id: str, request: CampaignRequest) -> Answer:
+def issue(
+    d: Needs, segment_id: str, request: CampaignRequest, present: Present[Campaign]
+) -> Answer:
     """Begin the campaign, or go on with it, for up to `max_pages` pages; the same campaign id
     with another segment or template is refused."""
     program = d.programs.require()
@@ -166,11 +150,11 @@ def issue(d: Needs, segment_id: str, request: CampaignRequest) -> Answer:
         except WriteRejected:  # another runner moved it on: its progress stands
             campaign = d.segments.campaign(request.campaign_id) or campaign
             break
-    return Answer(_out(campaign).model_dump_json(), created=created)
+    return Answer(present(campaign), created=created)
 
 
-def status(d: Needs, segment_id: str, campaign_id: str) -> CampaignOut:
+def status(d: Needs, segment_id: str, campaign_id: str) -> Campaign:
     campaign = d.segments.campaign(campaign_id)
     if campaign is None or campaign.segment_id != segment_id:
         raise NotFound(f"no campaign {campaign_id} of segment {segment_id}", param="campaign_id")
-    return _out(campaign)
+    return campaign

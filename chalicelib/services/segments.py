@@ -3,18 +3,8 @@ RFM picture, both read from the nightly RFM sample (`jobs.rfm`), never from the 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Protocol
 
-from ..contract.segments import (
-    RfmCell,
-    RfmOut,
-    RfmOverviewOut,
-    RfmSegmentCount,
-    SegmentCountOut,
-    SegmentList,
-    SegmentOut,
-)
 from ..domain import rfm
 from ..domain.errors import (
     SegmentExists,
@@ -24,15 +14,25 @@ from ..domain.errors import (
 )
 from ..domain.guards import Rule, WriteRejected
 from ..domain.program import Program
-from ..domain.segments import Profile, Rules, Segment, matches, profile_of, scores_of
+from ..domain.segments import (
+    MemberRfm,
+    Overview,
+    Profile,
+    Rules,
+    Segment,
+    SegmentRecord,
+    SegmentSize,
+    matches,
+    overview_of,
+    profile_of,
+    scores_of,
+)
 from ..store.members import MemberStore
 from ..store.program import ProgramCache
-from ..store.segments import Sample, SegmentRecord, SegmentStore
+from ..store.segments import SegmentStore
 from .shared import segmenting, writes
 from .shared.segmenting import require_sample, require_segment
-from .shared.writes import Answer, Idem, run_write, stage_answer
-
-NAMES = {code: {"en": en, "zh": zh} for code, en, zh in rfm.SEGMENTS}
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, segmenting.Needs, Protocol):
@@ -41,24 +41,22 @@ class Needs(writes.Needs, segmenting.Needs, Protocol):
     segments: SegmentStore
 
 
-def _out(record: SegmentRecord) -> SegmentOut:
-    return SegmentOut(
-        **record.segment.model_dump(exclude={"version"}),
-        version=record.version,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
+def listed(d: Needs) -> list[SegmentRecord]:
+    return d.segments.all()
 
 
-def listed(d: Needs) -> SegmentList:
-    return SegmentList(segments=[_out(r) for r in d.segments.all()])
+def get(d: Needs, segment_id: str) -> SegmentRecord:
+    return require_segment(d, segment_id)
 
 
-def get(d: Needs, segment_id: str) -> SegmentOut:
-    return _out(require_segment(d, segment_id))
-
-
-def save(d: Needs, segment: Segment, idem: Idem | None, *, segment_id: str | None) -> Answer:
+def save(
+    d: Needs,
+    segment: Segment,
+    idem: Idem | None,
+    present: Present[SegmentRecord],
+    *,
+    segment_id: str | None,
+) -> Answer:
     """Create (`segment_id` None) or replace, at the version the caller read."""
     if segment_id is not None and segment.segment_id != segment_id:
         raise ValidationFailed("segment_id must match the URL", param="segment_id")
@@ -79,9 +77,7 @@ def save(d: Needs, segment: Segment, idem: Idem | None, *, segment_id: str | Non
         now = d.clock()
         uow = d.uow()
         saved = d.segments.stage_save(uow, segment, now, previous)
-        answer = stage_answer(
-            d, uow, idem, Answer(_out(saved).model_dump_json(), created=previous is None)
-        )
+        answer = stage_answer(d, uow, idem, Answer(present(saved), created=previous is None))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -93,12 +89,12 @@ def save(d: Needs, segment: Segment, idem: Idem | None, *, segment_id: str | Non
     return run_write(d, idem, attempt)
 
 
-def delete(d: Needs, segment_id: str, idem: Idem | None) -> Answer:
+def delete(d: Needs, segment_id: str, idem: Idem | None, present: Present[SegmentRecord]) -> Answer:
     def attempt() -> Answer:
         previous = require_segment(d, segment_id)
         uow = d.uow()
         d.segments.stage_delete(uow, previous)
-        answer = stage_answer(d, uow, idem, Answer(_out(previous).model_dump_json()))
+        answer = stage_answer(d, uow, idem, Answer(present(previous)))
         try:
             uow.commit()
         except WriteRejected as rejected:
@@ -111,87 +107,29 @@ def delete(d: Needs, segment_id: str, idem: Idem | None) -> Answer:
 # -- reading the sample ------------------------------------------------------------------------
 
 
-def estimate(found: Sample, matched: int) -> int:
-    """The sample's share scaled to the members there are (exact when all were read)."""
-    sampled = len(found.profiles)
-    if not sampled:
-        return 0
-    if sampled >= found.population:
-        return matched
-    return round(matched * found.population / sampled)
-
-
-def count(d: Needs, rules: Rules, segment_id: str | None = None) -> SegmentCountOut:
+def count(d: Needs, rules: Rules, segment_id: str | None = None) -> SegmentSize:
     found = require_sample(d)
     matched = sum(1 for p in found.profiles if matches(rules, p, found.cuts))
-    return SegmentCountOut(
-        segment_id=segment_id,
-        members=estimate(found, matched),
-        matched_in_sample=matched,
-        sampled=len(found.profiles),
-        population=found.population,
-        whole_population_sampled=len(found.profiles) >= found.population,
-        sample_date=found.business_date,
-    )
+    return SegmentSize(segment_id, found, matched)
 
 
-def count_segment(d: Needs, segment_id: str) -> SegmentCountOut:
+def count_segment(d: Needs, segment_id: str) -> SegmentSize:
     return count(d, require_segment(d, segment_id).segment.rules, segment_id)
 
 
-def overview(d: Needs) -> RfmOverviewOut:
+def overview(d: Needs) -> Overview:
     program = d.programs.require()
-    found = require_sample(d)
-    grid: Counter[tuple[int, int]] = Counter()
-    named: Counter[str] = Counter()
-    buyers = 0
-    for profile in found.profiles:
-        scores = scores_of(profile, found.cuts)
-        named[rfm.segment(scores)] += 1
-        if scores is not None:
-            buyers += 1
-            grid[(scores.r, scores.f)] += 1
-    return RfmOverviewOut(
-        sample_date=found.business_date,
-        window_days=program.rfm.window_days,
-        population=found.population,
-        sampled=len(found.profiles),
-        buyers_sampled=buyers,
-        cuts={
-            "recency": found.cuts.recency,
-            "frequency": found.cuts.frequency,
-            "monetary": found.cuts.monetary,
-        },
-        grid=[
-            RfmCell(r=r, f=f, members=estimate(found, grid[(r, f)]))
-            for r in range(1, 6)
-            for f in range(1, 6)
-        ],
-        segments=[
-            RfmSegmentCount(segment=code, name=NAMES[code], members=estimate(found, named[code]))
-            for code in rfm.SEGMENT_NAMES
-        ],
-    )
+    return overview_of(require_sample(d), program.rfm.window_days)
 
 
-def rfm_of(program: Program, cuts: rfm.Cuts | None, today_profile: Profile) -> RfmOut:
+def rfm_of(program: Program, cuts: rfm.Cuts | None, today_profile: Profile) -> MemberRfm:
     """A member's RFM today, scored against the last sample's cut points (if any)."""
     scores = scores_of(today_profile, cuts)
     code = rfm.segment(scores) if cuts is not None else None
-    return RfmOut(
-        window_days=program.rfm.window_days,
-        recency_days=today_profile.recency_days,
-        frequency=today_profile.frequency,
-        monetary=today_profile.monetary,
-        r=scores.r if scores else None,
-        f=scores.f if scores else None,
-        m=scores.m if scores else None,
-        segment=code,
-        segment_name=NAMES[code] if code else None,
-    )
+    return MemberRfm(program.rfm.window_days, today_profile, scores, code)
 
 
-def member_rfm(d: Needs, member_id: str) -> RfmOut:
+def member_rfm(d: Needs, member_id: str) -> MemberRfm:
     program = d.programs.require()
     today = d.clock().astimezone(program.zone).date()
     member = d.members.member(member_id)

@@ -10,11 +10,10 @@ import pytest
 from chalicelib.contract.members import EnrollOut, EnrollRequest
 from chalicelib.domain import rfm
 from chalicelib.domain.errors import SampleMissing
-from chalicelib.domain.segments import Rules, matches, profile_of, scores_of
+from chalicelib.domain.segments import Rules, estimate, matches, profile_of, scores_of
 from chalicelib.jobs.rfm import sample_plan
-from chalicelib.services import segments
 from tests.helpers import buy, nightly, refund
-from tests.presented import members
+from tests.presented import members, segments
 
 MEMBERS = 14
 TAGS = ("vip", "staff", "wholesale")
@@ -132,17 +131,16 @@ def test_an_estimate_scales_the_samples_share():
     from chalicelib.store.segments import Sample
 
     found = Sample(None, rfm.Cuts([], [], []), 10_000, [None] * 2000, None)  # type: ignore[arg-type]
-    assert segments.estimate(found, 500) == 2500
-    assert segments.estimate(found, 0) == 0
+    assert estimate(found, 500) == 2500
+    assert estimate(found, 0) == 0
 
 
 def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock, monkeypatch):
-    from chalicelib.contract.segments import CampaignRequest
+    from chalicelib.contract.segments import CampaignOut, CampaignRequest
     from chalicelib.domain.errors import Unavailable
     from chalicelib.domain.segments import Segment
-    from chalicelib.services import segment_issue
     from tests.helpers import add_templates, template
-    from tests.presented import coupon_checkout
+    from tests.presented import coupon_checkout, segment_issue
 
     add_templates(brand, template("hello", per_member_limit=None))
     ids = [
@@ -171,7 +169,7 @@ def test_a_campaign_cut_short_after_its_coupons_gives_no_member_two(brand, clock
     done = segment_issue.status(brand, "all", "c-1")
     assert (done.status, done.issued) == ("running", 0)  # as the last progress kept says
     again = segment_issue.issue(brand, "all", request)
-    out = segment_issue.CampaignOut.model_validate_json(again.body)
+    out = CampaignOut.model_validate_json(again.body)
     assert (out.status, out.issued, out.already_issued) == ("finished", 0, 4)
     for member_id in ids:
         held = coupon_checkout.list_coupons(brand, member_id).usable
@@ -210,4 +208,4 @@ def test_a_sample_too_big_for_one_item_keeps_what_fits(brand):
     assert 0 < kept < 5000
     found = brand.segments.sample()
     assert found.profiles == profiles[:kept] and found.cuts == cuts
-    assert segments.estimate(found, kept) == 10_000  # the share still scales to the population
+    assert estimate(found, kept) == 10_000  # the share still scales to the population

@@ -46,7 +46,7 @@ def top_up(deps: Deps, member_id: str, payment_id: str, amount: int) -> dict:
     import json
 
     from chalicelib.contract.wallet import TopupRequest
-    from chalicelib.services import wallet
+    from tests.presented import wallet
 
     request = TopupRequest(payment_id=payment_id, amount=amount)
     return json.loads(wallet.top_up(deps, member_id, request, None).body)
@@ -56,7 +56,7 @@ def pay(deps: Deps, member_id: str, order_id: str, amount: int) -> dict:
     import json
 
     from chalicelib.contract.wallet import WalletPaymentRequest
-    from chalicelib.services import wallet
+    from tests.presented import wallet
 
     request = WalletPaymentRequest(order_id=order_id, amount=amount)
     return json.loads(wallet.pay(deps, member_id, request, None).body)

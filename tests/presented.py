@@ -41,6 +41,14 @@ from chalicelib.contract.segments import (
     segment_list,
     segment_out,
 )
+from chalicelib.contract.wallet import (
+    entries_out,
+    payment_out,
+    topup_out,
+    wallet_out,
+    wallet_refund_out,
+    withdrawal_out,
+)
 from chalicelib.services import (
     activities as _activities,
 )
@@ -91,6 +99,9 @@ from chalicelib.services import (
 )
 from chalicelib.services import (
     templates as _templates,
+)
+from chalicelib.services import (
+    wallet as _wallet,
 )
 
 
@@ -191,4 +202,14 @@ segments = _Presented(
     count_segment=_read(_segments.count_segment, segment_count_out),
     overview=_read(_segments.overview, overview_out),
     member_rfm=_read(_segments.member_rfm, rfm_out),
+)
+wallet = _Presented(
+    _wallet,
+    read=_read(_wallet.read, wallet_out),
+    entries=_read(_wallet.entries, entries_out),
+    top_up=_write(_wallet.top_up, as_json(topup_out)),
+    pay=_write(_wallet.pay, as_json(payment_out)),
+    refund=_write(_wallet.refund, as_json(wallet_refund_out)),
+    withdraw=_write(_wallet.withdraw, as_json(withdrawal_out)),
+    set_frozen=_write(_wallet.set_frozen, as_json(wallet_out)),
 )

@@ -1,5 +1,6 @@
 """Stored value (储值): the member's wallet (storefront) and freezing it (admin)."""
 
+from ..contract.common import as_json
 from ..contract.wallet import (
     EntryQuery,
     FreezeRequest,
@@ -13,6 +14,12 @@ from ..contract.wallet import (
     WalletRefundRequest,
     WithdrawalOut,
     WithdrawalRequest,
+    entries_out,
+    payment_out,
+    topup_out,
+    wallet_out,
+    wallet_refund_out,
+    withdrawal_out,
 )
 from ..services import wallet
 from ..services.deps import deps
@@ -32,7 +39,7 @@ ADMIN_W = "/v1/admin/members/{member_id}/wallet"
     errors=(404,),
 )
 def get_wallet(call: Call, member_id: str) -> WalletOut:
-    return wallet.read(deps(), _member(member_id))
+    return wallet_out(wallet.read(deps(), _member(member_id)))
 
 
 @endpoint(
@@ -44,7 +51,8 @@ def get_wallet(call: Call, member_id: str) -> WalletOut:
     errors=(404,),
 )
 def wallet_entries(call: Call, member_id: str) -> WalletEntryPage:
-    return wallet.entries(deps(), _member(member_id), call.query.limit, call.query.cursor)
+    found = wallet.entries(deps(), _member(member_id), call.query.limit, call.query.cursor)
+    return entries_out(found)
 
 
 @endpoint(
@@ -58,7 +66,7 @@ def wallet_entries(call: Call, member_id: str) -> WalletEntryPage:
     errors=(404, 409),
 )
 def top_up(call: Call, member_id: str) -> Answer:
-    return wallet.top_up(deps(), _member(member_id), call.body, call.idem)
+    return wallet.top_up(deps(), _member(member_id), call.body, call.idem, as_json(topup_out))
 
 
 @endpoint(
@@ -71,7 +79,7 @@ def top_up(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def pay(call: Call, member_id: str) -> Answer:
-    return wallet.pay(deps(), _member(member_id), call.body, call.idem)
+    return wallet.pay(deps(), _member(member_id), call.body, call.idem, as_json(payment_out))
 
 
 @endpoint(
@@ -84,7 +92,9 @@ def pay(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def refund(call: Call, member_id: str) -> Answer:
-    return wallet.refund(deps(), _member(member_id), call.body, call.idem)
+    return wallet.refund(
+        deps(), _member(member_id), call.body, call.idem, as_json(wallet_refund_out)
+    )
 
 
 @endpoint(
@@ -98,7 +108,9 @@ def refund(call: Call, member_id: str) -> Answer:
     errors=(404, 409),
 )
 def withdraw(call: Call, member_id: str) -> Answer:
-    return wallet.withdraw(deps(), _member(member_id), call.body, call.idem)
+    return wallet.withdraw(
+        deps(), _member(member_id), call.body, call.idem, as_json(withdrawal_out)
+    )
 
 
 @endpoint(
@@ -112,7 +124,9 @@ def withdraw(call: Call, member_id: str) -> Answer:
     errors=(404,),
 )
 def freeze(call: Call, member_id: str) -> Answer:
-    return wallet.set_frozen(deps(), _member(member_id), True, call.body, call.idem)
+    return wallet.set_frozen(
+        deps(), _member(member_id), True, call.body, call.idem, as_json(wallet_out)
+    )
 
 
 @endpoint(
@@ -125,4 +139,6 @@ def freeze(call: Call, member_id: str) -> Answer:
     errors=(404,),
 )
 def unfreeze(call: Call, member_id: str) -> Answer:
-    return wallet.set_frozen(deps(), _member(member_id), False, call.body, call.idem)
+    return wallet.set_frozen(
+        deps(), _member(member_id), False, call.body, call.idem, as_json(wallet_out)
+    )

@@ -9,7 +9,15 @@ from pydantic import (
     Field,
 )
 
-from ..domain.wallet import EntryKind
+from ..domain.outcomes import (
+    ToppedUp,
+    WalletEntries,
+    WalletNow,
+    WalletPaid,
+    WalletRefunded,
+    Withdrawn,
+)
+from ..domain.wallet import EntryKind, last_day
 from .common import MAX_AMOUNT, Currency, OrderId, Request, Response
 
 WalletAmount = Annotated[
@@ -139,3 +147,101 @@ class EntryQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=200)
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def wallet_out(seen: WalletNow) -> WalletOut:
+    wallet = seen.wallet
+    expiring = sorted(
+        (g for g in wallet.grants if g.left and g.expires_at is not None),
+        key=lambda g: g.spend_key(),
+    )
+    return WalletOut(
+        member_id=seen.member_id,
+        balance=wallet.balance,
+        principal=wallet.principal,
+        bonus=wallet.bonus,
+        currency=seen.currency,
+        frozen=wallet.frozen,
+        frozen_reason=wallet.frozen_reason,
+        bonus_expiring=[
+            BonusExpiryOut(
+                payment_id=g.payment_id,
+                amount=g.left,
+                expires_on=last_day(g.expires_at, seen.zone),  # type: ignore[arg-type]
+            )
+            for g in expiring
+        ],
+    )
+
+
+def entries_out(found: WalletEntries) -> WalletEntryPage:
+    return WalletEntryPage(
+        entries=[
+            WalletEntryOut(
+                seq=e.seq,
+                kind=e.kind,
+                amount=e.principal_delta + e.bonus_delta,
+                principal_delta=e.principal_delta,
+                bonus_delta=e.bonus_delta,
+                balance_after=e.principal_after + e.bonus_after,
+                principal_after=e.principal_after,
+                bonus_after=e.bonus_after,
+                reason=e.reason,
+                reference=e.reference,
+                channel=e.channel,
+                created_at=e.created_at,
+            )
+            for e in found.entries
+        ],
+        next_cursor=found.next_cursor,
+    )
+
+
+def topup_out(done: ToppedUp) -> TopupOut:
+    return TopupOut(
+        payment_id=done.payment_id,
+        amount=done.amount,
+        bonus=done.bonus,
+        bonus_rule=done.rule,
+        bonus_reason=done.reason,
+        bonus_expires_on=done.bonus_expires_on,
+        wallet=wallet_out(done.wallet),
+    )
+
+
+def payment_out(done: WalletPaid) -> WalletPaymentOut:
+    return WalletPaymentOut(
+        order_id=done.order_id,
+        amount=done.amount,
+        principal=done.principal,
+        bonus=done.bonus,
+        spend_order=done.spend_order,
+        wallet=wallet_out(done.wallet),
+    )
+
+
+def wallet_refund_out(done: WalletRefunded) -> WalletRefundOut:
+    return WalletRefundOut(
+        order_id=done.order_id,
+        amount=done.amount,
+        principal=done.principal,
+        bonus=done.bonus,
+        bonus_expired=done.bonus_expired,
+        refunded_total=done.refunded_total,
+        wallet=wallet_out(done.wallet),
+    )
+
+
+def withdrawal_out(done: Withdrawn) -> WithdrawalOut:
+    return WithdrawalOut(
+        payment_id=done.payment_id,
+        amount=done.amount,
+        bonus_taken_back=done.bonus_taken_back,
+        principal_kept=done.principal_kept,
+        withdrawn_total=done.withdrawn_total,
+        withdrawable_now=done.withdrawable_now,
+        wallet=wallet_out(done.wallet),
+    )

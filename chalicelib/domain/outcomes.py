@@ -20,7 +20,7 @@ from .points import LedgerRow
 from .program import Program
 from .referrals import Friend, Refusal
 from .risk import Signal
-from .wallet import Wallet
+from .wallet import Entry, Wallet
 
 # -- members -----------------------------------------------------------------------------------
 
@@ -218,6 +218,11 @@ class WalletNow(Struct, frozen=True):
     wallet: Wallet
     currency: str
     zone: ZoneInfo
+
+
+class WalletEntries(Struct, frozen=True):
+    entries: list[Entry]  # newest first
+    next_cursor: str | None
 
 
 class ToppedUp(Struct, frozen=True):

@@ -20,7 +20,7 @@ Rounding, to the cent and never in the member's disfavour by more than one minor
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -494,3 +494,9 @@ def topup_bonus(
         f" + bonus {money(bonus, currency)} ({named})" if bonus else ""
     )
     return TopupBonus(bonus, named, why, expires_at, reason)
+
+
+def last_day(at: datetime, zone: ZoneInfo) -> date:
+    """The last brand-local day before the moment `at` (a bonus that expires at midnight is
+    spendable through the day before)."""
+    return (at - timedelta(microseconds=1)).astimezone(zone).date()

@@ -9,25 +9,16 @@ into `wallet.*` events.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from msgspec import Struct
 
 from ..contract.wallet import (
-    BonusExpiryOut,
     FreezeRequest,
-    TopupOut,
     TopupRequest,
-    WalletEntryOut,
-    WalletEntryPage,
-    WalletOut,
-    WalletPaymentOut,
     WalletPaymentRequest,
-    WalletRefundOut,
     WalletRefundRequest,
-    WithdrawalOut,
     WithdrawalRequest,
 )
 from ..domain.errors import (
@@ -43,8 +34,16 @@ from ..domain.guards import Rule, WriteRejected
 from ..domain.idempotency import request_hash
 from ..domain.merge import POINTS, WALLET
 from ..domain.money import money
+from ..domain.outcomes import (
+    ToppedUp,
+    WalletEntries,
+    WalletNow,
+    WalletPaid,
+    WalletRefunded,
+    Withdrawn,
+)
 from ..domain.program import Program
-from ..domain.wallet import TopupTerms, Wallet, bonus_back, refund_parts, topup_bonus
+from ..domain.wallet import TopupTerms, Wallet, bonus_back, last_day, refund_parts, topup_bonus
 from ..store.idempotency import AnswerHome
 from ..store.members import MemberStore
 from ..store.once import OnceStore
@@ -52,7 +51,7 @@ from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from ..store.wallet import Payment, Topup, WalletStore
 from .shared import writes
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, Protocol):
@@ -81,34 +80,6 @@ def _currency(sent: str | None, currency: str) -> None:
             f"this wallet holds {currency}; {sent} cannot be paid into or out of it",
             param="currency",
         )
-
-
-def _last_day(at: datetime, zone: ZoneInfo) -> date:
-    return (at - timedelta(microseconds=1)).astimezone(zone).date()
-
-
-def wallet_out(member_id: str, wallet: Wallet, currency: str, zone: ZoneInfo) -> WalletOut:
-    expiring = sorted(
-        (g for g in wallet.grants if g.left and g.expires_at is not None),
-        key=lambda g: g.spend_key(),
-    )
-    return WalletOut(
-        member_id=member_id,
-        balance=wallet.balance,
-        principal=wallet.principal,
-        bonus=wallet.bonus,
-        currency=currency,
-        frozen=wallet.frozen,
-        frozen_reason=wallet.frozen_reason,
-        bonus_expiring=[
-            BonusExpiryOut(
-                payment_id=g.payment_id,
-                amount=g.left,
-                expires_on=_last_day(g.expires_at, zone),  # type: ignore[arg-type]
-            )
-            for g in expiring
-        ],
-    )
 
 
 def _load(d: Needs, member_id: str, program: Program, now: datetime) -> tuple[Wallet, str]:
@@ -172,44 +143,31 @@ class _OnceId(Struct, frozen=True):
 # -- reads ------------------------------------------------------------------------------------
 
 
-def read(d: Needs, member_id: str) -> WalletOut:
+def read(d: Needs, member_id: str) -> WalletNow:
     program = d.programs.require()
     wallet, currency = _load(d, member_id, program, d.clock())
-    return wallet_out(member_id, wallet, currency, program.zone)
+    return WalletNow(member_id, wallet, currency, program.zone)
 
 
-def entries(d: Needs, member_id: str, limit: int, cursor: str | None) -> WalletEntryPage:
+def entries(d: Needs, member_id: str, limit: int, cursor: str | None) -> WalletEntries:
     """Newest first; a merged member's too (its history ends with the `merge_out` entry)."""
     exists, _, _ = d.wallets.load(member_id, merged_ok=True)
     if not exists:
         raise MemberNotFound(f"no member {member_id}", param="member_id")
     page, next_cursor = d.wallets.page(member_id, limit, cursor)
-    return WalletEntryPage(
-        entries=[
-            WalletEntryOut(
-                seq=e.seq,
-                kind=e.kind,
-                amount=e.principal_delta + e.bonus_delta,
-                principal_delta=e.principal_delta,
-                bonus_delta=e.bonus_delta,
-                balance_after=e.principal_after + e.bonus_after,
-                principal_after=e.principal_after,
-                bonus_after=e.bonus_after,
-                reason=e.reason,
-                reference=e.reference,
-                channel=e.channel,
-                created_at=e.created_at,
-            )
-            for e in page
-        ],
-        next_cursor=next_cursor,
-    )
+    return WalletEntries(page, next_cursor)
 
 
 # -- top up -----------------------------------------------------------------------------------
 
 
-def top_up(d: Needs, member_id: str, request: TopupRequest, idem: Idem | None) -> Answer:
+def top_up(
+    d: Needs,
+    member_id: str,
+    request: TopupRequest,
+    idem: Idem | None,
+    present: Present[ToppedUp],
+) -> Answer:
     program = _program(d)
     rules = program.wallet
     if not rules.min_topup <= request.amount <= rules.max_topup:
@@ -250,15 +208,17 @@ def top_up(d: Needs, member_id: str, request: TopupRequest, idem: Idem | None) -
             now,
             request.channel,
         )
-        body = TopupOut(
-            payment_id=request.payment_id,
-            amount=request.amount,
-            bonus=bonus,
-            bonus_rule=terms.named,
-            bonus_reason=terms.why,
-            bonus_expires_on=_last_day(expires_at, program.zone) if expires_at else None,
-            wallet=wallet_out(member_id, wallet, currency, program.zone),
-        ).model_dump_json()
+        body = present(
+            ToppedUp(
+                payment_id=request.payment_id,
+                amount=request.amount,
+                bonus=bonus,
+                rule=terms.named,
+                reason=terms.why,
+                bonus_expires_on=last_day(expires_at, program.zone) if expires_at else None,
+                wallet=WalletNow(member_id, wallet, currency, program.zone),
+            )
+        )
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         topup = Topup(
@@ -309,7 +269,13 @@ def _payment(
     )
 
 
-def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | None) -> Answer:
+def pay(
+    d: Needs,
+    member_id: str,
+    request: WalletPaymentRequest,
+    idem: Idem | None,
+    present: Present[WalletPaid],
+) -> Answer:
     program = _program(d)
     fingerprint = request_hash("wallet.pay", request.model_dump(mode="json"))
 
@@ -339,14 +305,10 @@ def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | No
                 return first
             raise
         bonus = -entry.bonus_delta
-        body = WalletPaymentOut(
-            order_id=request.order_id,
-            amount=request.amount,
-            principal=request.amount - bonus,
-            bonus=bonus,
-            spend_order=order,
-            wallet=wallet_out(member_id, wallet, currency, program.zone),
-        ).model_dump_json()
+        seen = WalletNow(member_id, wallet, currency, program.zone)
+        body = present(
+            WalletPaid(request.order_id, request.amount, request.amount - bonus, bonus, order, seen)
+        )
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         paid = _payment(request, bonus, drawn, fingerprint, body, now)
@@ -359,7 +321,13 @@ def pay(d: Needs, member_id: str, request: WalletPaymentRequest, idem: Idem | No
 # -- refund a payment -------------------------------------------------------------------------
 
 
-def refund(d: Needs, member_id: str, request: WalletRefundRequest, idem: Idem | None) -> Answer:
+def refund(
+    d: Needs,
+    member_id: str,
+    request: WalletRefundRequest,
+    idem: Idem | None,
+    present: Present[WalletRefunded],
+) -> Answer:
     program = _program(d)
     fingerprint = request_hash("wallet.refund", request.model_dump(mode="json"))
     key = None if request.refund_id is None else f"{request.order_id}#{request.refund_id}"
@@ -398,15 +366,17 @@ def refund(d: Needs, member_id: str, request: WalletRefundRequest, idem: Idem | 
         for payment_id, amount in to_grants:
             payment.returned[payment_id] = payment.returned.get(payment_id, 0) + amount
         payment.version += 1
-        body = WalletRefundOut(
-            order_id=request.order_id,
-            amount=request.amount,
-            principal=principal,
-            bonus=bonus,
-            bonus_expired=expired,
-            refunded_total=payment.refunded,
-            wallet=wallet_out(member_id, wallet, currency, program.zone),
-        ).model_dump_json()
+        body = present(
+            WalletRefunded(
+                order_id=request.order_id,
+                amount=request.amount,
+                principal=principal,
+                bonus=bonus,
+                bonus_expired=expired,
+                refunded_total=payment.refunded,
+                wallet=WalletNow(member_id, wallet, currency, program.zone),
+            )
+        )
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         d.wallets.stage_payment(uow, member_id, payment)
@@ -419,7 +389,13 @@ def refund(d: Needs, member_id: str, request: WalletRefundRequest, idem: Idem | 
 # -- withdraw a top-up ------------------------------------------------------------------------
 
 
-def withdraw(d: Needs, member_id: str, request: WithdrawalRequest, idem: Idem | None) -> Answer:
+def withdraw(
+    d: Needs,
+    member_id: str,
+    request: WithdrawalRequest,
+    idem: Idem | None,
+    present: Present[Withdrawn],
+) -> Answer:
     program = _program(d)
     fingerprint = request_hash("wallet.withdraw", request.model_dump(mode="json"))
     key = None if request.withdrawal_id is None else f"{request.payment_id}#{request.withdrawal_id}"
@@ -450,15 +426,17 @@ def withdraw(d: Needs, member_id: str, request: WithdrawalRequest, idem: Idem | 
         after = TopupTerms(
             topup.payment_id, topup.amount, topup.bonus, topup.withdrawn, topup.bonus_taken
         )
-        body = WithdrawalOut(
-            payment_id=request.payment_id,
-            amount=request.amount,
-            bonus_taken_back=done.bonus_taken,
-            principal_kept=done.kept_for_spent_bonus,
-            withdrawn_total=topup.withdrawn,
-            withdrawable_now=wallet.most_withdrawable(after),
-            wallet=wallet_out(member_id, wallet, currency, program.zone),
-        ).model_dump_json()
+        body = present(
+            Withdrawn(
+                payment_id=request.payment_id,
+                amount=request.amount,
+                bonus_taken_back=done.bonus_taken,
+                principal_kept=done.kept_for_spent_bonus,
+                withdrawn_total=topup.withdrawn,
+                withdrawable_now=wallet.most_withdrawable(after),
+                wallet=WalletNow(member_id, wallet, currency, program.zone),
+            )
+        )
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         d.wallets.stage_topup(uow, topup)
@@ -488,7 +466,12 @@ def _holds(d: Needs, member_id: str, paid_by: str) -> bool:
 
 
 def set_frozen(
-    d: Needs, member_id: str, frozen: bool, request: FreezeRequest, idem: Idem | None
+    d: Needs,
+    member_id: str,
+    frozen: bool,
+    request: FreezeRequest,
+    idem: Idem | None,
+    present: Present[WalletNow],
 ) -> Answer:
     """Freeze (or unfreeze) a wallet; asking for the state it is in already changes nothing."""
     program = d.programs.require()
@@ -503,10 +486,9 @@ def set_frozen(
         currency = currency or program.currency
         wallet.settle(now)
         if wallet.frozen == frozen:
-            body = wallet_out(member_id, wallet, currency, program.zone).model_dump_json()
-            return Answer(body)
+            return Answer(present(WalletNow(member_id, wallet, currency, program.zone)))
         wallet.set_frozen(frozen, request.reason, now)
-        body = wallet_out(member_id, wallet, currency, program.zone).model_dump_json()
+        body = present(WalletNow(member_id, wallet, currency, program.zone))
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         return _commit(d, uow, idem, Answer(body), lambda: None)

@@ -734,13 +734,12 @@ def _reconcile_bench(recorder: Recorder, members: int, table: str) -> None:
     from chalicelib.contract.checkout import PurchaseRequest
     from chalicelib.contract.members import EnrollRequest
     from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest, WalletRefundRequest
-    from chalicelib.services import wallet
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
     from loyalty_tools.demo import seed
     from tests.presented import members as enrolment
-    from tests.presented import purchases, reconciliation
+    from tests.presented import purchases, reconciliation, wallet
 
     deps = build(
         Settings.from_environment().model_copy(

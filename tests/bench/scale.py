@@ -190,7 +190,6 @@ def run(table: str) -> None:
         WithdrawalRequest,
     )
     from chalicelib.domain.coupons import CouponTemplate
-    from chalicelib.services import wallet
     from chalicelib.services.deps import build, use
     from chalicelib.settings import Settings
     from chalicelib.store.models import create_table
@@ -205,6 +204,7 @@ def run(table: str) -> None:
         redemptions,
         refunds,
         templates,
+        wallet,
     )
 
     deps = build(

@@ -14,14 +14,13 @@ from chalicelib.contract.merges import MergeRequest
 from chalicelib.contract.wallet import TopupRequest, WalletPaymentRequest
 from chalicelib.domain.errors import ConcurrentUpdate, InsufficientPoints, MemberMerged
 from chalicelib.domain.program import Limits, WalletRules
-from chalicelib.services import wallet
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store import keys
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.models import Item
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, member
-from tests.presented import members, merges, purchases, reconciliation, redemptions
+from tests.presented import members, merges, purchases, reconciliation, redemptions, wallet
 
 
 @pytest.fixture(autouse=True)

@@ -247,10 +247,10 @@ def test_every_wallet_change_is_one_event__and_a_mismatch_the_night_finds_is_pub
     from chalicelib.contract.wallet import FreezeRequest, WalletRefundRequest, WithdrawalRequest
     from chalicelib.jobs.books import RECONCILE
     from chalicelib.jobs.runner import run
-    from chalicelib.services import wallet
     from chalicelib.store import keys
     from chalicelib.store.models import WalletItem
     from tests.helpers import pay, top_up
+    from tests.presented import wallet
 
     captured, _ = bus
     stream = Stream(brand.settings.table_name)

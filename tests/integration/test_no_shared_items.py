@@ -18,11 +18,10 @@ from chalicelib.contract.wallet import (
 )
 from chalicelib.domain.program import Checkin, Referral
 from chalicelib.services import referrals as referral_service
-from chalicelib.services import wallet
 from tests.bench.scale import Writes
 from tests.conftest import set_program
 from tests.helpers import add_templates, buy, enroll, template
-from tests.presented import checkins, coupon_checkout, coupon_issue, redemptions, refunds
+from tests.presented import checkins, coupon_checkout, coupon_issue, redemptions, refunds, wallet
 
 
 @pytest.fixture

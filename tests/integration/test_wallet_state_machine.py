@@ -28,12 +28,11 @@ from chalicelib.domain.errors import (
     WithdrawalRefused,
 )
 from chalicelib.domain.program import TopupBonus, WalletRules
-from chalicelib.services import wallet
 from chalicelib.services.deps import build, use
 from chalicelib.settings import Settings
 from chalicelib.store.models import create_table
 from tests.conftest import T0, Clock, in_engine, set_program
-from tests.presented import members, reconciliation
+from tests.presented import members, reconciliation, wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.moto_slow]  # 100 s on moto, 47 s on the engine
 

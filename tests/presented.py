@@ -29,7 +29,12 @@ from chalicelib.contract.coupons import (
     templates_out,
 )
 from chalicelib.contract.engagement import activity_out, calendar_out, checkin_out
-from chalicelib.contract.figures import liability_out, reconciliation_out
+from chalicelib.contract.figures import (
+    kpis_out,
+    liability_out,
+    reconciliation_out,
+    sales_totals_out,
+)
 from chalicelib.contract.ledger import ledger_page
 from chalicelib.contract.members import enroll_out, member_out
 from chalicelib.contract.merges import merge_out
@@ -49,6 +54,14 @@ from chalicelib.contract.wallet import (
     wallet_refund_out,
     withdrawal_out,
 )
+from chalicelib.contract.webhooks import (
+    deleted_out,
+    delivery_out,
+    delivery_page,
+    webhook_list,
+    webhook_out,
+    webhook_secret_out,
+)
 from chalicelib.services import (
     activities as _activities,
 )
@@ -66,6 +79,9 @@ from chalicelib.services import (
 )
 from chalicelib.services import (
     identities as _identities,
+)
+from chalicelib.services import (
+    kpis as _kpis,
 )
 from chalicelib.services import (
     ledger as _ledger,
@@ -102,6 +118,9 @@ from chalicelib.services import (
 )
 from chalicelib.services import (
     wallet as _wallet,
+)
+from chalicelib.services import (
+    webhooks as _webhooks,
 )
 
 
@@ -212,4 +231,32 @@ wallet = _Presented(
     refund=_write(_wallet.refund, as_json(wallet_refund_out)),
     withdraw=_write(_wallet.withdraw, as_json(withdrawal_out)),
     set_frozen=_write(_wallet.set_frozen, as_json(wallet_out)),
+)
+
+
+def _revealed(use_case: Callable[..., Any]) -> Callable[..., Any]:
+    """Create and rotate: the secret shown once, opened as the route opens it."""
+
+    @functools.wraps(use_case)
+    def presented(d: Any, *args: Any) -> Any:
+        return _webhooks.reveal(d, use_case(d, *args, present=as_json(webhook_secret_out)))
+
+    return presented
+
+
+webhooks = _Presented(
+    _webhooks,
+    create=_revealed(_webhooks.create),
+    rotate=_revealed(_webhooks.rotate),
+    update=_write(_webhooks.update, as_json(webhook_out)),
+    delete=_write(_webhooks.delete, as_json(deleted_out)),
+    get=_read(_webhooks.get, webhook_out),
+    list_all=_read(_webhooks.list_all, webhook_list),
+    deliveries=_read(_webhooks.deliveries, delivery_page),
+    redeliver=_write(_webhooks.redeliver, as_json(delivery_out)),
+)
+kpis = _Presented(
+    _kpis,
+    figures=_read(_kpis.figures, kpis_out),
+    report_sales=_read(_kpis.report_sales, sales_totals_out),
 )

@@ -1,6 +1,13 @@
 """The merchant's figures (数据看板), for the dashboard and the brand's own tools (admin)."""
 
-from ..contract.figures import KpiQuery, KpisOut, SalesTotalsOut, SalesTotalsRequest
+from ..contract.figures import (
+    KpiQuery,
+    KpisOut,
+    SalesTotalsOut,
+    SalesTotalsRequest,
+    kpis_out,
+    sales_totals_out,
+)
 from ..services import kpis
 from ..services.deps import deps
 from .http import Call, endpoint
@@ -17,7 +24,7 @@ from .http import Call, endpoint
 )
 def get_kpis(call: Call) -> KpisOut:
     query = call.query
-    return kpis.figures(deps(), query.day_from, query.day_to, query.grain)
+    return kpis_out(kpis.figures(deps(), query.day_from, query.day_to, query.grain))
 
 
 @endpoint(
@@ -31,4 +38,4 @@ def get_kpis(call: Call) -> KpisOut:
     response=SalesTotalsOut,
 )
 def report_sales(call: Call) -> SalesTotalsOut:
-    return kpis.report_sales(deps(), call.body)
+    return sales_totals_out(kpis.report_sales(deps(), call.body))

@@ -2,6 +2,7 @@
 
 import re
 
+from ..contract.common import as_json
 from ..contract.webhooks import (
     DeliveryOut,
     DeliveryPage,
@@ -11,6 +12,12 @@ from ..contract.webhooks import (
     WebhookOut,
     WebhookSecretOut,
     WebhookUpdate,
+    deleted_out,
+    delivery_out,
+    delivery_page,
+    webhook_list,
+    webhook_out,
+    webhook_secret_out,
 )
 from ..domain.errors import DeliveryNotFound, WebhookNotFound
 from ..services import webhooks
@@ -49,19 +56,20 @@ ONE = W + "/{webhook_id}"
     status=201,
 )
 def create_webhook(call: Call) -> Answer:
-    return webhooks.create(deps(), call.body, call.idem)
+    d = deps()
+    return webhooks.reveal(d, webhooks.create(d, call.body, call.idem, as_json(webhook_secret_out)))
 
 
 @endpoint(W, "GET", summary="Every webhook endpoint", scope="admin", response=WebhookList)
 def list_webhooks(call: Call) -> WebhookList:
-    return webhooks.list_all(deps())
+    return webhook_list(webhooks.list_all(deps()))
 
 
 @endpoint(
     ONE, "GET", summary="One webhook endpoint", scope="admin", response=WebhookOut, errors=(404,)
 )
 def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
-    return webhooks.get(deps(), _webhook(webhook_id))
+    return webhook_out(webhooks.get(deps(), _webhook(webhook_id)))
 
 
 @endpoint(
@@ -74,7 +82,7 @@ def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
     errors=(404, 409),
 )
 def update_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.update(deps(), _webhook(webhook_id), call.body, call.idem)
+    return webhooks.update(deps(), _webhook(webhook_id), call.body, call.idem, as_json(webhook_out))
 
 
 @endpoint(
@@ -86,14 +94,15 @@ def update_webhook(call: Call, webhook_id: str) -> Answer:
     errors=(404, 409),
 )
 def disable_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.update(deps(), _webhook(webhook_id), WebhookUpdate(enabled=False), call.idem)
+    disable = WebhookUpdate(enabled=False)
+    return webhooks.update(deps(), _webhook(webhook_id), disable, call.idem, as_json(webhook_out))
 
 
 @endpoint(
     ONE, "DELETE", summary="Remove an endpoint and its secrets", scope="admin", errors=(404, 409)
 )
 def delete_webhook(call: Call, webhook_id: str) -> Answer:
-    return webhooks.delete(deps(), _webhook(webhook_id), call.idem)
+    return webhooks.delete(deps(), _webhook(webhook_id), call.idem, as_json(deleted_out))
 
 
 @endpoint(
@@ -105,7 +114,9 @@ def delete_webhook(call: Call, webhook_id: str) -> Answer:
     errors=(404, 409),
 )
 def rotate_secret(call: Call, webhook_id: str) -> Answer:
-    return webhooks.rotate(deps(), _webhook(webhook_id), call.idem)
+    d = deps()
+    rotated = webhooks.rotate(d, _webhook(webhook_id), call.idem, as_json(webhook_secret_out))
+    return webhooks.reveal(d, rotated)
 
 
 @endpoint(
@@ -118,7 +129,7 @@ def rotate_secret(call: Call, webhook_id: str) -> Answer:
     errors=(404,),
 )
 def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
-    return webhooks.deliveries(deps(), _webhook(webhook_id), call.query)
+    return delivery_page(webhooks.deliveries(deps(), _webhook(webhook_id), call.query))
 
 
 @endpoint(
@@ -130,4 +141,6 @@ def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
     errors=(404, 409),
 )
 def redeliver(call: Call, webhook_id: str, delivery_id: str) -> Answer:
-    return webhooks.redeliver(deps(), _webhook(webhook_id), _delivery(delivery_id), call.idem)
+    return webhooks.redeliver(
+        deps(), _webhook(webhook_id), _delivery(delivery_id), call.idem, as_json(delivery_out)
+    )

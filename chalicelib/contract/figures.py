@@ -12,7 +12,8 @@ from pydantic import (
 
 from ..domain.books import Mismatch, points_value
 from ..domain.bounds import Day
-from ..domain.outcomes import Liability, Reconciled
+from ..domain.kpis import Period, SalesTotals, Warning
+from ..domain.outcomes import BrandNow, Figures, Liability, Reconciled
 from .common import Amount, Currency, Request, Response
 
 
@@ -253,4 +254,71 @@ def reconciliation_out(done: Reconciled) -> ReconciliationOut:
         mismatches=[mismatch_out(m) for m in done.mismatches],
         totals=liability_out(done.totals) if done.totals else None,
         next_cursor=done.next_cursor,
+    )
+
+
+WARNINGS = {
+    "active_ratio_7d_low": {
+        "en": "fewer than 40% of members were active in the last 7 days",
+        "zh": "近7日活跃率低于40%",
+    },
+    "repurchase_rate_30d_low": {
+        "en": "fewer than 25% of the last 30 days' buyers bought again",
+        "zh": "近30日复购率低于25%",
+    },
+}
+
+
+def coupons_out(coupons: dict[str, dict[str, int]]) -> dict[str, CouponFiguresOut]:
+    return {tid: CouponFiguresOut(**counts) for tid, counts in sorted(coupons.items())}
+
+
+def period_out(period: Period) -> KpiPeriodOut:
+    return KpiPeriodOut(
+        period_start=period.start,
+        days=period.days,
+        coupons=coupons_out(period.coupons),
+        **period.figures,
+    )
+
+
+def warning_out(warning: Warning) -> KpiWarningOut:
+    return KpiWarningOut(
+        code=warning.code,
+        value=warning.value,
+        threshold=warning.threshold,
+        message=WARNINGS[warning.code],
+    )
+
+
+def brand_now_out(now: BrandNow) -> KpiNowOut:
+    return KpiNowOut(
+        **now.figures,
+        tiers=now.tiers,
+        liability=liability_out(now.liability),
+        warnings=[warning_out(w) for w in now.warnings],
+    )
+
+
+def kpis_out(found: Figures) -> KpisOut:
+    return KpisOut(
+        first_day=found.first_day,
+        last_day=found.last_day,
+        grain=found.grain,
+        as_of=found.as_of,
+        periods=[period_out(p) for p in found.periods],
+        totals=period_out(found.total),
+        points_redemption_rate=found.points_redemption_rate,
+        coupon_redemption_rate=found.coupon_redemption_rate,
+        now=brand_now_out(found.now),
+    )
+
+
+def sales_totals_out(totals: SalesTotals) -> SalesTotalsOut:
+    return SalesTotalsOut(
+        day=date.fromisoformat(totals.day),
+        orders=totals.orders,
+        amount=totals.amount,
+        currency=totals.currency,
+        reported_at=totals.reported_at,
     )

@@ -3,12 +3,15 @@
 from datetime import datetime
 from typing import Literal
 
+from msgspec.structs import asdict
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
 )
 
+from ..domain.outcomes import Deliveries
+from ..domain.webhooks import Delivery, Endpoint
 from .common import Request, Response
 
 
@@ -82,3 +85,48 @@ class DeliveryQuery(BaseModel):
     status: Literal["pending", "delivered", "failed"] | None = None
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=128)
+
+
+class WebhookDeleted(Response):
+    webhook_id: str
+    deleted: bool
+
+
+# -- presenters --------------------------------------------------------------------------------
+
+
+def webhook_out(endpoint: Endpoint) -> WebhookOut:
+    return WebhookOut(
+        webhook_id=endpoint.webhook_id,
+        url=endpoint.url,
+        events=list(endpoint.events),
+        description=endpoint.description,
+        enabled=endpoint.enabled,
+        old_secret_until=endpoint.old_secret_until,
+        created_at=endpoint.created_at,
+        updated_at=endpoint.updated_at,
+    )
+
+
+def webhook_secret_out(endpoint: Endpoint) -> WebhookSecretOut:
+    """The secret as the endpoint keeps it (sealed): the route opens it on the way out, so the
+    first answer an Idempotency-Key keeps never holds it in the clear."""
+    return WebhookSecretOut(**webhook_out(endpoint).model_dump(), secret=endpoint.secret)
+
+
+def webhook_list(found: list[Endpoint]) -> WebhookList:
+    return WebhookList(webhooks=[webhook_out(e) for e in found])
+
+
+def deleted_out(webhook_id: str) -> WebhookDeleted:
+    return WebhookDeleted(webhook_id=webhook_id, deleted=True)
+
+
+def delivery_out(delivery: Delivery) -> DeliveryOut:
+    return DeliveryOut.model_validate(asdict(delivery))
+
+
+def delivery_page(found: Deliveries) -> DeliveryPage:
+    return DeliveryPage(
+        deliveries=[delivery_out(d) for d in found.deliveries], next_cursor=found.next_cursor
+    )

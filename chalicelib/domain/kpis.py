@@ -159,3 +159,122 @@ class SalesTotals(Struct, frozen=True):
     amount: int
     currency: str
     reported_at: datetime
+
+
+ISSUED = ("points_earned", "points_checkin", "points_referral")
+
+Figure = int | float | None
+
+
+def ratios(standing: Mapping[str, int] | None) -> dict[str, Figure]:
+    """The ratios of a day's standing figures (none before any were kept)."""
+    if standing is None:
+        return {}
+    members = standing.get("members", 0)
+    return {
+        "active_ratio_7d": ratio(standing.get("active_7d", 0), members),
+        "active_ratio_30d": ratio(standing.get("active_30d", 0), members),
+        "repurchase_rate_30d": ratio(
+            standing.get("repeat_purchasers_30d", 0), standing.get("purchasers_30d", 0)
+        ),
+    }
+
+
+class Period(Struct, frozen=True):
+    """A period of the range: its first day, how many days of the range it holds, its figures
+    by name (flows summed, the storefront's reports, ratios as its last day ended) and its
+    coupons by template."""
+
+    start: date
+    days: int
+    figures: dict[str, Figure]
+    coupons: dict[str, dict[str, int]]
+
+
+def period(
+    start: date,
+    in_period: list[str],
+    days: Mapping[str, Mapping[str, int]],
+    reported: Mapping[str, SalesTotals],
+    coupons: dict[str, dict[str, int]],
+    snaps: Mapping[str, Mapping[str, int]],
+) -> Period:
+    """`days`: the day figures by day; `reported`: the storefront's reports of every sale;
+    `snaps`: the standing figures kept as each day ended."""
+    flows = [days.get(day, {}) for day in in_period]
+    snapped = [day for day in in_period if day in snaps]
+    sums = {name: sum(f.get(name, 0) for f in flows) for name in DAY_FLOWS}
+    known = [day for day in in_period if day in reported]  # the days the storefront reported
+    all_orders = sum(reported[day].orders for day in known) if known else None
+    all_sales = sum(reported[day].amount for day in known) if known else None
+    members_on_known = sum(days.get(day, {}).get("sales", 0) for day in known)
+    figures: dict[str, Figure] = {
+        "net_sales": sums["sales"] - sums["refunded_amount"],
+        "average_order_value": sums["sales"] // sums["orders"] if sums["orders"] else None,
+        "all_orders": all_orders,
+        "all_sales": all_sales,
+        "members_share_of_sales": ratio(members_on_known, all_sales or 0),
+        "average_order_value_all": (all_sales // all_orders if all_orders and all_sales else None),
+        "points_issued": sum(sums[name] for name in ISSUED),
+        **ratios(snaps[snapped[-1]] if snapped else None),
+        **sums,
+    }
+    return Period(start, len(in_period), figures, coupons)
+
+
+def periods_of(first: date, last: date, grain: Grain) -> dict[date, list[str]]:
+    """The range's days by the period they fall in (the first period starts at `first`)."""
+    found: dict[date, list[str]] = {}
+    day = first
+    while day <= last:
+        found.setdefault(max(period_of(day, grain), first), []).append(day.isoformat())
+        day += timedelta(days=1)
+    return found
+
+
+def standing(
+    today: date, recent: Mapping[str, Mapping[str, int]], counts: Mapping[str, int]
+) -> dict[str, int]:
+    """The members, and how many were active and bought in the 7 and 30 days to `today`, from
+    the day marks of (at least) those 30 days and the standing counts."""
+    month = {(today - timedelta(days=n)).isoformat() for n in range(30)}
+    week = {(today - timedelta(days=n)).isoformat() for n in range(7)}
+
+    def marked(mark: str, within: set[str]) -> int:
+        return sum(figures[mark] for day, figures in recent.items() if day in within)
+
+    return {
+        "members": counts.get("members", 0),
+        "active_7d": marked("active_mark", week),
+        "active_30d": marked("active_mark", month),
+        "purchasers_30d": marked("purchase_mark", month),
+        "repeat_purchasers_30d": marked("prev_purchase_mark", month),
+    }
+
+
+def tiers_of(counts: Mapping[str, int]) -> dict[str, int]:
+    """Members by tier, from the standing counts."""
+    return {
+        key.split("@", 1)[1]: n
+        for key, n in sorted(counts.items())
+        if key.startswith("tier@") and n
+    }
+
+
+class Warning(Struct, frozen=True):
+    code: str  # e.g. active_ratio_7d_low
+    value: float
+    threshold: float
+
+
+def warnings(now: Mapping[str, Figure]) -> list[Warning]:
+    """What the merchant is told: a figure below the source articles' line."""
+    found = []
+    for code, name, line in (
+        ("active_ratio_7d_low", "active_ratio_7d", ACTIVE_7D_WARNING),
+        ("repurchase_rate_30d_low", "repurchase_rate_30d", REPURCHASE_30D_WARNING),
+    ):
+        value = now.get(name)
+        if value is not None and value < line:
+            found.append(Warning(code, float(value), line))
+    return found

@@ -14,6 +14,7 @@ from .books import Mismatch, Totals
 from .checkin import CheckinDay
 from .coupons import Coupon
 from .earning import Earning
+from .kpis import Figure, Grain, Period, Warning
 from .members import Member
 from .membership import Purchased, Reached, Refunded
 from .points import LedgerRow
@@ -21,6 +22,7 @@ from .program import Program
 from .referrals import Friend, Refusal
 from .risk import Signal
 from .wallet import Entry, Wallet
+from .webhooks import Delivery
 
 # -- members -----------------------------------------------------------------------------------
 
@@ -276,6 +278,30 @@ class Liability(Struct, frozen=True):
     watermark: datetime | None  # every change up to it is counted (None: nothing folded yet)
 
 
+class BrandNow(Struct, frozen=True):
+    """The brand as it stands: the standing figures and their ratios by name, members by tier,
+    what it owes, and what the merchant is warned of."""
+
+    figures: dict[str, Figure]
+    tiers: dict[str, int]
+    liability: Liability
+    warnings: list[Warning]
+
+
+class Figures(Struct, frozen=True):
+    """The merchant's figures over a range of brand-local days."""
+
+    first_day: date
+    last_day: date
+    grain: Grain
+    as_of: datetime
+    periods: list[Period]
+    total: Period
+    points_redemption_rate: float | None
+    coupon_redemption_rate: float | None
+    now: BrandNow
+
+
 class Reconciled(Struct, frozen=True):
     scope: Literal["member", "brand"]
     members_checked: int
@@ -283,3 +309,11 @@ class Reconciled(Struct, frozen=True):
     mismatches: list[Mismatch]
     totals: Liability | None = None
     next_cursor: str | None = None
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+class Deliveries(Struct, frozen=True):
+    deliveries: list[Delivery]  # newest first
+    next_cursor: str | None

@@ -6,29 +6,20 @@ Idempotency-Key replays like every write's, with the secret in it sealed (as on 
 `reveal` opens it on the way out, for the first answer and its replays alike."""
 
 import json
-import secrets as random_source
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from msgspec.structs import asdict, replace
+from msgspec.structs import replace
 
-from ..contract.webhooks import (
-    DeliveryOut,
-    DeliveryPage,
-    DeliveryQuery,
-    WebhookCreate,
-    WebhookList,
-    WebhookOut,
-    WebhookSecretOut,
-    WebhookUpdate,
-)
+from ..contract.webhooks import DeliveryQuery, WebhookCreate, WebhookUpdate
 from ..domain.errors import (
     DeliveryNotFound,
     UrlNotAllowed,
     ValidationFailed,
     WebhookNotFound,
 )
+from ..domain.outcomes import Deliveries
 from ..domain.webhooks import ALL, OLD_SECRET_HOURS, SECRET_BYTES, new_secret
 from ..events.derive import SUMMARIES
 from ..store.delivery_queue import DeliveryQueue
@@ -37,7 +28,7 @@ from ..store.webhooks import PENDING, Delivery, Endpoint, WebhookStore
 from ..webhooks.delivery import message
 from ..webhooks.sender import HttpSender
 from .shared import writes
-from .shared.writes import Answer, Idem, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write, stage_answer
 
 
 class Needs(writes.Needs, Protocol):
@@ -49,23 +40,8 @@ class Needs(writes.Needs, Protocol):
     def new_id(self) -> Callable[[datetime], str]: ...
     @property
     def pii_key(self) -> bytes: ...
-
-
-def _out(endpoint: Endpoint) -> WebhookOut:
-    return WebhookOut(
-        webhook_id=endpoint.webhook_id,
-        url=endpoint.url,
-        events=list(endpoint.events),
-        description=endpoint.description,
-        enabled=endpoint.enabled,
-        old_secret_until=endpoint.old_secret_until,
-        created_at=endpoint.created_at,
-        updated_at=endpoint.updated_at,
-    )
-
-
-def _delivery_out(delivery: Delivery) -> DeliveryOut:
-    return DeliveryOut.model_validate(asdict(delivery))
+    @property
+    def random_bytes(self) -> Callable[[int], bytes]: ...
 
 
 def _check_url(d: Needs, url: str) -> None:
@@ -100,19 +76,15 @@ def reveal(d: Needs, answer: Answer) -> Answer:
     return Answer(opened, answer.created, answer.replayed, answer.home)
 
 
-def _with_secret(endpoint: Endpoint) -> str:
-    out = WebhookSecretOut(**_out(endpoint).model_dump(), secret=endpoint.secret)
-    return out.model_dump_json()
-
-
-def create(d: Needs, body: WebhookCreate, idem: Idem | None) -> Answer:
+def create(d: Needs, body: WebhookCreate, idem: Idem | None, present: Present[Endpoint]) -> Answer:
+    """`present` shows the secret sealed (as the first answer keeps it): `reveal` opens it."""
     events = _check_events(body.events)
     _check_url(d, body.url)
 
     def attempt() -> Answer:
         now = d.clock()
         webhook_id = "wh_" + d.new_id(now)
-        secret = new_secret(random_source.token_bytes(SECRET_BYTES))
+        secret = new_secret(d.random_bytes(SECRET_BYTES))
         endpoint = Endpoint(
             webhook_id=webhook_id,
             url=body.url,
@@ -128,20 +100,20 @@ def create(d: Needs, body: WebhookCreate, idem: Idem | None) -> Answer:
         )
         uow = d.uow()
         d.webhooks.stage_save(uow, endpoint, previous_version=None)
-        answer = stage_answer(d, uow, idem, Answer(_with_secret(endpoint), created=True))
+        answer = stage_answer(d, uow, idem, Answer(present(endpoint), created=True))
         uow.commit()
         return answer
 
-    return reveal(d, run_write(d, idem, attempt))
+    return run_write(d, idem, attempt)
 
 
-def rotate(d: Needs, webhook_id: str, idem: Idem | None) -> Answer:
+def rotate(d: Needs, webhook_id: str, idem: Idem | None, present: Present[Endpoint]) -> Answer:
     """A new secret; the old one keeps signing beside it for 24 hours."""
 
     def attempt() -> Answer:
         endpoint = require(d, webhook_id)
         now = d.clock()
-        secret = new_secret(random_source.token_bytes(SECRET_BYTES))
+        secret = new_secret(d.random_bytes(SECRET_BYTES))
         rotated = replace(
             endpoint,
             secret=seal(d.pii_key, secret, webhook_id),
@@ -152,14 +124,20 @@ def rotate(d: Needs, webhook_id: str, idem: Idem | None) -> Answer:
         )
         uow = d.uow()
         d.webhooks.stage_save(uow, rotated, previous_version=endpoint.version)
-        answer = stage_answer(d, uow, idem, Answer(_with_secret(rotated)))
+        answer = stage_answer(d, uow, idem, Answer(present(rotated)))
         uow.commit()
         return answer
 
-    return reveal(d, run_write(d, idem, attempt))
+    return run_write(d, idem, attempt)
 
 
-def update(d: Needs, webhook_id: str, body: WebhookUpdate, idem: Idem | None) -> Answer:
+def update(
+    d: Needs,
+    webhook_id: str,
+    body: WebhookUpdate,
+    idem: Idem | None,
+    present: Present[Endpoint],
+) -> Answer:
     if not body.model_fields_set:
         raise ValidationFailed("send at least one of url, events, description, enabled")
     events = _check_events(body.events) if body.events is not None else None
@@ -180,41 +158,40 @@ def update(d: Needs, webhook_id: str, body: WebhookUpdate, idem: Idem | None) ->
         )
         uow = d.uow()
         d.webhooks.stage_save(uow, changed, previous_version=endpoint.version)
-        answer = stage_answer(d, uow, idem, Answer(_out(changed).model_dump_json()))
+        answer = stage_answer(d, uow, idem, Answer(present(changed)))
         uow.commit()
         return answer
 
     return run_write(d, idem, attempt)
 
 
-def delete(d: Needs, webhook_id: str, idem: Idem | None) -> Answer:
+def delete(d: Needs, webhook_id: str, idem: Idem | None, present: Present[str]) -> Answer:
     """Gone, with its secrets; deliveries under way are parked as failed when next tried."""
 
     def attempt() -> Answer:
         endpoint = require(d, webhook_id)
         uow = d.uow()
         d.webhooks.stage_delete(uow, endpoint)
-        body = json.dumps({"webhook_id": webhook_id, "deleted": True}, separators=(",", ":"))
-        answer = stage_answer(d, uow, idem, Answer(body))
+        answer = stage_answer(d, uow, idem, Answer(present(webhook_id)))
         uow.commit()
         return answer
 
     return run_write(d, idem, attempt)
 
 
-def get(d: Needs, webhook_id: str) -> WebhookOut:
-    return _out(require(d, webhook_id))
+def get(d: Needs, webhook_id: str) -> Endpoint:
+    return require(d, webhook_id)
 
 
-def list_all(d: Needs) -> WebhookList:
-    return WebhookList(webhooks=[_out(e) for e in d.webhooks.all()])
+def list_all(d: Needs) -> list[Endpoint]:
+    return d.webhooks.all()
 
 
-def deliveries(d: Needs, webhook_id: str, query: DeliveryQuery) -> DeliveryPage:
+def deliveries(d: Needs, webhook_id: str, query: DeliveryQuery) -> Deliveries:
     require(d, webhook_id)
     if query.cursor is not None and not query.cursor.startswith("dlv_"):
         raise ValidationFailed("cursor is not one this API returned", param="cursor")
-    found: list[DeliveryOut] = []
+    found: list[Delivery] = []
     more = False
     for delivery in d.webhooks.deliveries(webhook_id, query.cursor):
         if query.status and delivery.status != query.status:
@@ -222,11 +199,13 @@ def deliveries(d: Needs, webhook_id: str, query: DeliveryQuery) -> DeliveryPage:
         if len(found) == query.limit:
             more = True
             break
-        found.append(_delivery_out(delivery))
-    return DeliveryPage(deliveries=found, next_cursor=found[-1].delivery_id if more else None)
+        found.append(delivery)
+    return Deliveries(found, found[-1].delivery_id if more else None)
 
 
-def redeliver(d: Needs, webhook_id: str, delivery_id: str, idem: Idem | None) -> Answer:
+def redeliver(
+    d: Needs, webhook_id: str, delivery_id: str, idem: Idem | None, present: Present[Delivery]
+) -> Answer:
     """Deliver the event again from a first attempt, with the same `webhook-id`."""
     require(d, webhook_id)
 
@@ -245,7 +224,7 @@ def redeliver(d: Needs, webhook_id: str, delivery_id: str, idem: Idem | None) ->
         )
         uow = d.uow()
         d.webhooks.stage_restart(uow, delivery, now)
-        answer = stage_answer(d, uow, idem, Answer(_delivery_out(again).model_dump_json()))
+        answer = stage_answer(d, uow, idem, Answer(present(again)))
         # Queued first: if the write then fails, the message finds no such round and is dropped.
         d.delivery_queue.send(message(again, 1, now), timedelta())
         uow.commit()

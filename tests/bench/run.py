@@ -459,10 +459,10 @@ def _webhooks_bench(recorder: Recorder, deliveries: int = 300) -> None:
     import time as clock
 
     from chalicelib.contract.webhooks import WebhookCreate
-    from chalicelib.services import webhooks
     from chalicelib.store.delivery_queue import LocalDeliveries
     from chalicelib.webhooks.delivery import deliver, fan_out
     from chalicelib.webhooks.sender import HttpSender
+    from tests.presented import webhooks
 
     class Quick(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.services import kpis
 from loyalty_tools.demo import seed
 from loyalty_tools.demo_history import seed_history
 from tests.conftest import ENGINE
-from tests.presented import reconciliation
+from tests.presented import kpis, reconciliation
 
 MEMBERS, DAYS = 25, 20
 # moto copies its whole table in every transaction: the history takes it long

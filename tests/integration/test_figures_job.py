@@ -4,8 +4,8 @@ is not made up from marks that have moved on since."""
 
 from datetime import timedelta
 
-from chalicelib.services import kpis
 from tests.helpers import buy, enroll, nightly
+from tests.presented import kpis
 
 
 def test_each_night_keeps_the_day_ends_ratios(brand, clock, pump):

@@ -9,14 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from chalicelib.services import deps as composition
-from chalicelib.services import kpis
 from chalicelib.store.ledger import LedgerStore
 from loyalty_tools import cli
 from loyalty_tools.demo import DEMO_TEMPLATES
 from loyalty_tools.imports import import_members
 from tests.conftest import set_program
 from tests.helpers import add_templates, enroll, ladder, member
-from tests.presented import reconciliation
+from tests.presented import kpis, reconciliation
 
 HEADER = "phone,email,external_id,name,birthday,tags,points,points_expire_on,tier"
 

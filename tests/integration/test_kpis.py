@@ -20,13 +20,12 @@ from chalicelib.domain.errors import (
     RefundExceedsOrder,
 )
 from chalicelib.domain.kpis import POINTS_FLOWS
-from chalicelib.services import kpis
 from chalicelib.store.ledger import LedgerStore
 from chalicelib.store.members import MemberStore
 from loyalty_tools.demo import DEMO_TEMPLATES
 from tests.conftest import ENGINE, set_program
 from tests.helpers import buy, enroll, ladder, redeem, refund
-from tests.presented import coupon_checkout, coupon_issue, merges, templates
+from tests.presented import coupon_checkout, coupon_issue, kpis, merges, templates
 
 DAYS = 35
 # moto copies its whole table in every transaction: weeks of history take it a minute of CI

@@ -8,10 +8,9 @@ import pytest
 from chalicelib.contract.wallet import TopupRequest
 from chalicelib.events.publish import NotPublished
 from chalicelib.jobs.stream import consume
-from chalicelib.services import kpis
 from chalicelib.store import aggregates as aggregate_store
 from tests.helpers import buy, enroll, refund
-from tests.presented import reconciliation, wallet
+from tests.presented import kpis, reconciliation, wallet
 from tests.streams import Stream
 
 SHARD = "shardId-00000001-test"

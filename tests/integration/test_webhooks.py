@@ -24,7 +24,6 @@ from chalicelib.contract.webhooks import DeliveryQuery, WebhookCreate, WebhookUp
 from chalicelib.domain.errors import UrlNotAllowed, ValidationFailed
 from chalicelib.domain.webhooks import RETRY_STEPS
 from chalicelib.events.publish import handle
-from chalicelib.services import webhooks
 from chalicelib.services.shared.writes import Idem
 from chalicelib.store.delivery_queue import LocalDeliveries
 from chalicelib.store.models import IdempotencyItem, Item, WebhookItem
@@ -33,6 +32,7 @@ from chalicelib.webhooks.sender import HttpSender
 from tests.conftest import ENGINE
 from tests.helpers import buy, enroll
 from tests.npm import installed
+from tests.presented import webhooks
 from tests.streams import Stream
 
 pytestmark = pytest.mark.skipif(ENGINE != "moto", reason="reads moto's stream in process")

@@ -2,10 +2,10 @@
 
 from collections import Counter
 
-from ..contract.runs import JobOut, JobRequest, RunOut, RunPage, RunQuery
+from ..contract.runs import JobOut, JobRequest, RunOut, RunPage, RunQuery, run_out, run_page_out
 from ..jobs import nightly
 from ..jobs.runner import last_day
-from ..jobs.runs import one_run, run_out, run_page
+from ..jobs.runs import one_run, run_page
 from ..services.deps import deps
 from .http import Call, endpoint
 
@@ -62,7 +62,7 @@ def run_job(call: Call, job: str) -> JobOut:
     response=RunPage,
 )
 def list_runs(call: Call) -> RunPage:
-    return run_page(deps(), call.query)
+    return run_page_out(run_page(deps(), call.query))
 
 
 @endpoint(
@@ -74,4 +74,4 @@ def list_runs(call: Call) -> RunPage:
     errors=(404,),
 )
 def get_run(call: Call, job: str, run_id: str) -> RunOut:
-    return one_run(deps(), job, run_id)
+    return run_out(one_run(deps(), job, run_id))

@@ -4,6 +4,7 @@ import datetime as dt
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from msgspec.structs import asdict
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -11,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..domain.runs import Run, Runs
 from .common import Response
 
 
@@ -90,3 +92,11 @@ class JobOut(BaseModel):
         default_factory=list,
         description="dates asked for that a job did not run, and why (not begun or not over)",
     )
+
+
+def run_out(run: Run) -> RunOut:
+    return RunOut.model_validate(asdict(run))
+
+
+def run_page_out(found: Runs) -> RunPage:
+    return RunPage(runs=[run_out(r) for r in found.runs], next_cursor=found.next_cursor)

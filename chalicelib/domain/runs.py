@@ -18,3 +18,10 @@ class Run(Struct):
     errors: list[str]
     started_at: datetime
     finished_at: datetime | None
+
+
+class Runs(Struct, frozen=True):
+    """A page of run records, newest first."""
+
+    runs: list[Run]
+    next_cursor: str | None

@@ -170,12 +170,7 @@ def top_up(
 ) -> Answer:
     program = _program(d)
     rules = program.wallet
-    if not rules.min_topup <= request.amount <= rules.max_topup:
-        raise ValidationFailed(
-            f"a top-up is between {money(rules.min_topup, program.currency)} and "
-            f"{money(rules.max_topup, program.currency)}",
-            param="amount",
-        )
+    _within_topup_range(program, request.amount)
     fingerprint = request_hash("wallet.topup", [member_id, request.model_dump(mode="json")])
 
     def recorded() -> Answer | None:
@@ -199,15 +194,8 @@ def top_up(
         bonus, expires_at = terms.bonus, terms.expires_at
         if wallet.balance + request.amount + bonus > rules.max_balance:
             return _over_max(rules.max_balance, currency, recorded)
-        wallet.top_up(
-            request.payment_id,
-            request.amount,
-            bonus,
-            expires_at,
-            terms.reason,
-            now,
-            request.channel,
-        )
+        paid_in = (request.payment_id, request.amount, bonus, expires_at, terms.reason, now)
+        wallet.top_up(*paid_in, request.channel)
         body = present(
             ToppedUp(
                 payment_id=request.payment_id,
@@ -228,6 +216,16 @@ def top_up(
         return _commit(d, uow, idem, Answer(body, created=True, home=home), recorded)
 
     return run_write(d, idem, attempt)
+
+
+def _within_topup_range(program: Program, amount: int) -> None:
+    rules = program.wallet
+    if not rules.min_topup <= amount <= rules.max_topup:
+        raise ValidationFailed(
+            f"a top-up is between {money(rules.min_topup, program.currency)} and "
+            f"{money(rules.max_topup, program.currency)}",
+            param="amount",
+        )
 
 
 def _over_max(max_balance: int, currency: str, recorded: Callable[[], Answer | None]) -> Answer:
@@ -349,14 +347,8 @@ def refund(
         now = d.clock()
         wallet, currency = _load(d, member_id, program, now)
         _currency(request.currency, currency)
-        principal, bonus = refund_parts(
-            payment.principal,
-            payment.bonus,
-            payment.refunded,
-            payment.bonus_back,
-            request.amount,
-            currency,
-        )
+        paid = (payment.principal, payment.bonus, payment.refunded, payment.bonus_back)
+        principal, bonus = refund_parts(*paid, request.amount, currency)
         to_grants = bonus_back(payment.drawn, payment.returned, bonus)
         before = wallet.bonus
         wallet.give_back(request.order_id, principal, to_grants, now)
@@ -366,17 +358,9 @@ def refund(
         for payment_id, amount in to_grants:
             payment.returned[payment_id] = payment.returned.get(payment_id, 0) + amount
         payment.version += 1
-        body = present(
-            WalletRefunded(
-                order_id=request.order_id,
-                amount=request.amount,
-                principal=principal,
-                bonus=bonus,
-                bonus_expired=expired,
-                refunded_total=payment.refunded,
-                wallet=WalletNow(member_id, wallet, currency, program.zone),
-            )
-        )
+        seen = WalletNow(member_id, wallet, currency, program.zone)
+        parts = (principal, bonus, expired, payment.refunded)
+        body = present(WalletRefunded(request.order_id, request.amount, *parts, seen))
         uow = d.uow()
         d.wallets.stage(uow, member_id, wallet, currency=currency, now=now)
         d.wallets.stage_payment(uow, member_id, payment)

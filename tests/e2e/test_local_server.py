@@ -406,6 +406,8 @@ def test_after_a_restart__events_follow_writes_within_seconds_whatever_the_histo
             time.sleep(0.1)
         lag = time.monotonic() - written
         assert page.json()["events"][0]["type"] == "member.enrolled"
-        assert lag < 3, f"the event came {lag:.1f} s after its write"
+        # Re-reading the history took it past 30 s; keeping its place, a second or two (3.1 s on a
+        # machine busy with other suites): the bound tells the two apart without timing a test.
+        assert lag < 15, f"the event came {lag:.1f} s after its write"
     finally:
         again.stop()

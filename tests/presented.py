@@ -62,66 +62,26 @@ from chalicelib.contract.webhooks import (
     webhook_out,
     webhook_secret_out,
 )
-from chalicelib.services import (
-    activities as _activities,
-)
-from chalicelib.services import (
-    checkins as _checkins,
-)
-from chalicelib.services import (
-    checkout as _checkout,
-)
-from chalicelib.services import (
-    coupon_checkout as _coupon_checkout,
-)
-from chalicelib.services import (
-    coupon_issue as _coupon_issue,
-)
-from chalicelib.services import (
-    identities as _identities,
-)
-from chalicelib.services import (
-    kpis as _kpis,
-)
-from chalicelib.services import (
-    ledger as _ledger,
-)
-from chalicelib.services import (
-    members as _members,
-)
-from chalicelib.services import (
-    merges as _merges,
-)
-from chalicelib.services import (
-    profile as _profile,
-)
-from chalicelib.services import (
-    purchases as _purchases,
-)
-from chalicelib.services import (
-    reconciliation as _reconciliation,
-)
-from chalicelib.services import (
-    redemptions as _redemptions,
-)
-from chalicelib.services import (
-    refunds as _refunds,
-)
-from chalicelib.services import (
-    segment_issue as _segment_issue,
-)
-from chalicelib.services import (
-    segments as _segments,
-)
-from chalicelib.services import (
-    templates as _templates,
-)
-from chalicelib.services import (
-    wallet as _wallet,
-)
-from chalicelib.services import (
-    webhooks as _webhooks,
-)
+from chalicelib.services import activities as _activities
+from chalicelib.services import checkins as _checkins
+from chalicelib.services import checkout as _checkout
+from chalicelib.services import coupon_checkout as _coupon_checkout
+from chalicelib.services import coupon_issue as _coupon_issue
+from chalicelib.services import identities as _identities
+from chalicelib.services import kpis as _kpis
+from chalicelib.services import ledger as _ledger
+from chalicelib.services import members as _members
+from chalicelib.services import merges as _merges
+from chalicelib.services import profile as _profile
+from chalicelib.services import purchases as _purchases
+from chalicelib.services import reconciliation as _reconciliation
+from chalicelib.services import redemptions as _redemptions
+from chalicelib.services import refunds as _refunds
+from chalicelib.services import segment_issue as _segment_issue
+from chalicelib.services import segments as _segments
+from chalicelib.services import templates as _templates
+from chalicelib.services import wallet as _wallet
+from chalicelib.services import webhooks as _webhooks
 
 
 class _Presented:

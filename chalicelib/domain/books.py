@@ -190,7 +190,8 @@ def points_value(points: int, rate_points: int, rate_amount: int) -> int:
 
 
 def figures_of(books: MemberBooks) -> tuple[dict[str, int], list[Mismatch]]:
-    """One member's figures (the names of `FIGURES`) and what its books got wrong."""
+    """One member's figures, by name (the reconciliation's `BookFigures`), and what its books
+    got wrong."""
     points, found = check_points(books.member_id, books.balances, books.lots, books.rows)
     wallet, found_in_wallet = check_wallet(books.member_id, books.wallet, books.entries)
     figures = {
@@ -215,9 +216,6 @@ def figures_of(books: MemberBooks) -> tuple[dict[str, int], list[Mismatch]]:
         "wallet_entries": wallet.entries,
     }
     return figures, found + found_in_wallet
-
-
-FIGURES = tuple(figures_of(MemberBooks("", Balances(), [], [], None, []))[0])
 
 
 def add_figures(into: dict[str, int], more: dict[str, int]) -> None:

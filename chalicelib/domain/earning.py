@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Protocol
@@ -37,11 +37,36 @@ class ItemLike(Protocol):
     def category(self) -> str | None: ...
 
 
+class Sale(Protocol):
+    """What a storefront says of a sale (a quote's basket, a purchase)."""
+
+    @property
+    def amount(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def items(self) -> Sequence[ItemLike]: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
 class Basket(Struct, frozen=True):
     amount: int
     occurred_at: datetime
     items: tuple[BasketItem, ...] = ()
     currency: str = ""  # the program's: what messages write amounts in
+
+
+def basket_of(program: Program, sale: Sale, now: datetime) -> Basket:
+    """The sale's basket, as a quote and the purchase it quotes both read it."""
+    return basket_for(
+        program,
+        amount=sale.amount,
+        currency=sale.currency,
+        items=sale.items,
+        now=now,
+        occurred_at=sale.occurred_at,
+    )
 
 
 def basket_for(

@@ -305,7 +305,7 @@ class Figures(Struct, frozen=True):
 class Reconciled(Struct, frozen=True):
     scope: Literal["member", "brand"]
     members_checked: int
-    figures: dict[str, int]  # sums over the members checked (books.FIGURES)
+    figures: dict[str, int]  # sums over the members checked, by name (books.figures_of)
     mismatches: list[Mismatch]
     totals: Liability | None = None
     next_cursor: str | None = None

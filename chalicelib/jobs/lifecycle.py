@@ -18,6 +18,7 @@ from ..domain.coupons import CouponTemplate
 from ..domain.members import Member
 from ..domain.program import Program
 from ..services import lifecycle_gifts
+from ..services.shared import issuance
 from ..store import keys
 from ..store.due import Page
 from .runner import Job, Night
@@ -32,7 +33,7 @@ def _template(night: Night, member_id: str, template_id: str) -> CouponTemplate 
         if record is None:
             night.cache[key] = "the template no longer exists"
         else:
-            reason = lifecycle_gifts.unissuable(night.deps, record.template, night.now)
+            reason = issuance.unissuable(night.deps, record.template, night.now)
             night.cache[key] = reason or record
     found = night.cache[key]
     if isinstance(found, str):
@@ -116,7 +117,8 @@ def _lifecycle(night: Night, partition: str, page: Page) -> None:
             night.counts["moved_meanwhile"] += 1  # active again (the index lags the item)
             return
         night.counts["members"] += 1
-        found = membership.lapse(program.lifecycle, program.zone, copy(member), day)
+        lapsed = copy(member)  # the member as the night leaves it; written by `change`
+        found = membership.lapse(program.lifecycle, program.zone, lapsed, day)
         if found.turned_dormant:
             night.counts["turned_dormant"] += 1
             night.event("member.dormant")
@@ -125,8 +127,9 @@ def _lifecycle(night: Night, partition: str, page: Page) -> None:
             night.event("member.churned")
         template_id = program.lifecycle.winback_coupon if found.nudge else None
 
-        def change(m: Member) -> None:
-            membership.lapse(program.lifecycle, program.zone, m, day)
+        def change(m: Member) -> None:  # m: this member, or the same version read again
+            m.dormant_since, m.churned_since = lapsed.dormant_since, lapsed.churned_since
+            m.dormant_on = lapsed.dormant_on
 
         _write(night, member, template_id, f"winback:{day.isoformat()}", "dormancy", change)
 

@@ -27,9 +27,11 @@ def _review(night: Night, member: Member | None) -> None:
     done = tier_reviews.review(
         night.deps, night.program, member, night.day, night.now, night.dry_run
     )
+    if done.outcome == "gone":
+        night.counts["gone"] += 1
+    elif done.outcome == "moved":
+        night.counts["moved_meanwhile"] += 1  # reviewed meanwhile (the index lags the item)
     if member is None or done.decision is None:
-        # gone, or reviewed meanwhile (the index lags the item)
-        night.counts["gone" if done.outcome == "gone" else "moved_meanwhile"] += 1
         return
     _count(night, member.member_id, done.tier_before, done.grace_before, done.decision)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..contract.engagement import ActivityRequest
-from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import ValidationFailed
-from ..domain.guards import WriteRejected
 from ..domain.idempotency import request_hash
 from ..domain.membership import engage, qualify
 from ..domain.outcomes import ActivityRecorded, MemberNow
@@ -15,7 +13,7 @@ from ..store.members import MemberStore
 from ..store.once import OnceStore
 from ..store.program import ProgramCache
 from .shared import issuance, writes
-from .shared.writes import Answer, Idem, Present, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write
 
 
 class Needs(writes.Needs, issuance.Needs, Protocol):
@@ -67,12 +65,7 @@ def record(
             )
         )
         home = d.once.stage(uow, member_id, "activity", request.activity_id, fingerprint, body)
-        answer = stage_answer(d, uow, idem, Answer(body, created=True, home=home))
-        try:
-            uow.commit()
-        except WriteRejected as rejected:
-            skip_refused_rule_coupons(rejected, skip)
-            raise
-        return answer
+        answer = Answer(body, created=True, home=home)
+        return issuance.commit_with_rule_coupons(d, uow, idem, answer, skip)
 
     return run_write(d, idem, attempt)

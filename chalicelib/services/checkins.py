@@ -13,9 +13,7 @@ from typing import Protocol
 from ..contract.engagement import CheckinRequest
 from ..domain import checkin
 from ..domain.checkin import CheckinDay
-from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import AlreadyCheckedIn, CheckinOff
-from ..domain.guards import WriteRejected
 from ..domain.limits import CHECKIN, EARNED, points_used
 from ..domain.membership import check_in as earn
 from ..domain.outcomes import CheckedIn, CheckinMonth, MemberNow, NextBonus
@@ -23,9 +21,8 @@ from ..domain.program import Checkin, Program
 from ..store.checkins import CheckinStore
 from ..store.members import MemberStore
 from ..store.program import ProgramCache
-from ..store.unit_of_work import UnitOfWork
 from .shared import issuance, limits, writes
-from .shared.writes import Answer, Idem, Present, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, run_write
 
 
 class Needs(writes.Needs, issuance.Needs, limits.Needs, Protocol):
@@ -118,19 +115,9 @@ def _check_in(
     )
     record = CheckinDay(day.isoformat(), done.points, done.bonus, done.outcome.length, makeup, body)
     home = d.checkins.stage(uow, member_id, record)
-    return _commit(d, uow, idem, Answer(body, created=True, home=home), skip)
-
-
-def _commit(
-    d: Needs, uow: UnitOfWork, idem: Idem | None, answer: Answer, skip: dict[str, str]
-) -> Answer:
-    answer = stage_answer(d, uow, idem, answer)
-    try:
-        uow.commit()
-    except WriteRejected as rejected:
-        skip_refused_rule_coupons(rejected, skip)
-        raise  # read again: the day was checked in meanwhile, or the usage moved
-    return answer
+    # the day checked in meanwhile, or the usage moved: run_write reads again
+    answer = Answer(body, created=True, home=home)
+    return issuance.commit_with_rule_coupons(d, uow, idem, answer, skip)
 
 
 def calendar(d: Needs, member_id: str, month: str | None) -> CheckinMonth:

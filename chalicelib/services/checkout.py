@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..contract.checkout import QuoteRequest
-from ..domain.earning import basket_for, earn_points, redeemable, redemption_discount
+from ..domain.earning import basket_of, earn_points, redeemable, redemption_discount
 from ..domain.outcomes import Quote
 from ..store.members import MemberStore
 from ..store.program import ProgramCache
@@ -22,14 +22,7 @@ def quote(d: Needs, member_id: str, request: QuoteRequest) -> Quote:
     """Writes nothing; the breakdown is the one the purchase will give."""
     program = d.programs.require()
     now = d.clock()
-    cart = basket_for(
-        program,
-        amount=request.amount,
-        currency=request.currency,
-        items=request.items,
-        now=now,
-        occurred_at=request.occurred_at,
-    )
+    cart = basket_of(program, request, now)
     member, account = d.members.load_account(member_id, now)
     earning = earn_points(cart, program, member.tier)
     points = redeemable(account.available, request.amount, program.redemption)

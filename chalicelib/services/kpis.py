@@ -56,11 +56,13 @@ def figures(d: Needs, first: date | None, last: date | None, grain: kpis.Grain) 
     every_day = [day for in_period in periods.values() for day in in_period]
     total = kpis.period(first, every_day, days, reported, coupons, snaps)
     flows = total.figures
+    watermark = d.aggregates.watermark(now)  # one read: the figures' and the totals' moment
+    recent = days if first <= _month_ago(today) and last >= today else None
     return Figures(
         first_day=first,
         last_day=last,
         grain=grain,
-        as_of=d.aggregates.watermark(now) or now,
+        as_of=watermark or now,
         periods=series,
         total=total,
         points_redemption_rate=kpis.ratio(
@@ -71,9 +73,7 @@ def figures(d: Needs, first: date | None, last: date | None, grain: kpis.Grain) 
             sum(c["redeemed"] for c in coupons.values()),
             sum(c["issued"] for c in coupons.values()),
         ),
-        now=_now(
-            d, today, program, now, days if first <= _month_ago(today) and last >= today else None
-        ),
+        now=_now(d, today, program, now, watermark, recent),
     )
 
 
@@ -119,11 +119,12 @@ def _now(
     today: date,
     program: Program,
     now: datetime,
+    watermark: datetime | None,
     read: dict[str, dict[str, int]] | None,
 ) -> BrandNow:
     standing, counts = _standing(d, today, read)
     figures: dict[str, kpis.Figure] = {**standing, **kpis.ratios(standing)}
-    owed = Liability(d.totals.read(), program, now, d.aggregates.watermark(now))
+    owed = Liability(d.totals.read(), program, now, watermark)
     return BrandNow(figures, kpis.tiers_of(counts), owed, kpis.warnings(figures))
 
 

@@ -47,11 +47,6 @@ class Given(Struct):
     changed_meanwhile: bool = False
 
 
-def unissuable(d: issuance.Needs, template: CouponTemplate, now: datetime) -> str | None:
-    """Why the template cannot issue now (None: it can)."""
-    return issuance.unissuable(d, template, now)
-
-
 def give(d: Needs, program: Program, gift: Gift, now: datetime, dry_run: bool) -> Given:
     """The gift in one transaction; a coupon refused by stock or limit goes, and the change is
     written without it."""

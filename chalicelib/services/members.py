@@ -11,7 +11,6 @@ from typing import Protocol
 from msgspec import Struct
 
 from ..contract.members import EnrollRequest, LookupRequest
-from ..domain.coupons import skip_refused_rule_coupons
 from ..domain.errors import (
     Forbidden,
     IdentityConflict,
@@ -19,7 +18,6 @@ from ..domain.errors import (
     TooManyLots,
     ValidationFailed,
 )
-from ..domain.guards import WriteRejected
 from ..domain.identity import Identifier, apply_identifiers, fingerprint
 from ..domain.members import Member
 from ..domain.membership import refer, touch
@@ -31,7 +29,7 @@ from ..store.members import MemberStore
 from ..store.program import ProgramCache
 from ..store.unit_of_work import UnitOfWork
 from .shared import identities, issuance, referrals, refusals, writes
-from .shared.writes import Answer, Idem, Present, retry, run_write, stage_answer
+from .shared.writes import Answer, Idem, Present, retry, run_write
 
 
 class Needs(
@@ -102,15 +100,8 @@ def _enroll(
     for ident in new:
         d.members.stage_identity(uow, ident.kind, ident.fingerprint, member.member_id)
     body = present(Enrolled(MemberNow(member, program, now), issued, dict(skip), referral))
-    answer = stage_answer(d, uow, idem, Answer(body, created=not owners))
-    try:
-        uow.commit()
-    except WriteRejected as rejected:
-        # Another channel enrolled the same person meanwhile, or the welcome coupon ran out
-        # (remembered, so the retry goes without it): run_write reads again.
-        skip_refused_rule_coupons(rejected, skip)
-        raise
-    return answer
+    # Another channel may enrol the same person meanwhile: run_write reads again.
+    return issuance.commit_with_rule_coupons(d, uow, idem, Answer(body, created=not owners), skip)
 
 
 def _owners(d: Needs, given: list[Identifier]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from msgspec import Struct
 
 from ..contract.checkout import PurchaseRequest
 from ..domain.coupons import Coupon, skip_refused_rule_coupons
-from ..domain.earning import basket_for
+from ..domain.earning import basket_of
 from ..domain.errors import OrderConflict
 from ..domain.guards import Rule, WriteRejected
 from ..domain.idempotency import request_hash
@@ -71,14 +71,7 @@ def _record(
     present: Present[PurchaseRecorded],
 ) -> Answer:
     request, member_id, now = order.request, order.member_id, d.clock()
-    cart = basket_for(
-        program,
-        amount=request.amount,
-        currency=request.currency,
-        items=request.items,
-        now=now,
-        occurred_at=request.occurred_at,
-    )
+    cart = basket_of(program, request, now)
     member, account = d.members.load_account(member_id, now)
     today = now.astimezone(program.zone).date()
     used = limits.usage_today(d, program.limits, member_id, today, EARNED)

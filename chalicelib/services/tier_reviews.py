@@ -22,10 +22,10 @@ class Needs(writes.Needs, Protocol):
 
 
 class Reviewed(Struct, frozen=True):
-    """What the review did: `moved` (reviewed meanwhile: the index lags the item) or `gone`
-    (no such member) change nothing."""
+    """What the review did: `moved` (reviewed meanwhile: the index lags the item), `gone` (no
+    such member) or `busy` (it kept changing under every attempt) change nothing."""
 
-    outcome: Literal["reviewed", "moved", "gone"]
+    outcome: Literal["reviewed", "moved", "gone", "busy"]
     tier_before: str | None = None
     grace_before: int = 0
     decision: tiers.ReviewDecision | None = None
@@ -54,4 +54,4 @@ def review(
                 d.backoff(attempt_no)
                 continue
         return Reviewed("reviewed", before, grace_before, decision)
-    return Reviewed("moved")
+    return Reviewed("busy")

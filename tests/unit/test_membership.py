@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import membership
 from chalicelib.domain.members import Member
-from chalicelib.domain.program import Lifecycle, Tier, TierLadder, TierWindow
+from chalicelib.domain.program import Lifecycle, Program, Tier, TierLadder, TierWindow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULES = Lifecycle(dormant_after_days=30, winback_cooldown_days=10, churned_after_days=45)
@@ -63,10 +63,10 @@ def test_lapse__no_churn_when_the_program_has_none():
 def test_enter_tier__holds_it_from_now_with_full_grace_and_a_review_at_the_window_end():
     member = idle_since(date(2026, 3, 1))
     now = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-    program_like = type("P", (), {"tiers": LADDER, "zone": SHANGHAI})()
-    membership.enter_tier(program_like, member, "gold", now)  # type: ignore[arg-type]
+    program = Program(name="B", currency="CNY", time_zone="Asia/Shanghai", tiers=LADDER)
+    membership.enter_tier(program, member, "gold", now)
     assert (member.tier, member.tier_since, member.tier_grace_left) == ("gold", now, 1)
-    assert member.tier_review_on is not None and member.tier_review_on > "2026-03-10"
+    assert member.tier_review_on == "2026-04-01"  # the day after the month's window
 
 
 def test_review__grace_first_then_lowered_and_the_review_day_moves_on():

@@ -7,12 +7,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from ...domain.coupons import CODE_BYTES, OUT_OF_STOCK, Coupon, CouponTemplate, code_from
+from ...domain.coupons import (
+    CODE_BYTES,
+    OUT_OF_STOCK,
+    Coupon,
+    CouponTemplate,
+    code_from,
+    skip_refused_rule_coupons,
+)
 from ...domain.errors import CouponOutOfStock
+from ...domain.guards import WriteRejected
 from ...domain.outcomes import CouponReleased
 from ...store.coupons import CouponStore
 from ...store.unit_of_work import UnitOfWork
-from .writes import Present
+from . import writes
+from .writes import Answer, Idem, Present
 
 
 class Needs(Protocol):
@@ -126,3 +135,19 @@ def stage_release(
     coupon.answer = present(CouponReleased(order_id, coupon, now))
     d.coupons.stage_coupon_state(uow, coupon, expected_status="redeemed")
     return coupon.answer
+
+
+def commit_with_rule_coupons(
+    d: writes.Needs, uow: UnitOfWork, idem: Idem | None, answer: Answer, skip: dict[str, str]
+) -> Answer:
+    """Keep `answer` and commit a write that staged rule coupons (enrol, tier up, check-in
+    bonuses). A coupon its template refused now (out of stock, the member's limit) is marked
+    in `skip` and the write goes up to be read again: `run_write` retries it without that
+    coupon, and the answer says why it was skipped."""
+    answer = writes.stage_answer(d, uow, idem, answer)
+    try:
+        uow.commit()
+    except WriteRejected as rejected:
+        skip_refused_rule_coupons(rejected, skip)
+        raise
+    return answer

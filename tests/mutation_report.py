@@ -35,9 +35,13 @@ def main(show: int = 40) -> int:
             for name, code in results.items()
             if code is not None and status_by_exit_code[code] in ("survived", "no tests")
         ]
-    if totals["tried"]:
-        score = totals["killed"] / totals["tried"]
-        print(f"{'all':<44} {totals['killed']:>7} {'':>8} {'':>8} {score:>6.1%}")
+    if not totals["tried"]:
+        # mutmut stops before any mutant when its first run of the tests fails (a file the
+        # tests read that `also_copy` lacks): say so, rather than report nothing surviving
+        print("no mutant was tried: run `mutmut run` by hand to see why", file=sys.stderr)
+        return 1
+    score = totals["killed"] / totals["tried"]
+    print(f"{'all':<44} {totals['killed']:>7} {'':>8} {'':>8} {score:>6.1%}")
     print(f"\n{len(survivors)} surviving mutants" + (f" (first {show}):" if survivors else ""))
     for name in survivors[:show]:
         diff = subprocess.run(

@@ -61,7 +61,7 @@ test-engine-ci:
 # every night, the books checked every day; on DynamoDB Local (moto copies its whole table in
 # every transaction).
 test-year: $(STAMP) java
-	LOYALTY_TEST_ENGINE=dynamodb-local YEAR_MEMBERS=300 YEAR_DAYS=365 $(BIN)/pytest tests/integration/test_simulated_year.py
+	LOYALTY_TEST_ENGINE=dynamodb-local YEAR_MEMBERS=300 YEAR_DAYS=365 $(BIN)/pytest -s -p no:randomly tests/integration/test_simulated_year.py
 
 # Java for DynamoDB Local: installed where we may (root on Debian), else say how.
 java:
@@ -89,7 +89,7 @@ bench-smoke: $(STAMP)
 MUTANTS ?= chalicelib.domain.*
 mutate: $(STAMP)
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 "$(MUTANTS)" > /dev/null || true
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mutmut run --max-children 2 "$(MUTANTS)" > /dev/null || true
 	$(BIN)/python -m tests.mutation_report
 
 # A brand's whole stack into dist/<brand>/package (sam.json, deployment.zip), linted offline.

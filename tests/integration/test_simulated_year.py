@@ -77,6 +77,8 @@ def test_simulated_nights__the_books_match_the_reference_every_day(brand, clock,
     counter = 0
     for day_no in range(DAYS):
         today = start + timedelta(days=day_no)
+        if day_no % 30 == 0:  # progress, seen with `pytest -s` (make test-year)
+            print(f"night {day_no}/{DAYS}", flush=True)
         # the night: the job for yesterday, at 01:00 local
         clock.now = datetime.combine(today, time(1), ZONE).astimezone(UTC)
         runs = run_jobs(brand, list(JOBS.values()), now=clock.now)

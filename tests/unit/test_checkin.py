@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.checkin import Streak, check_in, make_up, next_bonus
+from chalicelib.domain.checkin import Run, Streak, check_in, make_up, next_bonus
 from chalicelib.domain.errors import MakeUpRefused
 from chalicelib.domain.program import Checkin, StreakBonus
 
@@ -117,3 +117,34 @@ def test_the_streak_is_always_the_days_in_a_row_the_records_show(steps):
             # paid again only for another streak: a day between the two payments was missed
             between = {earlier + i * DAY for i in range((later - earlier).days)}
             assert not between <= checked, (bonus_day, earlier, later)
+
+
+def test_a_refused_make_up_names_the_make_up_field():
+    none_left = RULES.model_copy(update={"makeups_per_month": 0})
+    for streak, day, today, rules in [
+        (Streak(), date(2026, 10, 31), date(2026, 11, 2), RULES),  # last month
+        (Streak(), date(2026, 11, 1), date(2026, 11, 2), none_left),
+    ]:
+        with pytest.raises(MakeUpRefused) as refused:
+            make_up(streak, day, today, rules)
+        assert refused.value.param == "make_up"
+
+
+def test_a_joined_run_keeps_the_bonuses_either_side_paid():
+    paid_after = Streak((Run(date(2026, 11, 2), date(2026, 11, 8), paid_through=7),))
+    joined = make_up(paid_after, date(2026, 11, 1), date(2026, 11, 9), RULES).streak
+    assert joined.runs == (Run(date(2026, 11, 1), date(2026, 11, 8), paid_through=7),)
+    unpaid_before = Streak((Run(date(2026, 11, 1), date(2026, 11, 2)),))
+    joined = make_up(unpaid_before, date(2026, 11, 3), date(2026, 11, 9), RULES).streak
+    assert joined.runs == (Run(date(2026, 11, 1), date(2026, 11, 3), paid_through=0),)
+    alone = make_up(Streak(), date(2026, 11, 5), date(2026, 11, 9), RULES).streak
+    assert alone.runs == (Run(date(2026, 11, 5), date(2026, 11, 5), paid_through=0),)
+
+
+def test_make_ups_are_counted_in_the_month_they_are_made():
+    first = make_up(Streak(), date(2026, 11, 1), date(2026, 11, 9), RULES).streak
+    assert (first.makeup_month, first.makeups) == ("2026-11", 1)
+    second = make_up(first, date(2026, 11, 3), date(2026, 11, 9), RULES).streak
+    assert second.makeups == 2
+    december = make_up(second, date(2026, 12, 1), date(2026, 12, 2), RULES).streak
+    assert (december.makeup_month, december.makeups) == ("2026-12", 1)

@@ -15,8 +15,11 @@ from chalicelib.domain.coupons import (
     applicability,
     code_from,
     normalise_code,
+    refuse_issue,
 )
 from chalicelib.domain.earning import Basket, BasketItem
+from chalicelib.domain.errors import CouponLimitReached, CouponOutOfStock, DomainError
+from chalicelib.domain.guards import Guard, Rule, WriteRejected
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -184,3 +187,20 @@ def test_an_order_without_a_coupon__still_exists_once_it_had_one():
 
     after = OrderCoupons("o-1").adding("A", template(kind="fixed", amount_off=1)).without(["A"])
     assert after.exists is True and after.codes == () and after.exclusive is False
+
+
+def test_a_refused_issue_says_which_counter_of_the_named_template_refused_it():
+    def refusal(rule, subject="tmpl_1"):
+        with pytest.raises(DomainError) as refused:
+            refuse_issue(WriteRejected([Guard(rule, subject)], conflict=False), "tmpl_1")
+        return refused.value
+
+    stock = refusal(Rule.COUPON_STOCK)
+    assert isinstance(stock, CouponOutOfStock) and stock.param == "template_id"
+    assert str(stock) == "template tmpl_1 is out of stock"
+    limit = refusal(Rule.COUPON_LIMIT)
+    assert isinstance(limit, CouponLimitReached) and limit.param == "template_id"
+    assert "tmpl_1" in str(limit) and "most coupons" in str(limit)
+    # another template's counter, or another rule, is not this template's refusal
+    refuse_issue(WriteRejected([Guard(Rule.COUPON_STOCK, "tmpl_2")], conflict=False), "tmpl_1")
+    refuse_issue(WriteRejected([Guard(Rule.MEMBER_VERSION)], conflict=True), "tmpl_1")

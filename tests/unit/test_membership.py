@@ -83,3 +83,26 @@ def test_review__grace_first_then_lowered_and_the_review_day_moves_on():
     lowered = membership.review(LADDER, member, next_day, now + timedelta(days=30))
     assert lowered.changed("gold") and member.tier is None
     assert member.tier_since is None and member.tier_review_on is None  # no tier: no review
+
+
+def test_standing__is_what_the_figures_count_of_a_member_field_by_field():
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    member = Member(
+        member_id="mem_1",
+        created_at=at,
+        updated_at=at,
+        last_active_at=at,
+        tier="gold",
+        merged_into="mem_9",
+        merged_from=["mem_2", "mem_3"],
+        active_day="2026-11-03",
+        purchase_day="2026-11-02",
+        prev_purchase_day="2026-10-30",
+    )
+    standing = member.standing()
+    assert (standing.merged_into, standing.merged_from, standing.tier) == ("mem_9", 2, "gold")
+    assert (standing.active_day, standing.purchase_day, standing.prev_purchase_day) == (
+        "2026-11-03",
+        "2026-11-02",
+        "2026-10-30",
+    )

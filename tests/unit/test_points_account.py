@@ -427,3 +427,12 @@ def test_a_merge_in_steps__moves_every_lot_as_it_was_and_loses_no_point(
     assert taking.balances.balance == sum(
         x.remaining for x in taking.lots.values() if not x.pending
     )
+
+
+def test_restore__brings_back_a_spent_lot_empty_and_vested_and_leaves_a_held_one_alone():
+    held = lot("held", 100, remaining=40)
+    acct = account(held)
+    acct.restore(lot("gone", 300, pending=True, vests_in=3))
+    acct.restore(lot("held", 100))
+    assert (acct.lots["gone"].remaining, acct.lots["gone"].pending) == (0, False)
+    assert acct.lots["held"].remaining == 40

@@ -1,7 +1,8 @@
 """The wallet's rules, pure: the split of a payment, refunds and withdrawals to the cent, bonus
 expiry, and the reconciliation checks finding what was tampered with."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import hypothesis.strategies as st
 import pytest
@@ -14,6 +15,7 @@ from chalicelib.domain.program import TopupBonus, WalletRules
 from chalicelib.domain.wallet import (
     TopupTerms,
     Wallet,
+    last_day,
     refund_parts,
     split,
     take_back_share,
@@ -176,3 +178,48 @@ def test_a_frozen_wallet_handed_over_freezes_the_one_taking_it():
     assert [e.kind for e in survivor.entries] == ["merge_in", "freeze"]
     with pytest.raises(WalletFrozen):
         survivor.charge("o", 1, "proportional", NOW)
+
+
+def test_a_merge_says_what_it_moved_in_the_brands_currency_on_both_sides():
+    merged, survivor = Wallet(), Wallet()
+    survivor.top_up("p-0", 1_000, 100, NOW + timedelta(days=30), "top-up", NOW)
+    merged.top_up("p-1", 50_000, 5_000, NOW + timedelta(days=30), "top-up", NOW)
+    handover = merged.hand_over("mem_a", NOW, "CNY")
+    assert (handover.principal, handover.bonus, len(handover.grants)) == (50_000, 5_000, 1)
+    assert handover.currency == "CNY" and not handover.frozen and merged.grants == []
+    out = merged.entries[-1]
+    assert (out.kind, out.principal_delta, out.bonus_delta, out.reference) == (
+        "merge_out",
+        -50_000,
+        -5_000,
+        "mem_a",
+    )
+    assert (
+        out.reason == "merged into mem_a: ¥500.00 principal, ¥50.00 bonus (1 top-up bonus record)"
+    )
+    survivor.take_over(handover, "mem_b", NOW)
+    into = survivor.entries[-1]
+    assert (into.kind, into.reference, into.created_at) == ("merge_in", "mem_b", NOW)
+    assert into.reason.startswith("merged from mem_b: ¥500.00 principal")
+    assert len(survivor.grants) == 2  # its own top-up bonus and the one taken over
+    two = replace(handover, grants=handover.grants * 2, currency="USD")
+    assert two.describe() == "$500.00 principal, $50.00 bonus (2 top-up bonus records)"
+
+
+def test_a_frozen_handover_carries_its_reason_and_freezes_at_the_merge():
+    merged, survivor = Wallet(), Wallet()
+    merged.set_frozen(True, "chargeback", NOW)
+    handover = merged.hand_over("mem_a", NOW)
+    assert handover.frozen and handover.frozen_reason == "chargeback"
+    later = NOW + timedelta(hours=1)
+    survivor.take_over(handover, "mem_b", later)
+    assert survivor.entries[-1].created_at == later
+    assert survivor.frozen_reason.endswith("mem_b: chargeback")
+
+
+def test_a_bonus_expiring_at_midnight_is_spendable_through_the_day_before():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    midnight = datetime(2026, 12, 31, tzinfo=shanghai).astimezone(UTC)  # 16:00 UTC the day before
+    assert last_day(midnight, shanghai) == date(2026, 12, 30)
+    assert last_day(midnight + timedelta(microseconds=1), shanghai) == date(2026, 12, 31)
+    assert last_day(midnight, ZoneInfo("UTC")) == date(2026, 12, 30)

@@ -16,6 +16,7 @@ from .routes import _member
 @endpoint(
     "/v1/admin/reconciliation",
     "GET",
+    operation="reconcileBooks",
     summary="Check the books: one member (member_id), or the brand a page of members at a "
     "time (pass next_cursor back); ok, the figures and every mismatch",
     scope="admin",
@@ -33,6 +34,7 @@ def reconcile(call: Call) -> ReconciliationOut:
 @endpoint(
     "/v1/admin/liability",
     "GET",
+    operation="getLiability",
     summary="Points and stored value outstanding, as of now (running totals, no scan)",
     scope="admin",
     response=LiabilityOut,

@@ -53,6 +53,7 @@ T = "/v1/admin/coupon-templates"
 @endpoint(
     f"{M}/activities",
     "POST",
+    operation="recordActivity",
     summary="Credit an activity's growth value (成长值), once per activity_id; may raise the tier",
     body=ActivityRequest,
     response=ActivityOut,
@@ -68,6 +69,7 @@ def record_activity(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/check-ins",
     "POST",
+    operation="checkIn",
     summary="签到: check in today (once a brand-local day; again gets the first answer) or "
     "make up a missed day of this month",
     body=CheckinRequest,
@@ -82,6 +84,7 @@ def check_in(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/check-ins",
     "GET",
+    operation="getCheckInCalendar",
     summary="The month's check-in calendar, the current streak and the next streak bonus",
     query=CalendarQuery,
     response=CheckinCalendarOut,
@@ -94,6 +97,7 @@ def checkin_calendar(call: Call, member_id: str) -> CheckinCalendarOut:
 @endpoint(
     f"{M}/referrals",
     "GET",
+    operation="listReferrals",
     summary="邀请: the member's referral code and the friends who enrolled with it, with what "
     "each brought",
     response=ReferralsOut,
@@ -106,6 +110,7 @@ def list_referrals(call: Call, member_id: str) -> ReferralsOut:
 @endpoint(
     f"{M}/coupons",
     "GET",
+    operation="listMemberCoupons",
     summary="The member's coupons: usable, used and expired",
     response=CouponList,
     errors=(404,),
@@ -117,6 +122,7 @@ def list_coupons(call: Call, member_id: str) -> CouponList:
 @endpoint(
     f"{M}/coupons/{{code}}/redeem",
     "POST",
+    operation="redeemCoupon",
     summary="Use a coupon on an order, exactly "
     "once; every refusal gives the same answer, and repeated refusals are rate limited",
     body=CouponRedeemRequest,
@@ -133,6 +139,7 @@ def redeem_coupon(call: Call, member_id: str, code: str) -> Answer:
 @endpoint(
     f"{M}/coupons/{{code}}/release",
     "POST",
+    operation="releaseCoupon",
     summary="The order was cancelled: give the coupon back (once)",
     body=CouponReleaseRequest,
     response=CouponReleaseOut,
@@ -147,6 +154,7 @@ def release_coupon(call: Call, member_id: str, code: str) -> Answer:
 @endpoint(
     f"{M}/coupons/exchange",
     "POST",
+    operation="exchangePointsForCoupon",
     summary="Exchange points for a coupon: points out, coupon in, one transaction",
     body=ExchangeRequest,
     response=ExchangeOut,
@@ -162,6 +170,7 @@ def exchange(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/coupon-claims",
     "POST",
+    operation="claimCoupon",
     summary="抢券: the member takes one coupon of a claimable template, never past its stock "
     "(409 sold_out) or the per-member limit; send an Idempotency-Key",
     body=ClaimRequest,
@@ -176,6 +185,7 @@ def claim_coupon(call: Call, member_id: str) -> Answer:
 @endpoint(
     T,
     "POST",
+    operation="createCouponTemplate",
     summary="Create a coupon template",
     scope="admin",
     body=CouponTemplate,
@@ -190,6 +200,7 @@ def create_template(call: Call) -> Answer:
 @endpoint(
     T,
     "GET",
+    operation="listCouponTemplates",
     summary="All coupon templates, with how many were issued",
     scope="admin",
     response=TemplateList,
@@ -201,6 +212,7 @@ def list_templates(call: Call) -> TemplateList:
 @endpoint(
     f"{T}/{{template_id}}",
     "GET",
+    operation="getCouponTemplate",
     summary="One coupon template",
     scope="admin",
     response=TemplateOut,
@@ -213,6 +225,7 @@ def get_template(call: Call, template_id: str) -> TemplateOut:
 @endpoint(
     f"{T}/{{template_id}}",
     "PUT",
+    operation="putCouponTemplate",
     summary="Change a template for coupons issued from now on (issued ones keep their terms)",
     scope="admin",
     body=CouponTemplate,
@@ -226,6 +239,7 @@ def put_template(call: Call, template_id: str) -> Answer:
 @endpoint(
     f"{T}/{{template_id}}/issue",
     "POST",
+    operation="issueCoupon",
     summary="Issue a coupon to a member (never past stock or the per-member limit)",
     scope="admin",
     body=IssueRequest,

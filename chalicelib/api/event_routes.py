@@ -28,6 +28,7 @@ def asyncapi() -> Response:
 @endpoint(
     "/v1/admin/events",
     "GET",
+    operation="listEvents",
     summary="Events of the last 30 days, newest first; filter by type, member and UTC days",
     scope="admin",
     query=EventQuery,
@@ -41,6 +42,7 @@ def list_events(call: Call) -> EventPage:
 @endpoint(
     "/v1/admin/events/{event_id}",
     "GET",
+    operation="getEvent",
     summary="One event by id, as it was published",
     scope="admin",
     response=EventOut,

@@ -21,6 +21,7 @@ KINDS = ("members", "ledger", "coupons")
 @endpoint(
     "/v1/admin/exports/{kind}",
     "GET",
+    operation="exportRecords",
     summary="CSV of the members, ledger or coupons, a page at a time (Next-Cursor / Link "
     "headers); contact data masked, names and birthdays too unless the key has pii:read",
     scope="admin",
@@ -58,6 +59,7 @@ def export(call: Call, kind: str) -> Response:
 @endpoint(
     "/v1/admin/members/{member_id}/opening-balance",
     "POST",
+    operation="openMemberBalance",
     summary="导入: a member's opening points (with their last day) and tier from another system, "
     "written as an `import` ledger row; once per member, the same request again answers the first",
     scope="admin",

@@ -58,6 +58,7 @@ class RouteSpec(Struct, frozen=True):
 
     path: str
     method: str
+    operation: str  # the OpenAPI operationId: a generated client's method name, kept stable
     summary: str
     scope: str | None
     body: type[BaseModel] | None
@@ -321,6 +322,7 @@ def endpoint(
     path: str,
     method: str,
     *,
+    operation: str,
     summary: str,
     scope: str | None = "storefront",
     body: type[BaseModel] | None = None,
@@ -331,10 +333,12 @@ def endpoint(
     meter: Meter | None = None,
     produces: str | None = None,
 ) -> Callable[[Callable[..., Answer | BaseModel | Response]], Callable[..., Response]]:
-    """`meter`, given the answer's body, names the metrics a first (not replayed) answer adds."""
+    """`operation` names the route in the OpenAPI document (`recordPurchase`): a generated
+    client's method, so it never changes once published. `meter`, given the answer's body,
+    names the metrics a first (not replayed) answer adds."""
     writes = method in {"POST", "PUT", "PATCH", "DELETE"}
     spec = (summary, scope, body, response, status, query, writes, errors, meter, produces)
-    ROUTES.append(RouteSpec(path, method, *spec))
+    ROUTES.append(RouteSpec(path, method, operation, *spec))
 
     def wrap(handler: Callable[..., Answer | BaseModel | Response]) -> Callable[..., Response]:
         @wraps(handler)

@@ -13,6 +13,7 @@ from .http import Call, endpoint
 @endpoint(
     "/v1/admin/jobs/{job}",
     "POST",
+    operation="runJob",
     summary="Run a nightly job now (expiry, vesting, reminders, dormancy, birthdays, tier-review, "
     "rfm, reconcile or all); dry_run, the default, reports what would change and writes nothing",
     scope="admin",
@@ -56,6 +57,7 @@ def run_job(call: Call, job: str) -> JobOut:
 @endpoint(
     "/v1/admin/jobs",
     "GET",
+    operation="listJobRuns",
     summary="The nightly runs, newest first: date, status, pages, counts, errors",
     scope="admin",
     query=RunQuery,
@@ -68,6 +70,7 @@ def list_runs(call: Call) -> RunPage:
 @endpoint(
     "/v1/admin/jobs/{job}/runs/{run_id}",
     "GET",
+    operation="getJobRun",
     summary="One run record of a job",
     scope="admin",
     response=RunOut,

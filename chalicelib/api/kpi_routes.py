@@ -16,6 +16,7 @@ from .http import Call, endpoint
 @endpoint(
     "/v1/admin/kpis",
     "GET",
+    operation="getKpis",
     summary="数据看板: members, activity, sales, points and coupons day by day, week or month, "
     "with the 7/30-day active ratios, the 30-day repurchase rate and the liability now",
     scope="admin",
@@ -30,6 +31,7 @@ def get_kpis(call: Call) -> KpisOut:
 @endpoint(
     "/v1/admin/sales-totals",
     "POST",
+    operation="reportSalesTotals",
     summary="A day's every sale, members' or not, as the storefront counts it (optional): the "
     "members' share of sales and the average order value of all orders; the last report of a "
     "day wins",

@@ -12,6 +12,7 @@ from .routes import _member
 @endpoint(
     "/v1/admin/members/{member_id}/merge",
     "POST",
+    operation="mergeMember",
     summary="合并: merge from_member_id into this member (identities, lots with their expiry, "
     "pending points, debt, growth, tier, coupons, orders); resumable, asked again it goes on "
     "where it stopped; the merged member answers member_merged from then on",

@@ -99,7 +99,7 @@ def _operation(route: RouteSpec, ref: Ref) -> dict[str, Any]:
         content = {}
     op: dict[str, Any] = {
         "summary": route.summary,
-        "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z]+', '_', route.path)}".strip("_"),
+        "operationId": route.operation,
         "tags": ["admin" if route.scope == "admin" else "storefront"],
         "responses": {str(route.status): {"description": "OK", "content": content}},
     }

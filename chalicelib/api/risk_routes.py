@@ -9,6 +9,7 @@ from .http import Call, endpoint
 @endpoint(
     "/v1/admin/risk/signals",
     "GET",
+    operation="listRiskSignals",
     summary="风控: the velocity signals reached (many enrolments from one device or network, "
     "redemption bursts, refunds after redeeming), day by day; not blocking",
     scope="admin",

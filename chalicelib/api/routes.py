@@ -65,6 +65,7 @@ REFUND = refunds.Presenters(refund=as_json(refund_out), release=as_json(release_
 @endpoint(
     "/v1/members",
     "POST",
+    operation="enrollMember",
     summary="Enroll a member, or return the one who already has "
     "this phone, email or external id (200)",
     body=EnrollRequest,
@@ -79,6 +80,7 @@ def enroll(call: Call) -> Answer:
 @endpoint(
     M,
     "PATCH",
+    operation="updateMemberProfile",
     summary="Change a member's profile: name, gender, birthday, locale, tags (admin), "
     "attributes, marketing consent; only the fields sent (null clears)",
     body=ProfilePatch,
@@ -94,6 +96,7 @@ def update_profile(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/identities",
     "POST",
+    operation="addIdentity",
     summary="Add a phone, email, external id or OpenID to a member (one of each; an identity "
     "belongs to one member only)",
     body=IdentityAdd,
@@ -108,6 +111,7 @@ def add_identity(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/identities/{{kind}}",
     "DELETE",
+    operation="removeIdentity",
     summary="Remove the member's phone, email, external id or OpenID (a member keeps one at least)",
     response=MemberOut,
     errors=(404, 409),
@@ -121,6 +125,7 @@ def remove_identity(call: Call, member_id: str, kind: str) -> Answer:
 @endpoint(
     "/v1/members/lookup",
     "POST",
+    operation="lookUpMember",
     summary="Find a member by phone, email, external id or OpenID "
     "(in the body, so personal data stays out of access logs)",
     body=LookupRequest,
@@ -134,6 +139,7 @@ def lookup(call: Call) -> MemberOut:
 @endpoint(
     M,
     "GET",
+    operation="getMember",
     summary="A member: balance, pending, debt, lifetime points, tier",
     response=MemberOut,
     errors=(404,),
@@ -145,6 +151,7 @@ def get_member(call: Call, member_id: str) -> MemberOut:
 @endpoint(
     f"{M}/quote",
     "POST",
+    operation="quotePurchase",
     summary="What a basket would earn (with the breakdown) and how "
     "many points could pay for it; writes nothing",
     body=QuoteRequest,
@@ -158,6 +165,7 @@ def quote(call: Call, member_id: str) -> QuoteOut:
 @endpoint(
     f"{M}/purchases",
     "POST",
+    operation="recordPurchase",
     summary="Record a purchase: earn points exactly once per order id",
     body=PurchaseRequest,
     response=PurchaseOut,
@@ -174,6 +182,7 @@ def purchase(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/redemptions",
     "POST",
+    operation="redeemPoints",
     summary="Redeem points as cash-off on an order, soonest-expiring first",
     body=RedemptionRequest,
     response=RedemptionOut,
@@ -190,6 +199,7 @@ def redeem(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/refunds",
     "POST",
+    operation="recordRefund",
     summary="Refund all or part of an order: claw back its points, give back points redeemed on it",
     body=RefundRequest,
     response=RefundOut,
@@ -203,6 +213,7 @@ def refund(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{M}/ledger",
     "GET",
+    operation="listLedgerEntries",
     summary="The points ledger, newest first, with the reason of every change",
     query=LedgerQuery,
     response=LedgerPage,
@@ -216,6 +227,7 @@ def read_ledger(call: Call, member_id: str) -> LedgerPage:
 @endpoint(
     "/v1/admin/program",
     "GET",
+    operation="getProgram",
     summary="The brand's program document (current version)",
     scope="admin",
     response=Program,
@@ -228,6 +240,7 @@ def get_program(call: Call) -> Program:
 @endpoint(
     "/v1/admin/program",
     "PUT",
+    operation="putProgram",
     summary="Replace the program document; send `version` to "
     "refuse the write if someone changed it since you read it",
     scope="admin",

@@ -28,7 +28,14 @@ S = "/v1/admin/segments"
 ONE = f"{S}/{{segment_id}}"
 
 
-@endpoint(S, "GET", summary="The merchant's segments (人群)", scope="admin", response=SegmentList)
+@endpoint(
+    S,
+    "GET",
+    operation="listSegments",
+    summary="The merchant's segments (人群)",
+    scope="admin",
+    response=SegmentList,
+)
 def list_segments(call: Call) -> SegmentList:
     return segment_list(segments.listed(deps()))
 
@@ -36,6 +43,7 @@ def list_segments(call: Call) -> SegmentList:
 @endpoint(
     S,
     "POST",
+    operation="createSegment",
     summary="Define a segment by rules over tier, tags, RFM scores and segment, lifecycle "
     "state, points balance, last purchase and birthday month",
     scope="admin",
@@ -51,6 +59,7 @@ def create_segment(call: Call) -> Answer:
 @endpoint(
     f"{S}/count",
     "POST",
+    operation="previewSegmentCount",
     summary="How many members rules would hold, before saving them (estimated from the "
     "nightly RFM sample)",
     scope="admin",
@@ -62,7 +71,15 @@ def preview_count(call: Call) -> SegmentCountOut:
     return segment_count_out(segments.count(deps(), call.body.rules))
 
 
-@endpoint(ONE, "GET", summary="A segment", scope="admin", response=SegmentOut, errors=(404,))
+@endpoint(
+    ONE,
+    "GET",
+    operation="getSegment",
+    summary="A segment",
+    scope="admin",
+    response=SegmentOut,
+    errors=(404,),
+)
 def get_segment(call: Call, segment_id: str) -> SegmentOut:
     return segment_out(segments.get(deps(), segment_id))
 
@@ -70,6 +87,7 @@ def get_segment(call: Call, segment_id: str) -> SegmentOut:
 @endpoint(
     ONE,
     "PUT",
+    operation="putSegment",
     summary="Replace a segment's name and rules (send the version read)",
     scope="admin",
     body=SegmentIn,
@@ -83,6 +101,7 @@ def put_segment(call: Call, segment_id: str) -> Answer:
 @endpoint(
     ONE,
     "DELETE",
+    operation="deleteSegment",
     summary="Remove a segment (answers it as it was)",
     scope="admin",
     response=SegmentOut,
@@ -95,6 +114,7 @@ def delete_segment(call: Call, segment_id: str) -> Answer:
 @endpoint(
     f"{ONE}/count",
     "GET",
+    operation="countSegment",
     summary="The segment's size now, estimated from the nightly RFM sample (exact when the "
     "brand is smaller than the sample)",
     scope="admin",
@@ -108,6 +128,7 @@ def count_segment(call: Call, segment_id: str) -> SegmentCountOut:
 @endpoint(
     "/v1/admin/rfm",
     "GET",
+    operation="getRfmOverview",
     summary="RFM: the score cut points, the recency x frequency heat map and the classic "
     "segments (champions, loyal, at risk, hibernating, ...), from the nightly sample",
     scope="admin",
@@ -121,6 +142,7 @@ def rfm_overview(call: Call) -> RfmOverviewOut:
 @endpoint(
     "/v1/admin/members/{member_id}/rfm",
     "GET",
+    operation="getMemberRfm",
     summary="A member's recency, frequency and monetary value, scores and segment",
     scope="admin",
     response=RfmOut,
@@ -133,6 +155,7 @@ def member_rfm(call: Call, member_id: str) -> RfmOut:
 @endpoint(
     f"{ONE}/issues",
     "POST",
+    operation="issueCouponsToSegment",
     summary="定向发券: issue a coupon template to the segment's members, each once, as a "
     "resumable run named by campaign_id; POST the same body again to go on until it is done",
     scope="admin",
@@ -148,6 +171,7 @@ def issue_to_segment(call: Call, segment_id: str) -> Answer:
 @endpoint(
     f"{ONE}/issues/{{campaign_id}}",
     "GET",
+    operation="getSegmentCampaign",
     summary="How far a segment's coupon campaign got",
     scope="admin",
     response=CampaignOut,

@@ -34,6 +34,7 @@ ADMIN_W = "/v1/admin/members/{member_id}/wallet"
 @endpoint(
     W,
     "GET",
+    operation="getWallet",
     summary="The member's stored value: balance, principal, bonus, currency, frozen",
     response=WalletOut,
     errors=(404,),
@@ -45,6 +46,7 @@ def get_wallet(call: Call, member_id: str) -> WalletOut:
 @endpoint(
     f"{W}/entries",
     "GET",
+    operation="listWalletEntries",
     summary="Every change of the wallet, newest first, with its split and running balance",
     query=EntryQuery,
     response=WalletEntryPage,
@@ -58,6 +60,7 @@ def wallet_entries(call: Call, member_id: str) -> WalletEntryPage:
 @endpoint(
     f"{W}/topups",
     "POST",
+    operation="topUpWallet",
     summary="Record a top-up after your payment succeeded, once per payment_id, with the "
     "program's top-up bonus (储值送)",
     body=TopupRequest,
@@ -72,6 +75,7 @@ def top_up(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{W}/payments",
     "POST",
+    operation="payFromWallet",
     summary="Pay an order from the wallet, once per order_id; never below zero",
     body=WalletPaymentRequest,
     response=WalletPaymentOut,
@@ -85,6 +89,7 @@ def pay(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{W}/refunds",
     "POST",
+    operation="refundToWallet",
     summary="Give back all or part of a wallet payment, to the parts it came from",
     body=WalletRefundRequest,
     response=WalletRefundOut,
@@ -100,6 +105,7 @@ def refund(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{W}/withdrawals",
     "POST",
+    operation="withdrawFromWallet",
     summary="Pay back unused principal of a top-up (the card is cancelled), taking back its "
     "bonus first",
     body=WithdrawalRequest,
@@ -116,6 +122,7 @@ def withdraw(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{ADMIN_W}/freeze",
     "POST",
+    operation="freezeWallet",
     summary="Freeze a wallet (payments and withdrawals refused with 409 wallet_frozen; top-ups "
     "and refunds still recorded)",
     scope="admin",
@@ -132,6 +139,7 @@ def freeze(call: Call, member_id: str) -> Answer:
 @endpoint(
     f"{ADMIN_W}/unfreeze",
     "POST",
+    operation="unfreezeWallet",
     summary="Unfreeze a wallet",
     scope="admin",
     body=FreezeRequest,

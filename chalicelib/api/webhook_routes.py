@@ -49,6 +49,7 @@ ONE = W + "/{webhook_id}"
 @endpoint(
     W,
     "POST",
+    operation="createWebhook",
     summary="Register a webhook endpoint; the answer shows its signing secret, once",
     scope="admin",
     body=WebhookCreate,
@@ -60,13 +61,26 @@ def create_webhook(call: Call) -> Answer:
     return webhooks.reveal(d, webhooks.create(d, call.body, call.idem, as_json(webhook_secret_out)))
 
 
-@endpoint(W, "GET", summary="Every webhook endpoint", scope="admin", response=WebhookList)
+@endpoint(
+    W,
+    "GET",
+    operation="listWebhooks",
+    summary="Every webhook endpoint",
+    scope="admin",
+    response=WebhookList,
+)
 def list_webhooks(call: Call) -> WebhookList:
     return webhook_list(webhooks.list_all(deps()))
 
 
 @endpoint(
-    ONE, "GET", summary="One webhook endpoint", scope="admin", response=WebhookOut, errors=(404,)
+    ONE,
+    "GET",
+    operation="getWebhook",
+    summary="One webhook endpoint",
+    scope="admin",
+    response=WebhookOut,
+    errors=(404,),
 )
 def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
     return webhook_out(webhooks.get(deps(), _webhook(webhook_id)))
@@ -75,6 +89,7 @@ def get_webhook(call: Call, webhook_id: str) -> WebhookOut:
 @endpoint(
     ONE,
     "PATCH",
+    operation="updateWebhook",
     summary="Change an endpoint's URL, events, description, or enable or disable it",
     scope="admin",
     body=WebhookUpdate,
@@ -88,6 +103,7 @@ def update_webhook(call: Call, webhook_id: str) -> Answer:
 @endpoint(
     ONE + "/disable",
     "POST",
+    operation="disableWebhook",
     summary="Stop deliveries to an endpoint (PATCH enabled: true starts them again)",
     scope="admin",
     response=WebhookOut,
@@ -99,7 +115,12 @@ def disable_webhook(call: Call, webhook_id: str) -> Answer:
 
 
 @endpoint(
-    ONE, "DELETE", summary="Remove an endpoint and its secrets", scope="admin", errors=(404, 409)
+    ONE,
+    "DELETE",
+    operation="deleteWebhook",
+    summary="Remove an endpoint and its secrets",
+    scope="admin",
+    errors=(404, 409),
 )
 def delete_webhook(call: Call, webhook_id: str) -> Answer:
     return webhooks.delete(deps(), _webhook(webhook_id), call.idem, as_json(deleted_out))
@@ -108,6 +129,7 @@ def delete_webhook(call: Call, webhook_id: str) -> Answer:
 @endpoint(
     ONE + "/rotate-secret",
     "POST",
+    operation="rotateWebhookSecret",
     summary="A new signing secret, shown once; the old one also signs for 24 hours",
     scope="admin",
     response=WebhookSecretOut,
@@ -122,6 +144,7 @@ def rotate_secret(call: Call, webhook_id: str) -> Answer:
 @endpoint(
     ONE + "/deliveries",
     "GET",
+    operation="listWebhookDeliveries",
     summary="An endpoint's deliveries, newest first: status, attempts, last code, next attempt",
     scope="admin",
     query=DeliveryQuery,
@@ -135,6 +158,7 @@ def list_deliveries(call: Call, webhook_id: str) -> DeliveryPage:
 @endpoint(
     ONE + "/deliveries/{delivery_id}/redeliver",
     "POST",
+    operation="redeliverWebhook",
     summary="Deliver an event again from a first attempt, with the same webhook-id",
     scope="admin",
     response=DeliveryOut,

@@ -1,6 +1,16 @@
 """Two scopes of API keys; only the OpenAPI document is public."""
 
+import json
+import re
+from pathlib import Path
+
 from openapi_spec_validator import validate
+
+VERBS = (  # an operation id starts with what it does
+    r"(get|list|create|put|update|delete|record|redeem|refund|release|claim|issue|enroll|add"
+    r"|remove|look|quote|reconcile|check|exchange|export|open|run|report|merge|preview|count"
+    r"|top|pay|withdraw|freeze|unfreeze|disable|rotate|redeliver)(?=[A-Z]|$)"
+)
 
 
 def test_no_key__is_refused(api):
@@ -101,3 +111,23 @@ def test_the_event_catalogue__is_public_asyncapi_3_with_a_message_per_event_type
         target = doc
         for part in ref.removeprefix("#/").split("/"):
             target = target[part]
+
+
+def test_openapi__every_operation_has_a_readable_unique_and_stable_id(api):
+    """A generated client names its methods by these: `recordPurchase`, not
+    `post__v_members_member_id_purchases`. Published ids never change: the table beside this
+    test is what storefronts' clients were generated with (add to it; never rename)."""
+    doc = api.get("/v1/openapi.json", key=None).json_body
+    ids = {
+        f"{method.upper()} {path}": op["operationId"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+    }
+    assert len(set(ids.values())) == len(ids)  # unique
+    for operation_id in ids.values():  # lowerCamelCase words, a verb first
+        assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id), operation_id
+        assert re.match(VERBS, operation_id), operation_id
+    published = json.loads((Path(__file__).parent / "operation_ids.json").read_text())
+    assert {k: v for k, v in ids.items() if k in published} == published  # never renamed
+    assert set(ids) == set(published), "a new route: add its operationId to operation_ids.json"
+    assert ids["POST /v1/members/{member_id}/purchases"] == "recordPurchase"

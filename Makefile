@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# openapi-python-client, for the e2e test of a generated client: a venv of its own, as a brand's
+# engineers would run it (its typer pin is older than the CLI's)
+CLIENTGEN := .cache/openapi-python-client/bin/openapi-python-client
 
-.PHONY: dev test test-fast test-engine test-engine-ci test-browser test-year java lint types bench bench-smoke mutate package deploy clean
+.PHONY: docs docs-serve dev test test-fast test-engine test-engine-ci test-browser test-year java lint types bench bench-smoke mutate package deploy clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -13,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 packages with pip < 26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(CLIENTGEN):
+	$(PYTHON) -m venv .cache/openapi-python-client
+	.cache/openapi-python-client/bin/pip install --quiet 'openapi-python-client==0.29.1' 'ruff==0.17.6'
 
 # Java for DynamoDB Local is installed where `make test-engine` would install it (the `java`
 # target); where it cannot be, `loyalty dev` says so in one line and runs on moto.
@@ -28,7 +35,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 # loadgroup: the tests of the packaged stacks share one packaging, in one worker.
-test: lint types
+test: lint types $(CLIENTGEN)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -46,7 +53,7 @@ test-browser: $(STAMP) java
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
 	LOYALTY_BROWSER=1 LOYALTY_TEST_ENGINE=dynamodb-local $(BIN)/pytest -p no:randomly tests/browser
 
-test-engine: $(STAMP) java
+test-engine: $(STAMP) java $(CLIENTGEN)
 	LOYALTY_TEST_ENGINE=dynamodb-local LOYALTY_FUZZ_EXAMPLES=4 $(BIN)/pytest -n 2 --dist loadgroup $(ENGINE_MARKS) tests/integration tests/api tests/e2e tests/fuzz
 
 # CI's engine pass: all but the `long` tests (the slowest there, 6 s to 47 s each: catch-ups of
@@ -82,6 +89,13 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	@$(MAKE) -s java || true
 	$(BIN)/python -m tests.bench.run --smoke --engine moto
+
+# The documentation site (MkDocs, Material theme) into site/; --strict: a broken link, anchor or
+# snippet fails the build. docs-serve rebuilds it as you edit, on http://127.0.0.1:8100.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8100
 
 # Mutation testing (not in CI): the domain by default (~30 min on two cores);
 # MUTANTS='chalicelib.services.*' for the points and coupon services (~1.5 h). Prints the score

@@ -8,13 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.devserver import Server
 from tests.e2e.test_local_server import pytestmark as e2e  # the same markers and skips
 
 pytestmark = e2e
-BIN = Path(sys.executable).parent
+# `make test` installs the generator in a venv of its own (its typer pin is older than our CLI's)
+TOOL = Path(__file__).resolve().parents[2] / ".cache/openapi-python-client/bin"
+if not (TOOL / "openapi-python-client").exists():
+    pytest.skip("make test installs openapi-python-client into .cache/", allow_module_level=True)
 
 
 def test_a_generated_client_enrolls_buys_and_reads_a_member(tmp_path):
@@ -22,12 +26,12 @@ def test_a_generated_client_enrolls_buys_and_reads_a_member(tmp_path):
     try:
         document = tmp_path / "openapi.json"
         document.write_text(requests.get(server.url + "/v1/openapi.json", timeout=10).text)
-        generate = [BIN / "openapi-python-client", "generate", "--meta", "none"]
+        generate = [TOOL / "openapi-python-client", "generate", "--meta", "none"]
         generated = subprocess.run(
             [*generate, "--path", document, "--output-path", tmp_path / "loyalty_client"],
             capture_output=True,
             text=True,
-            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},  # it formats with ruff
+            env={**os.environ, "PATH": f"{TOOL}:{os.environ['PATH']}"},  # it formats with ruff
         )
         assert generated.returncode == 0 and "Warning" not in generated.stdout, generated.stdout
         sys.path.insert(0, str(tmp_path))

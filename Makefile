@@ -8,7 +8,7 @@ PORT   ?= 8000
 # engineers would run it (its typer pin is older than the CLI's)
 CLIENTGEN := .cache/openapi-python-client/bin/openapi-python-client
 
-.PHONY: docs docs-serve dev test test-fast test-engine test-engine-ci test-browser test-year java lint types bench bench-smoke mutate package deploy clean
+.PHONY: docs docs-serve deploy-rehearsal dev test test-fast test-engine test-engine-ci test-browser test-year java lint types bench bench-smoke mutate package deploy clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=python3.x make ...)"; exit 1; }
@@ -116,6 +116,16 @@ package: $(STAMP)
 deploy: $(STAMP)
 	@test -n "$(BUCKET)" || { echo "make deploy BRAND=$(BRAND) BUCKET=<an S3 bucket of yours>"; exit 1; }
 	$(BIN)/loyalty deploy --brand $(BRAND) --bucket $(BUCKET)
+
+# The deploy rehearsal (in CI): `loyalty deploy`'s own code against moto's server on a free
+# loopback port, with AWS's SAM translator; both in a venv of their own (the translator pins an
+# older pydantic than the engine's). Prints what was created and what was checked otherwise.
+REHEARSAL := .cache/rehearsal/bin/moto_server
+$(REHEARSAL):
+	$(PYTHON) -m venv .cache/rehearsal
+	.cache/rehearsal/bin/pip install --quiet 'moto[server,cloudformation,s3,apigateway,dynamodb,sqs,events,logs,awslambda,iam,sns,cloudwatch,secretsmanager]==5.2.5' 'aws-sam-translator==1.115.0'
+deploy-rehearsal: $(STAMP) $(REHEARSAL)
+	$(BIN)/loyalty deploy-rehearsal --brand $(BRAND)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -323,20 +323,47 @@ def deploy(
     starting program, and print the outputs. 部署品牌堆栈到 AWS。"""
     import boto3
 
-    from loyalty_tools.stack.deploy import deploy_stack, upload
+    from loyalty_tools.stack.deploy import ship
 
     root = _project(project)
     settings = _brand(root, brand)
     out = root / "dist" / brand
     package_brand(brand, out, root, lint=True)
     session = boto3.session.Session(region_name=settings.region)
-    url = upload(session.client("s3"), bucket, brand, out / "package")
-    outputs = deploy_stack(session.client("cloudformation"), settings.stack_name, url, typer.echo)
+    stack = settings.stack_name
+    outputs = ship(session.client, bucket, brand, stack, out / "package", typer.echo)
     os.environ.update(LOYALTY_TABLE_NAME=outputs["TableName"], AWS_DEFAULT_REGION=settings.region)
     program_load(brand, root)
     for key, value in outputs.items():
         typer.echo(f"{key}: {value}")
     typer.echo(f"first admin key: {outputs.get('FirstAdminKeyCommand')}")
+
+
+@app.command("deploy-rehearsal")
+def deploy_rehearsal(
+    brand: str = typer.Option("demo", "--brand"),
+    project: Path = PROJECT,
+) -> None:
+    """Package the brand and deploy it as `loyalty deploy` does, against moto's server on this
+    machine (no AWS account): every resource created, every output there, the API's routes
+    imported, the program loaded, then the stack deleted. 部署演练（无需 AWS 账号）。"""
+    from loyalty_tools.stack.rehearsal import NOT_IN_MOTO, NOT_MADE_BY_MOTO, rehearse
+
+    root = _project(project)
+    settings = _brand(root, brand)
+    package_brand(brand, root / "dist" / brand, root, lint=True)
+    done = rehearse(root, brand, settings.region, settings.stack_name, typer.echo)
+    created = sum(done.created.values())
+    typer.echo(f"created by CloudFormation (moto), all CREATE_COMPLETE: {created} resources")
+    for kind, count in done.created.items():
+        typer.echo(f"  {count:>3}  {kind}")
+    typer.echo("checked by other means (moto's CloudFormation cannot create them):")
+    for kind, count in done.checked_otherwise.items():
+        why = {**NOT_IN_MOTO, **NOT_MADE_BY_MOTO}[kind]
+        typer.echo(f"  {count:>3}  {kind}: {why}")
+    typer.echo(f"the API: {done.routes} methods imported from the RestApi's Body and checked")
+    typer.echo(f"outputs: {', '.join(done.outputs)}")
+    typer.echo("stack deleted: 演练完成 (rehearsal passed)")
 
 
 JobChoice = StrEnum(  # type: ignore[misc]

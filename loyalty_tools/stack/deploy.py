@@ -1,6 +1,6 @@
-"""The real deployment of a packaged brand (`loyalty deploy`, `make deploy BRAND=…`): the code
-and template to S3, one CloudFormation change set, executed and waited for. Needs AWS
-credentials; never run in CI (the S3 step is tested against moto)."""
+"""The deployment of a packaged brand (`loyalty deploy`, `make deploy BRAND=…`): the code and
+template to S3, one CloudFormation change set, executed and waited for. The real one needs AWS
+credentials; `make deploy-rehearsal` runs this same code against moto's server (`rehearsal.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,29 @@ from typing import Any
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # roles; the SAM transform
 
 
-def upload(s3: Any, bucket: str, brand: str, package_dir: Path) -> str:
+Translate = Callable[[dict[str, Any]], dict[str, Any]]
+Clients = Callable[[str], Any]  # a boto3 client by service name ("s3", "cloudformation")
+
+
+def ship(
+    clients: Clients,
+    bucket: str,
+    brand: str,
+    stack: str,
+    package_dir: Path,
+    say: Callable[[str], None],
+    translate: Translate | None = None,
+) -> dict[str, str]:
+    """Upload the package and create or update the stack; its outputs. `translate` turns the
+    SAM template into what is sent (the rehearsal: plain CloudFormation, as AWS's transform
+    makes it); without it CloudFormation runs the transform itself."""
+    url = upload(clients("s3"), bucket, brand, package_dir, translate)
+    return deploy_stack(clients("cloudformation"), stack, url, say)
+
+
+def upload(
+    s3: Any, bucket: str, brand: str, package_dir: Path, translate: Translate | None = None
+) -> str:
     """Put `deployment.zip` in the bucket under its SHA-256, point every function's CodeUri at
     it, and put the template beside it (templates past 51,200 bytes must come from S3).
     Returns the template's URL."""
@@ -24,6 +46,8 @@ def upload(s3: Any, bucket: str, brand: str, package_dir: Path) -> str:
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
+    if translate is not None:
+        template = translate(template)
     body = json.dumps(template).encode()
     template_key = f"loyalty-{brand}/{hashlib.sha256(body).hexdigest()}.json"
     s3.put_object(Bucket=bucket, Key=template_key, Body=body)

@@ -16,7 +16,10 @@ MUTANTS = Path("mutants")
 def main(show: int = 40) -> int:
     totals: Counter[str] = Counter()
     survivors: list[str] = []
-    print(f"{'module':<44} {'killed':>7} {'survived':>8} {'no tests':>8} {'score':>6}")
+    print(
+        f"{'module':<44} {'killed':>7} {'of them: mypy':>13} {'timeout':>7} {'survived':>8} "
+        f"{'no tests':>8} {'score':>6}"
+    )
     for meta in sorted(MUTANTS.rglob("*.meta")):
         results = json.loads(meta.read_text()).get("exit_code_by_key", {})
         counts = Counter(status_by_exit_code[code] for code in results.values() if code is not None)
@@ -27,7 +30,8 @@ def main(show: int = 40) -> int:
         tried = killed + counts["survived"] + counts["no tests"]
         module = str(meta.relative_to(MUTANTS)).removesuffix(".py.meta")
         print(
-            f"{module:<44} {killed:>7} {counts['survived']:>8} {counts['no tests']:>8} "
+            f"{module:<44} {killed:>7} {counts['caught by type check']:>13} "
+            f"{counts['timeout']:>7} {counts['survived']:>8} {counts['no tests']:>8} "
             f"{killed / tried:>6.1%}"
         )
         totals.update(killed=killed, tried=tried)
@@ -42,7 +46,7 @@ def main(show: int = 40) -> int:
         print("no mutant was tried: run `mutmut run` by hand to see why", file=sys.stderr)
         return 1
     score = totals["killed"] / totals["tried"]
-    print(f"{'all':<44} {totals['killed']:>7} {'':>8} {'':>8} {score:>6.1%}")
+    print(f"{'all':<44} {totals['killed']:>7} {'':>13} {'':>7} {'':>8} {'':>8} {score:>6.1%}")
     print(f"\n{len(survivors)} surviving mutants" + (f" (first {show}):" if survivors else ""))
     for name in survivors[:show]:
         diff = subprocess.run(

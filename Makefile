@@ -98,7 +98,7 @@ docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8100
 
 # Mutation testing (not in CI): the domain by default, about 5,100 mutants: hours on two cores
-# (mypy refuses about a third at once; the rest run the unit, integration and API tests that
+# (mypy refuses about two in five at once; the rest run the unit, integration and API tests that
 # call the mutated function). It resumes where it stopped: `mutmut run` again, then
 # `python -m tests.mutation_report`. MUTANTS='chalicelib.services.*' for the points and coupon
 # services. Prints the score per module and the surviving mutants.

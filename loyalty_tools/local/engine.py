@@ -86,6 +86,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_listening(port: int, process: subprocess.Popen[Any], within: float = 30.0) -> None:
+    """Until something listens on the loopback `port` (a server `process` just started)."""
+    deadline = time.monotonic() + within
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if process.poll() is not None:
+            raise EngineError(f"{process.args!r} exited at start (code {process.returncode})")
+        if time.monotonic() > deadline:
+            raise EngineError(f"nothing listened on port {port} within {within} s")
+        time.sleep(0.1)
+
+
 def die_with_parent() -> None:
     """In the child before exec: the kernel sends SIGTERM when the parent dies, even by kill -9,
     so no Java process outlives the server that started it (Linux; elsewhere best effort)."""

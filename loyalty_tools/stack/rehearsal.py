@@ -19,10 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +29,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from ..local.engine import free_port, wait_listening
 from .deploy import ship
 
 VENV = Path(".cache/rehearsal")  # moto's server and AWS's SAM translator (their own pins)
@@ -77,14 +76,16 @@ def rehearse(
         where = {} if region == "us-east-1" else {"LocationConstraint": region}
         s3.create_bucket(Bucket=BUCKET, **({"CreateBucketConfiguration": where} if where else {}))
         translated: dict[str, Any] = {}
+        sent: dict[str, Any] = {}
 
         def translate(template: dict[str, Any]) -> dict[str, Any]:
             translated.update(_translated(project, template, region))
-            return _for_moto(translated)
+            sent.update(_for_moto(translated))
+            return sent
 
         outputs = ship(clients, BUCKET, brand, stack, package, say, translate)
         cloudformation = clients("cloudformation")
-        created, not_made = _created(cloudformation, stack, translated)
+        created, not_made = _created(cloudformation, stack, sent)
         _check_outputs(sam, outputs)
         routes = _check_api(clients, translated, stack)
         program = _load_program(project, brand, outputs, endpoint, region)
@@ -103,23 +104,14 @@ def _moto(project: Path) -> Iterator[str]:
     python = project / VENV / "bin" / "python"
     if not python.exists():
         raise RuntimeError(f"no {VENV}: `make deploy-rehearsal` installs moto's server there")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [python, HERE / "moto_server.py", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("moto's server did not start")
-            time.sleep(0.1)
+        wait_listening(port, server)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
@@ -160,9 +152,10 @@ def _for_moto(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _created(
-    cloudformation: Any, stack: str, template: dict[str, Any]
+    cloudformation: Any, stack: str, sent: dict[str, Any]
 ) -> tuple[dict[str, int], Counter[str]]:
-    """Every resource CREATE_COMPLETE; by type, those moto made and those it only listed."""
+    """Every resource of the `sent` template CREATE_COMPLETE; by type, those moto made and
+    those it only listed."""
     pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
     resources = [r for page in pages for r in page["StackResourceSummaries"]]
     failed = [
@@ -172,12 +165,12 @@ def _created(
     ]
     if failed:
         raise RuntimeError("not created: " + "; ".join(failed))
-    sent = {k: r["Type"] for k, r in _for_moto(template)["Resources"].items()}
+    kinds = {name: r["Type"] for name, r in sent["Resources"].items()}
     listed = {r["LogicalResourceId"] for r in resources if r["ResourceType"]}
-    if len(resources) != len(sent):  # moto lists what it has no model of without a name
-        raise RuntimeError(f"{len(sent)} resources sent, {len(resources)} listed")
-    made = Counter(kind for name, kind in sent.items() if name in listed)
-    not_made = Counter(kind for name, kind in sent.items() if name not in listed)
+    if len(resources) != len(kinds):  # moto lists what it has no model of without a name
+        raise RuntimeError(f"{len(kinds)} resources sent, {len(resources)} listed")
+    made = Counter(kind for name, kind in kinds.items() if name in listed)
+    not_made = Counter(kind for name, kind in kinds.items() if name not in listed)
     unexplained = set(not_made) - set(NOT_MADE_BY_MOTO)
     if unexplained:
         raise RuntimeError(f"moto did not make {sorted(unexplained)}: say how they are checked")

@@ -14,7 +14,6 @@ import copy
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +28,7 @@ import boto3
 import pytest
 
 from chalicelib.services import api_keys
-from loyalty_tools.local.engine import free_port
+from loyalty_tools.local.engine import free_port, wait_listening
 from tests.conftest import ENGINE
 from tests.streams import Stream
 
@@ -90,9 +89,7 @@ def moto_server() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_listening(port, server)
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)
